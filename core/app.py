@@ -1,0 +1,199 @@
+"""The app factory: settings -> plugins -> registry -> schema -> sessions.
+
+``open_org()`` builds everything fresh (no global state), so each test can
+open an org with exactly the plugins it tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import config as config_mod
+from . import objects as core_objects
+from . import plugins as plugins_mod
+from .db import make_engine, redact
+from .errors import ConfigError, MissionbaseError, UnknownName
+from .ids import SYSTEM_USER_ID
+from .records import RecordService
+from .registry import Registry
+from .schema import Schema, apply_changes, build_schema, pending_changes, plugin_migration_dirs
+from .security import AccessPolicy, AdminSeesAll, CurrentUser
+from .validation import ObjectValidator
+
+SYSTEM_USER = CurrentUser(id=SYSTEM_USER_ID, username="system", is_system=True)
+
+
+@dataclass
+class DemoContext:
+    """What ``missionbase_load_demo_data`` receives."""
+
+    session: RecordService
+    users: dict[str, str] = field(default_factory=dict)
+    records: dict[str, list[str]] = field(default_factory=dict)
+    app: Any = None
+
+
+class App:
+    def __init__(self, settings: config_mod.Settings, extra_plugins: dict[str, ModuleType] | None = None) -> None:
+        self.settings = settings
+        self.installed = plugins_mod.installed_plugins(extra_plugins)
+        self.plugins = plugins_mod.resolve_enabled(settings.plugins, self.installed)
+        self.plugin_names = [p.name for p in self.plugins]
+        self.pm = plugins_mod.build_manager(self.plugins, core_objects)
+        self.registry = Registry()
+        for hook in (
+            "missionbase_register_objects",
+            "missionbase_register_target_types",
+            "missionbase_register_permission_sets",
+            "missionbase_register_triggers",
+            "missionbase_register_jobs",
+            "missionbase_register_reports",
+        ):
+            plugins_mod.call_in_order(self.pm, hook, self.plugin_names, registry=self.registry)
+        self.registry.finish()
+        self.schema: Schema = build_schema(self.registry)
+        self.access_policy: AccessPolicy = AdminSeesAll()
+        # Called after every update with (session, object, new rows, old rows).
+        self.write_listeners: list[Callable[..., None]] = []
+        self._validators: dict[str, ObjectValidator] = {}
+        self._prefixes = {name: obj.prefix for name, obj in self.registry.objects.items()}
+
+    # -- database -----------------------------------------------------------
+    @cached_property
+    def engine(self) -> sa.Engine:
+        return make_engine(self.settings.database_url)
+
+    def connect(self) -> sa.Connection:
+        try:
+            return self.engine.connect()
+        except sa.exc.OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise ConfigError(f"cannot reach database {redact(self.settings.database_url)}: {reason}") from None
+
+    def pending_schema_changes(self) -> list:
+        with self.connect() as conn:
+            return pending_changes(conn, self.schema)
+
+    def upgrade(self) -> list:
+        """Apply additive changes, then the enabled plugins' migration scripts. Returns what was done."""
+        with self.connect() as conn, conn.begin():
+            changes = pending_changes(conn, self.schema)
+            apply_changes(conn, [c for c in changes if c.additive])
+            self._run_plugin_migrations(conn)
+        return changes
+
+    def _run_plugin_migrations(self, conn: sa.Connection) -> None:
+        dirs = plugin_migration_dirs([p.load() for p in self.plugins])
+        if not dirs:
+            return
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        cfg.set_main_option("version_locations", " ".join(str(d) for d in dirs))
+        cfg.set_main_option("path_separator", "space")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "heads")
+
+    def ensure_system_user(self) -> None:
+        """The explicit system context acts as this user (created_by of jobs and imports)."""
+        users = self.schema.table("User")
+        with self.connect() as conn, conn.begin():
+            if conn.execute(sa.select(users.c.id).where(users.c.id == SYSTEM_USER_ID)).first() is None:
+                now = dt.datetime.now(dt.UTC)
+                conn.execute(
+                    users.insert().values(
+                        id=SYSTEM_USER_ID, owner_id=SYSTEM_USER_ID, created_at=now, created_by=SYSTEM_USER_ID,
+                        modified_at=now, modified_by=SYSTEM_USER_ID, version=1, is_deleted=False,
+                        username="system", name="System", time_zone="UTC", is_active=True,
+                    )
+                )
+
+    # -- sessions -------------------------------------------------------------
+    @contextlib.contextmanager
+    def session(self, as_user: str | None = None, *, system: bool = False) -> Iterator[RecordService]:
+        """One transaction as one user: committed when the block ends, rolled back on error.
+
+        ``system=True`` is the explicit system context (jobs, demo data,
+        imports run by an admin on behalf of the org): no access checks.
+        """
+        with self.connect() as conn, conn.begin():
+            user = SYSTEM_USER if system else self.resolve_user(conn, as_user or self.settings.default_user)
+            yield RecordService(self, conn, user)
+
+    def system_session(self):
+        return self.session(system=True)
+
+    def resolve_user(self, conn: sa.Connection, name_or_id: str) -> CurrentUser:
+        users = self.schema.table("User")
+        column = users.c.id if name_or_id.startswith("usr_") else users.c.username
+        row = conn.execute(
+            sa.select(users.c.id, users.c.username, users.c.time_zone, users.c.is_active).where(
+                column == name_or_id, users.c.is_deleted == sa.false()
+            )
+        ).first()
+        if row is None or row.id == SYSTEM_USER_ID:
+            names = conn.execute(
+                sa.select(users.c.username).where(users.c.is_deleted == sa.false(), users.c.id != SYSTEM_USER_ID)
+            ).scalars()
+            raise UnknownName("user", name_or_id, list(names))
+        if not row.is_active:
+            raise MissionbaseError(f"user {row.username!r} is deactivated")
+        return CurrentUser(id=row.id, username=row.username, time_zone=row.time_zone or "UTC")
+
+    def is_admin(self, session: RecordService) -> bool:
+        return True if isinstance(self.access_policy, AdminSeesAll) else bool(
+            getattr(self.access_policy, "is_admin", lambda s: False)(session)
+        )
+
+    def validator(self, object_name: str) -> ObjectValidator:
+        validator = self._validators.get(object_name)
+        if validator is None:
+            validator = ObjectValidator(self.registry.object(object_name), self._prefixes)
+            self._validators[object_name] = validator
+        return validator
+
+    # -- hooks ------------------------------------------------------------------
+    def call_hook(self, name: str, **kwargs) -> list:
+        return plugins_mod.call_in_order(self.pm, name, self.plugin_names, **kwargs)
+
+    def plugin_objects(self, plugin: str) -> list[str]:
+        return [o.name for o in self.registry.objects.values() if o.plugin == plugin]
+
+    def dispose(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def open_org(
+    config: str | Path | None = None,
+    *,
+    settings: config_mod.Settings | None = None,
+    extra_plugins: dict[str, ModuleType] | None = None,
+) -> App:
+    """Open an org from its config file (or given settings)."""
+    if settings is None:
+        settings = config_mod.load_settings(config, require_file=True)
+    return App(settings, extra_plugins=extra_plugins)
+
+
+def init_org(app: App, admin_username: str = "admin", admin_name: str = "Administrator") -> str:
+    """Create the schema, the system user and the first admin; returns the admin's id."""
+    app.upgrade()
+    app.ensure_system_user()
+    with app.system_session() as s:
+        existing = s.query("User", where={"username": admin_username}, limit=1).records
+        if existing:
+            return existing[0]["id"]
+        admin = s.create("User", {"username": admin_username, "name": admin_name})
+    return admin["id"]

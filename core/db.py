@@ -1,0 +1,74 @@
+"""Engine creation and the dialect quirks missionbase relies on.
+
+SQLite: WAL (readers never block the writer), foreign keys on, a busy
+timeout, and ``BEGIN IMMEDIATE`` so that a session that reads then writes
+cannot be overtaken by another writer between the two (optimistic version
+checks and auto-number counters depend on that). PostgreSQL: the same
+guarantees come from ``SELECT ... FOR UPDATE`` on the rows a write touches.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+
+from .errors import ConfigError
+
+
+def redact(url: str) -> str:
+    """The URL with its password replaced, for error messages."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy.exc.ArgumentError
+        raise ConfigError(f"database_url {redact(url)!r} is not a valid database URL ({exc})") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        try:
+            return create_engine(parsed, pool_pre_ping=True)
+        except ModuleNotFoundError:
+            raise ConfigError(
+                "PostgreSQL needs the psycopg driver: pip install 'missionbase[postgres]'"
+            ) from None
+    raise ConfigError(f"database_url {redact(url)!r}: backend {backend!r} is not supported; use sqlite or postgresql")
+
+
+def _sqlite_engine(parsed) -> Engine:
+    database = parsed.database
+    if database and database != ":memory:":
+        parent = Path(database).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise ConfigError(f"database_url: folder {parent} does not exist")
+    engine = create_engine(parsed, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if database and database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_sqlite(engine_or_conn) -> bool:
+    return engine_or_conn.dialect.name == "sqlite"

@@ -1,0 +1,108 @@
+"""The hooks a missionbase plugin may implement.
+
+Declaration hooks are called once per app, in plugin dependency order (a
+plugin's requirements first), each with the plugin's name recorded so that
+clashes can name both plugins. Implement a hook with the ``hookimpl``
+marker exported by ``missionbase.core``::
+
+    from missionbase.core import hookimpl
+
+    @hookimpl
+    def missionbase_register_objects(registry):
+        registry.add(HOUSING_UNIT)
+
+A plugin module may also set ``requires = ["pmm"]`` to name the plugins it
+builds on; enabling it without them is a startup error.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT_NAME = "missionbase"
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def missionbase_register_objects(registry):
+    """Declare object types and extend those of other plugins.
+
+    Call ``registry.add(ObjectType(...))`` for each new object and
+    ``registry.extend("Contact", [fields...], picklist_values={...})`` to add
+    fields or picklist values to an object declared elsewhere. Extensions are
+    applied after every plugin has declared, so order does not matter.
+    Declaring an object or field another plugin already declared is an error
+    naming both plugins.
+    """
+
+
+@hookspec
+def missionbase_register_target_types(registry):
+    """Name the objects plan templates may target: ``registry.add_target("HousingUnit")``.
+
+    Engagement plans and action plans read this one registry, so a third
+    party's object can receive plans without either plan plugin knowing it.
+    """
+
+
+@hookspec
+def missionbase_register_permission_sets(registry):
+    """Ship permission sets: ``registry.add(PermissionSet("Housing: Manage", objects={...}))``.
+
+    Admins assign them to users; a user's rights are the union of the sets
+    assigned.
+    """
+
+
+@hookspec
+def missionbase_register_triggers(registry):
+    """Attach handlers to record events: ``registry.add_trigger("Contact", "before_insert", fn)``.
+
+    Events: before_insert, after_insert, before_update, after_update,
+    before_delete, after_delete, after_undelete. A handler is called once per
+    batch as ``fn(ctx, rows)``: ``ctx`` carries the session (the caller's
+    RecordService, so further writes stay in the same transaction and under
+    the same user), the object and the event; ``rows`` is a list of
+    ``TriggerRow(new, old)`` dicts. Before-handlers may change ``new``;
+    raising ``ValidationError`` rolls the whole operation back.
+    """
+
+
+@hookspec
+def missionbase_register_jobs(registry):
+    """Declare scheduled or batch work: ``registry.add(Job("levels.assign", run=fn))``.
+
+    ``missionbase jobs run NAME`` calls ``fn(org)``; the job opens its own
+    sessions (usually the explicit system context).
+    """
+
+
+@hookspec
+def missionbase_register_commands(cli):
+    """Add click commands or groups to the ``missionbase`` command line: ``cli.add_command(group)``.
+
+    Commands get the app with ``missionbase.core.cli.context.pass_app``.
+    Import heavy modules inside the command function, not at module top, so
+    ``missionbase --help`` stays fast.
+    """
+
+
+@hookspec
+def missionbase_register_reports(registry):
+    """Declare named reports: ``registry.add(Report("pmm.attendance", run=fn))``.
+
+    ``fn(session, **params)`` returns a list of dict rows. Reports read
+    through the session, so they only see what the caller may see.
+    """
+
+
+@hookspec
+def missionbase_load_demo_data(ctx):
+    """Create this plugin's demo records with ``ctx.session`` (system context).
+
+    ``ctx.users`` maps demo user names to ids and ``ctx.records`` collects ids
+    other plugins' demo data may refer to (for example ``ctx.records["contacts"]``).
+    Called in dependency order by ``missionbase demo``; must be idempotent per org
+    (``ctx.already_loaded(plugin)`` tells).
+    """

@@ -1,0 +1,49 @@
+"""Triggers of the standard objects: plain functions over trigger batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..errors import ValidationError
+from .standard import CLOSED_TASK_STATUSES
+
+
+def contact_full_name(first_name: str | None, last_name: str | None) -> str:
+    return " ".join(part for part in (first_name, last_name) if part)
+
+
+def set_contact_name(ctx, rows) -> None:
+    for row in rows:
+        row.new["name"] = contact_full_name(row.new.get("first_name"), row.new.get("last_name"))[:121]
+
+
+def stamp_task_completion(ctx, rows) -> None:
+    """Completed tasks get today's completion date; reopened ones lose it."""
+    today = dt.date.today()
+    for row in rows:
+        closed = row.new.get("status") in CLOSED_TASK_STATUSES
+        row.new["is_closed"] = closed
+        if closed and not row.new.get("completed_date"):
+            row.new["completed_date"] = today
+        elif not closed:
+            row.new["completed_date"] = None
+
+
+def check_event_times(ctx, rows) -> None:
+    for index, row in enumerate(rows):
+        start, end = row.new.get("start"), row.new.get("end")
+        if start and end and end < start:
+            raise ValidationError("must not be before start", object_name="Event", row=index, field="end")
+
+
+def check_business_hours(ctx, rows) -> None:
+    for index, row in enumerate(rows):
+        for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"):
+            start, end = row.new.get(f"{day}_start"), row.new.get(f"{day}_end")
+            if bool(start) != bool(end):
+                raise ValidationError(
+                    f"{day} needs both a start and an end (or neither, for a day off)",
+                    object_name="BusinessHours", row=index, field=f"{day}_end",
+                )
+            if start and end and end <= start:
+                raise ValidationError(f"{day} ends before it starts", object_name="BusinessHours", row=index, field=f"{day}_end")

@@ -1,0 +1,749 @@
+"""RecordService: the one door to data.
+
+Every read and write of a record goes through a RecordService bound to one
+user and one transaction (``app.session(as_user=...)``). A write validates
+against the registry, asks the access policy, runs the object's triggers
+with the whole batch, checks lookups and unique values, and writes with
+set-based SQL (one executemany per batch, never a round-trip per row). If
+anything fails, the transaction rolls back and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import fields as f
+from .errors import (
+    AccessDenied,
+    DeleteBlocked,
+    MissionbaseError,
+    RecordNotFound,
+    StaleVersion,
+    UnknownName,
+    ValidationError,
+)
+from .ids import ID_PATTERN, new_id, new_ids, prefix_of
+from .query import Page, QueryCompiler, encode_cursor
+from .registry import ObjectType
+from .security import CurrentUser
+
+if TYPE_CHECKING:
+    from .app import App
+
+MAX_TRIGGER_DEPTH = 8
+IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
+WRITABLE_SYSTEM_FIELDS = frozenset({"owner_id"})
+OWNER_OBJECTS = ("User", "Queue")
+
+
+@dataclass
+class TriggerRow:
+    """One record in a trigger batch. ``old`` is None on insert, ``new`` on delete."""
+
+    new: dict | None
+    old: dict | None
+
+    def changed(self, field: str) -> bool:
+        if self.old is None or self.new is None:
+            return True
+        return self.new.get(field) != self.old.get(field)
+
+
+@dataclass
+class TriggerContext:
+    session: RecordService
+    object: ObjectType
+    event: str
+
+    @property
+    def user(self) -> CurrentUser:
+        return self.session.user
+
+
+@dataclass
+class BulkResult:
+    """Outcome of a bulk write that collects bad rows instead of failing (imports)."""
+
+    records: list[dict]
+    errors: dict[int, str]  # input row index -> one-line reason
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class RecordService:
+    """Record operations for one user inside one transaction."""
+
+    def __init__(self, app: App, conn: Connection, user: CurrentUser) -> None:
+        self.app = app
+        self.conn = conn
+        self.user = user
+        self.registry = app.registry
+        self.schema = app.schema
+        self.policy = app.access_policy
+        self._trigger_stack: list[str] = []
+
+    # ------------------------------------------------------------------ helpers
+    def object(self, name: str) -> ObjectType:
+        return self.registry.object(name)
+
+    def _object_of(self, record_id: str) -> ObjectType:
+        if not isinstance(record_id, str) or not ID_PATTERN.match(record_id):
+            raise ValidationError(f"{record_id!r} is not a record id (like con_01J...)")
+        obj = self.registry.object_for_id(record_id)
+        if obj is None:
+            raise RecordNotFound(record_id)
+        return obj
+
+    def table(self, obj: ObjectType) -> sa.Table:
+        return self.schema.table(obj.name)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.conn.dialect.name == "postgresql"
+
+    def field_access(self, obj: ObjectType, field: str) -> str:
+        if self.user.is_system:
+            return "edit"
+        return self.policy.field_access(self, obj.name, field)
+
+    def _readable(self, object_name: str, table: sa.Table) -> Any:
+        if self.user.is_system:
+            return None
+        return self.policy.readable_filter(self, object_name, table)
+
+    def _check_object(self, obj: ObjectType, action: str) -> None:
+        if not self.user.is_system:
+            self.policy.check_object(self, obj.name, action)
+
+    def _check_rows(self, obj: ObjectType, action: str, rows: list[dict]) -> None:
+        if not self.user.is_system and rows:
+            self.policy.check_rows(self, obj.name, action, rows)
+
+    # ------------------------------------------------------------------ create
+    def create(self, object_name: str, values: dict) -> dict:
+        return self.create_many(object_name, [values])[0]
+
+    def create_many(self, object_name: str, rows: Iterable[dict]) -> list[dict]:
+        """Insert a batch; any bad row or trigger error rolls back the whole call."""
+        return self._insert(self.object(object_name), list(rows), collect=False).records
+
+    def create_many_collecting(self, object_name: str, rows: list[dict]) -> BulkResult:
+        """Insert the good rows of a batch and report the bad ones by index (for imports).
+
+        Validation, lookup and uniqueness problems are per row; a trigger
+        failure names its row, which is then set aside and the rest retried.
+        """
+        obj = self.object(object_name)
+        errors: dict[int, str] = {}
+        index_map = list(range(len(rows)))
+        while True:
+            pending = [rows[i] for i in index_map]
+            savepoint = self.conn.begin_nested()
+            try:
+                result = self._insert(obj, pending, collect=True)
+            except ValidationError as exc:
+                savepoint.rollback()
+                if exc.row is None or exc.row >= len(index_map):
+                    raise
+                errors[index_map[exc.row]] = exc.reason if not exc.field else f"field {exc.field!r}: {exc.reason}"
+                index_map.pop(exc.row)
+                continue
+            savepoint.commit()
+            for local_index, reason in result.errors.items():
+                errors[index_map[local_index]] = reason
+            return BulkResult(result.records, errors)
+
+    def _insert(self, obj: ObjectType, rows: list[dict], *, collect: bool) -> BulkResult:
+        self._check_object(obj, "create")
+        if not rows:
+            return BulkResult([], {})
+        errors: dict[int, str] = {}
+        allowed = self._writable_fields(obj, "create")
+        defaults = {fld.name: fld.default for fld in obj.fields if fld.default is not None}
+        checked: list[dict] = []
+        positions: list[int] = []
+        for index, row in enumerate(rows):
+            problem = self._check_keys(obj, row, allowed, index)
+            if problem is not None:
+                if not collect:
+                    raise problem
+                errors[index] = _reason(problem)
+                continue
+            checked.append({**defaults, **row} if defaults else dict(row))
+            positions.append(index)
+        validator = self.app.validator(obj.name)
+        owners = [row.pop("owner_id", None) for row in checked]
+        valid, bad = validator.validate_batch(checked, collect=collect)
+        if bad:
+            for local_index, reason in bad.items():
+                errors[positions[local_index]] = reason
+            keep = [i for i in range(len(checked)) if i not in bad]
+            positions = [positions[i] for i in keep]
+            owners = [owners[i] for i in keep]
+        now = utcnow()
+        user_id = self.user.id
+        ids = new_ids(obj.prefix, len(valid))
+        for row, record_id, owner in zip(valid, ids, owners, strict=True):
+            row["id"] = record_id
+            row["owner_id"] = owner or user_id
+            row["created_at"] = row["modified_at"] = now
+            row["created_by"] = row["modified_by"] = user_id
+            row["version"] = 1
+            row["is_deleted"] = False
+
+        self._run_triggers(obj, "before_insert", [TriggerRow(row, None) for row in valid])
+        self._assign_auto_numbers(obj, valid)
+        problems = self._integrity_problems(obj, valid, None)
+        if problems:
+            if not collect:
+                local, field, reason = problems[0]
+                raise ValidationError(reason, object_name=obj.name, row=positions[local], field=field)
+            drop = set()
+            for local, field, reason in problems:
+                if local not in drop:
+                    errors[positions[local]] = f"field {field!r}: {reason}"
+                    drop.add(local)
+            valid = [row for i, row in enumerate(valid) if i not in drop]
+        if valid:
+            table = self.table(obj)
+            blank = dict.fromkeys(table.c.keys())
+            valid = [{**blank, **row} for row in valid]
+            self.conn.execute(table.insert(), valid)
+            self._run_triggers(obj, "after_insert", [TriggerRow(row, None) for row in valid])
+        present = self._presenter(obj)
+        return BulkResult([present(row) for row in valid], errors)
+
+    def _writable_fields(self, obj: ObjectType, action: str) -> frozenset[str]:
+        names = {fld.name for fld in obj.fields if not fld.read_only} | WRITABLE_SYSTEM_FIELDS
+        if not self.user.is_system:
+            names = {n for n in names if n in WRITABLE_SYSTEM_FIELDS or self.field_access(obj, n) == "edit"}
+        return frozenset(names)
+
+    def _check_keys(self, obj: ObjectType, row: Any, allowed: frozenset[str], index: int) -> MissionbaseError | None:
+        if not isinstance(row, dict):
+            return ValidationError("a record must be a mapping of field names to values", object_name=obj.name, row=index)
+        extra = row.keys() - allowed
+        if not extra:
+            return None
+        name = sorted(extra)[0]
+        fld = obj.field(name)
+        if name in f.SYSTEM_FIELD_NAMES or (fld is not None and fld.read_only):
+            return ValidationError("is read-only", object_name=obj.name, row=index, field=name)
+        if fld is not None and self.field_access(obj, name) == "read":
+            return ValidationError("is read-only for you", object_name=obj.name, row=index, field=name)
+        visible = [n for n in obj.field_names if self.field_access(obj, n) != "hidden"]
+        error = UnknownName("field", name, visible, where=obj.name)
+        return ValidationError(str(error).replace(f" on {obj.name}", ""), object_name=obj.name, row=index)
+
+    # ------------------------------------------------------------------ integrity
+    def _integrity_problems(self, obj: ObjectType, rows: list[dict], olds: list[dict] | None) -> list[tuple]:
+        """Required, lookup and unique problems as (row index, field, reason), in row order."""
+        problems: list[tuple[int, str, str]] = []
+        for fld in obj.fields:
+            if fld.required and not isinstance(fld, f.AutoNumber):
+                for i, row in enumerate(rows):
+                    if row.get(fld.name) is None or row.get(fld.name) == "":
+                        problems.append((i, fld.name, "is required"))
+        problems += self._lookup_problems(obj, rows, olds)
+        problems += self._unique_problems(obj, rows, olds)
+        problems.sort(key=lambda p: p[0])
+        return problems
+
+    def _lookup_problems(self, obj: ObjectType, rows: list[dict], olds: list[dict] | None) -> list[tuple]:
+        wanted: dict[str, set[str]] = defaultdict(set)  # object name -> ids
+        checks: list[tuple[int, str, str, list[str]]] = []
+        lookups = [(fld.name, self.registry.lookup_target_names(fld)) for fld in obj.lookups()]
+        lookups.append(("owner_id", list(OWNER_OBJECTS)))
+        for name, targets in lookups:
+            for i, row in enumerate(rows):
+                value = row.get(name)
+                if value is None or (olds is not None and olds[i].get(name) == value):
+                    continue
+                target = self.registry.object_for_id(value)
+                if target is None or target.name not in targets:
+                    checks.append((i, name, value, targets))
+                    continue
+                wanted[target.name].add(value)
+        found: set[str] = set()
+        for object_name, id_set in wanted.items():
+            table = self.schema.table(object_name)
+            condition = table.c.is_deleted == sa.false()
+            readable = self._readable(object_name, table)
+            if readable is not None:
+                condition = sa.and_(condition, readable)
+            for chunk in chunks(sorted(id_set)):
+                found.update(self.conn.scalars(sa.select(table.c.id).where(table.c.id.in_(chunk), condition)))
+        problems = [
+            (i, name, f"{value} is not a {' or '.join(targets) if len(targets) < 4 else 'known'} record")
+            for i, name, value, targets in checks
+        ]
+        for name, _targets in lookups:
+            for i, row in enumerate(rows):
+                value = row.get(name)
+                if value is None or (olds is not None and olds[i].get(name) == value):
+                    continue
+                target = self.registry.object_for_id(value)
+                if target is not None and target.name in wanted and value not in found:
+                    problems.append((i, name, f"{target.name} {value} does not exist (or you cannot see it)"))
+        return problems
+
+    def _unique_problems(self, obj: ObjectType, rows: list[dict], olds: list[dict] | None) -> list[tuple]:
+        problems = []
+        table = self.table(obj)
+        for fld in obj.fields:
+            if not fld.unique:
+                continue
+            seen: dict[Any, int] = {}
+            values = []
+            for i, row in enumerate(rows):
+                value = row.get(fld.name)
+                if value is None or (olds is not None and olds[i].get(fld.name) == value):
+                    continue
+                if value in seen:
+                    problems.append((i, fld.name, f"{value!r} is used twice in this batch (rows {seen[value]} and {i}); it must be unique"))
+                    continue
+                seen[value] = i
+                values.append(value)
+            ids = {row["id"] for row in rows}
+            for chunk in chunks(values):
+                existing = self.conn.execute(
+                    sa.select(table.c[fld.name], table.c.id).where(table.c[fld.name].in_(chunk))
+                ).all()
+                for value, record_id in existing:
+                    if record_id not in ids:
+                        problems.append((seen[value], fld.name, f"{value!r} already exists ({record_id}); it must be unique"))
+        return problems
+
+    def _assign_auto_numbers(self, obj: ObjectType, rows: list[dict]) -> None:
+        for fld in obj.fields:
+            if isinstance(fld, f.AutoNumber) and rows:
+                first = self.reserve_numbers(f"{obj.name}.{fld.name}", len(rows))
+                for offset, row in enumerate(rows):
+                    row[fld.name] = fld.render(first + offset)
+
+    def reserve_numbers(self, key: str, count: int) -> int:
+        """Reserve ``count`` consecutive numbers of a named counter; returns the first.
+
+        Safe under concurrent writers: the counter row is updated (and so
+        locked) inside the caller's transaction.
+        """
+        seq = self.schema.internal["sequence"]
+        row = self.conn.execute(
+            sa.update(seq).where(seq.c.name == key).values(value=seq.c.value + count).returning(seq.c.value)
+        ).first()
+        if row is None:
+            self.conn.execute(sa.insert(seq).values(name=key, value=count))
+            return 1
+        return row[0] - count + 1
+
+    # ------------------------------------------------------------------ read
+    def get(self, record_id: str, *, fields: list[str] | None = None) -> dict:
+        obj = self._object_of(record_id)
+        page = self.query(obj.name, where={"id": record_id}, fields=fields, limit=1)
+        if not page.records:
+            raise RecordNotFound(record_id, obj.name)
+        return page.records[0]
+
+    def get_many(self, record_ids: list[str]) -> dict[str, dict]:
+        """Readable records by id (missing or unreadable ids are simply absent)."""
+        by_object: dict[str, list[str]] = defaultdict(list)
+        for record_id in record_ids:
+            by_object[self._object_of(record_id).name].append(record_id)
+        out: dict[str, dict] = {}
+        for object_name, ids in by_object.items():
+            for chunk in chunks(ids):
+                for record in self.query(object_name, where={"id": {"in": chunk}}).records:
+                    out[record["id"]] = record
+        return out
+
+    def query(
+        self,
+        object_name: str,
+        where: Any = None,
+        *,
+        fields: list[str] | None = None,
+        order_by: str | list[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page:
+        obj = self.object(object_name)
+        self._check_object(obj, "read")
+        compiler = self._compiler(obj)
+        table = compiler.table
+        columns = self._select_columns(obj, compiler, fields)
+        condition = self._base_condition(obj, table, compiler, where)
+        keys = compiler.order_keys(order_by)
+        if cursor:
+            condition = sa.and_(condition, compiler.after_cursor(keys, cursor))
+        # Sort keys are selected too (labelled) so the next cursor can be built.
+        sort_labels = [sa.sql.expression.label(f"_k{i}", col) for i, (_, col, _, _) in enumerate(keys)]
+        stmt = sa.select(*columns, *sort_labels).select_from(compiler.from_clause()).where(condition)
+        stmt = stmt.order_by(*compiler.order_clause(keys))
+        if limit is not None:
+            if limit < 1:
+                raise ValidationError(f"limit must be at least 1 (got {limit})")
+            stmt = stmt.limit(limit + 1)
+        rows = self.conn.execute(stmt).mappings().all()
+        next_cursor = None
+        if limit is not None and len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            next_cursor = encode_cursor([last[f"_k{i}"] for i in range(len(keys))])
+        present = self._presenter(obj)
+        records = []
+        for row in rows:
+            record = {k: v for k, v in row.items() if not k.startswith("_k")}
+            records.append(present(record))
+        return Page(records, next_cursor)
+
+    def count(self, object_name: str, where: Any = None) -> int:
+        obj = self.object(object_name)
+        self._check_object(obj, "read")
+        compiler = self._compiler(obj)
+        condition = self._base_condition(obj, compiler.table, compiler, where)
+        stmt = sa.select(sa.func.count()).select_from(compiler.from_clause()).where(condition)
+        return int(self.conn.execute(stmt).scalar_one())
+
+    def _compiler(self, obj: ObjectType) -> QueryCompiler:
+        return QueryCompiler(
+            self.registry,
+            self.schema,
+            self.app.validator,
+            obj,
+            field_visible=lambda object_name, field: self.field_access(self.object(object_name), field) != "hidden",
+            readable=self._readable,
+        )
+
+    def _base_condition(self, obj, table, compiler, where) -> Any:
+        condition = table.c.is_deleted == sa.false()
+        readable = self._readable(obj.name, table)
+        if readable is not None:
+            condition = sa.and_(condition, readable)
+        extra = compiler.where(where)
+        return sa.and_(condition, extra) if extra is not None else condition
+
+    def _select_columns(self, obj: ObjectType, compiler: QueryCompiler, fields: list[str] | None) -> list:
+        table = compiler.table
+        system = [table.c[name] for name in ("id", "owner_id", "created_at", "created_by", "modified_at", "modified_by", "version")]
+        if not fields:
+            visible = [table.c[fld.name] for fld in obj.fields if self.field_access(obj, fld.name) != "hidden"]
+            return system + visible
+        chosen = [table.c.id]
+        for path in fields:
+            if path == "id":
+                continue
+            column, _, _ = compiler.column(path)
+            chosen.append(column.label(path) if "." in path else column)
+        return chosen
+
+    def _presenter(self, obj: ObjectType):
+        """Stored row -> the dict callers see (lists for multi-picklists, aware datetimes, hidden fields gone)."""
+        multi = [fld.name for fld in obj.fields if isinstance(fld, f.MultiPicklist)]
+        hidden = {fld.name for fld in obj.fields if self.field_access(obj, fld.name) == "hidden"}
+        drop = hidden | {"is_deleted", "deleted_at", "deleted_by"}
+
+        def present(row: dict) -> dict:
+            out = {k: v for k, v in row.items() if k not in drop}
+            for name in multi:
+                value = out.get(name)
+                if isinstance(value, str):
+                    out[name] = value.split(";") if value else []
+            return out
+
+        return present
+
+    # ------------------------------------------------------------------ update
+    def update(self, record_id: str, values: dict, *, version: int | None = None) -> dict:
+        change = {**values, "id": record_id}
+        if version is not None:
+            change["version"] = version
+        return self.update_many([change])[0]
+
+    def update_many(self, changes: Iterable[dict]) -> list[dict]:
+        """Apply changes, each ``{"id": ..., "version": optional, field: value...}``.
+
+        A change carrying a ``version`` older than the stored one is rejected
+        (optimistic concurrency): nobody's edit is silently overwritten.
+        """
+        changes = list(changes)
+        by_object: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+        for index, change in enumerate(changes):
+            if not isinstance(change, dict) or "id" not in change:
+                raise ValidationError("each change needs the record 'id'", row=index)
+            by_object[self._object_of(change["id"]).name].append((index, change))
+        results: dict[int, dict] = {}
+        for object_name, indexed in by_object.items():
+            updated = self._update_object(self.object(object_name), indexed)
+            results.update(updated)
+        return [results[i] for i in range(len(changes))]
+
+    def _update_object(self, obj: ObjectType, indexed: list[tuple[int, dict]]) -> dict[int, dict]:
+        self._check_object(obj, "edit")
+        allowed = self._writable_fields(obj, "edit")
+        validator = self.app.validator(obj.name)
+        bare, versions, owners = [], [], []
+        for index, change in indexed:
+            values = {k: v for k, v in change.items() if k not in ("id", "version")}
+            problem = self._check_keys(obj, values, allowed, index)
+            if problem is not None:
+                raise problem
+            owners.append(values.pop("owner_id", None))
+            versions.append(change.get("version"))
+            bare.append(values)
+        try:
+            valid, _ = validator.validate_batch(bare)
+        except ValidationError as exc:
+            exc_row = indexed[exc.row][0] if exc.row is not None else None
+            raise ValidationError(exc.reason, object_name=obj.name, row=exc_row, field=exc.field) from None
+        ids = [change["id"] for _, change in indexed]
+        olds = self._load_for_write(obj, ids)
+        self._check_rows(obj, "edit", [olds[i] for i in ids])
+        now = utcnow()
+        news, old_list = [], []
+        for (_, change), values, version, owner in zip(indexed, valid, versions, owners, strict=True):
+            old = olds[change["id"]]
+            if version is not None and int(version) != old["version"]:
+                raise StaleVersion(change["id"], int(version), old["version"])
+            new = {**old, **values, "modified_at": now, "modified_by": self.user.id, "version": old["version"] + 1}
+            if owner is not None:
+                new["owner_id"] = owner
+            news.append(new)
+            old_list.append(old)
+        self._run_triggers(obj, "before_update", [TriggerRow(n, o) for n, o in zip(news, old_list, strict=True)])
+        problems = self._integrity_problems(obj, news, old_list)
+        if problems:
+            local, field, reason = problems[0]
+            raise ValidationError(reason, object_name=obj.name, row=indexed[local][0], field=field)
+        table = self.table(obj)
+        columns = [c.name for c in table.c if c.name not in ("id", "created_at", "created_by", "is_deleted", "deleted_at", "deleted_by")]
+        stmt = table.update().where(table.c.id == sa.bindparam("b_id")).values({c: sa.bindparam(f"b_{c}") for c in columns})
+        self.conn.execute(stmt, [{"b_id": n["id"], **{f"b_{c}": n.get(c) for c in columns}} for n in news])
+        self._after_write(obj, news, old_list)
+        self._run_triggers(obj, "after_update", [TriggerRow(n, o) for n, o in zip(news, old_list, strict=True)])
+        present = self._presenter(obj)
+        return {index: present(new) for (index, _), new in zip(indexed, news, strict=True)}
+
+    def _after_write(self, obj: ObjectType, news: list[dict], olds: list[dict]) -> None:
+        """Extension point for what follows every update (field history)."""
+        for listener in self.app.write_listeners:
+            listener(self, obj, news, olds)
+
+    def _load_for_write(self, obj: ObjectType, ids: list[str], *, deleted: bool = False) -> dict[str, dict]:
+        """Stored rows the user may see, locked against concurrent writers until commit."""
+        table = self.table(obj)
+        out: dict[str, dict] = {}
+        readable = self._readable(obj.name, table)
+        for chunk in chunks(list(dict.fromkeys(ids))):
+            condition = sa.and_(table.c.id.in_(chunk), table.c.is_deleted == (sa.true() if deleted else sa.false()))
+            if readable is not None:
+                condition = sa.and_(condition, readable)
+            stmt = sa.select(table).where(condition)
+            if self.is_postgres:
+                stmt = stmt.with_for_update()
+            for row in self.conn.execute(stmt).mappings():
+                out[row["id"]] = dict(row)
+        for record_id in ids:
+            if record_id not in out:
+                raise RecordNotFound(record_id, obj.name)
+        return out
+
+    # ------------------------------------------------------------------ delete
+    def delete(self, record_id: str) -> None:
+        self.delete_many([record_id])
+
+    def delete_many(self, record_ids: Iterable[str]) -> None:
+        """Move records to the recycle bin, applying each child lookup's on_delete rule."""
+        record_ids = list(dict.fromkeys(record_ids))
+        deletion_id = new_id("del")
+        by_object: dict[str, list[str]] = defaultdict(list)
+        for record_id in record_ids:
+            by_object[self._object_of(record_id).name].append(record_id)
+        for object_name, ids in by_object.items():
+            self._delete_object(self.object(object_name), ids, deletion_id, root=True)
+
+    def _delete_object(self, obj: ObjectType, ids: list[str], deletion_id: str, *, root: bool) -> None:
+        if root:
+            self._check_object(obj, "delete")
+        rows = self._load_for_write(obj, ids)
+        if root:
+            self._check_rows(obj, "delete", list(rows.values()))
+        self._run_triggers(obj, "before_delete", [TriggerRow(None, row) for row in rows.values()])
+        for child_obj, lookup in self.registry.referencing_lookups(obj.name):
+            child_table = self.table(child_obj)
+            child_ids: list[tuple[str, str]] = []
+            for chunk in chunks(ids):
+                child_ids += self.conn.execute(
+                    sa.select(child_table.c.id, child_table.c[lookup.name]).where(
+                        child_table.c[lookup.name].in_(chunk), child_table.c.is_deleted == sa.false()
+                    )
+                ).all()
+            if not child_ids:
+                continue
+            if lookup.on_delete == "restrict":
+                parent = child_ids[0][1]
+                raise DeleteBlocked(
+                    f"cannot delete {obj.name} {parent}: {len(child_ids)} {child_obj.name} record(s) refer to it "
+                    f"through {lookup.name!r} (e.g. {child_ids[0][0]}); delete or change them first"
+                )
+            if lookup.on_delete == "cascade":
+                self._delete_object(child_obj, [cid for cid, _ in child_ids], deletion_id, root=False)
+            else:  # clear, remembered so undelete can put the lookup back
+                cleared = self.schema.internal["cleared_lookup"]
+                self.conn.execute(
+                    cleared.insert(),
+                    [
+                        {"deletion_id": deletion_id, "object": child_obj.name, "record_id": cid, "field": lookup.name, "value": parent}
+                        for cid, parent in child_ids
+                    ],
+                )
+                self.conn.execute(
+                    child_table.update()
+                    .where(child_table.c.id == sa.bindparam("b_id"))
+                    .values({lookup.name: None, "version": child_table.c.version + 1}),
+                    [{"b_id": cid} for cid, _ in child_ids],
+                )
+        now = utcnow()
+        table = self.table(obj)
+        self.conn.execute(
+            table.update().where(table.c.id == sa.bindparam("b_id")).values(is_deleted=True, deleted_at=now, deleted_by=self.user.id),
+            [{"b_id": record_id} for record_id in ids],
+        )
+        bin_table = self.schema.internal["recycle_bin"]
+        self.conn.execute(
+            bin_table.insert(),
+            [
+                {
+                    "record_id": record_id,
+                    "object": obj.name,
+                    "deletion_id": deletion_id,
+                    "root_id": record_id if root else "",
+                    "name": _display_name(obj, rows[record_id]),
+                    "deleted_at": now,
+                    "deleted_by": self.user.id,
+                }
+                for record_id in ids
+            ],
+        )
+        self._run_triggers(obj, "after_delete", [TriggerRow(None, row) for row in rows.values()])
+
+    def undelete(self, record_id: str) -> dict:
+        self.undelete_many([record_id])
+        return self.get(record_id)
+
+    def undelete_many(self, record_ids: Iterable[str]) -> None:
+        """Restore records from the recycle bin with what their delete cascaded or cleared."""
+        bin_table = self.schema.internal["recycle_bin"]
+        for record_id in dict.fromkeys(record_ids):
+            obj = self._object_of(record_id)
+            entry = self.conn.execute(sa.select(bin_table).where(bin_table.c.record_id == record_id)).mappings().first()
+            if entry is None:
+                raise RecordNotFound(record_id, obj.name) if not self._exists(obj, record_id) else ValidationError(
+                    f"{obj.name} {record_id} is not deleted", object_name=obj.name
+                )
+            if entry["root_id"] != record_id:
+                root = self.conn.execute(
+                    sa.select(bin_table.c.record_id).where(
+                        bin_table.c.deletion_id == entry["deletion_id"], bin_table.c.root_id == bin_table.c.record_id
+                    )
+                ).scalar()
+                raise ValidationError(
+                    f"{obj.name} {record_id} was deleted together with {root}; undelete {root} instead",
+                    object_name=obj.name,
+                )
+            self._check_object(obj, "delete")
+            deleted_rows = self._load_for_write(obj, [record_id], deleted=True)
+            self._check_rows(obj, "delete", list(deleted_rows.values()))
+            self._restore_deletion(entry["deletion_id"])
+
+    def _exists(self, obj: ObjectType, record_id: str) -> bool:
+        table = self.table(obj)
+        return self.conn.execute(sa.select(table.c.id).where(table.c.id == record_id)).first() is not None
+
+    def _restore_deletion(self, deletion_id: str) -> None:
+        bin_table = self.schema.internal["recycle_bin"]
+        cleared = self.schema.internal["cleared_lookup"]
+        entries = self.conn.execute(sa.select(bin_table).where(bin_table.c.deletion_id == deletion_id)).mappings().all()
+        by_object: dict[str, list[str]] = defaultdict(list)
+        for entry in entries:
+            by_object[entry["object"]].append(entry["record_id"])
+        restored: dict[str, list[dict]] = {}
+        for object_name, ids in by_object.items():
+            obj = self.object(object_name)
+            table = self.table(obj)
+            self.conn.execute(
+                table.update().where(table.c.id == sa.bindparam("b_id")).values(is_deleted=False, deleted_at=None, deleted_by=None, version=table.c.version + 1),
+                [{"b_id": i} for i in ids],
+            )
+            restored[object_name] = list(self._load_for_write(obj, ids).values()) if self.user.is_system else [
+                dict(r) for r in self.conn.execute(sa.select(table).where(table.c.id.in_(ids))).mappings()
+            ]
+        for row in self.conn.execute(sa.select(cleared).where(cleared.c.deletion_id == deletion_id)).mappings().all():
+            table = self.schema.table(row["object"])
+            self.conn.execute(
+                table.update()
+                .where(table.c.id == row["record_id"], table.c[row["field"]].is_(None))
+                .values({row["field"]: row["value"], "version": table.c.version + 1})
+            )
+        self.conn.execute(cleared.delete().where(cleared.c.deletion_id == deletion_id))
+        self.conn.execute(bin_table.delete().where(bin_table.c.deletion_id == deletion_id))
+        for object_name, rows in restored.items():
+            self._run_triggers(self.object(object_name), "after_undelete", [TriggerRow(row, None) for row in rows])
+
+    # ------------------------------------------------------------------ triggers
+    def _run_triggers(self, obj: ObjectType, event: str, rows: list[TriggerRow]) -> None:
+        if not rows:
+            return
+        for trigger in self.registry.triggers_for(obj.name, event):
+            label = f"{obj.name}.{event}"
+            if len(self._trigger_stack) >= MAX_TRIGGER_DEPTH:
+                chain = " -> ".join([*self._trigger_stack, label])
+                raise MissionbaseError(f"triggers recursed more than {MAX_TRIGGER_DEPTH} levels: {chain}")
+            self._trigger_stack.append(label)
+            try:
+                trigger.handler(TriggerContext(self, obj, event), rows)
+            finally:
+                self._trigger_stack.pop()
+
+    # ------------------------------------------------------------------ settings
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        setting = self.schema.internal["setting"]
+        row = self.conn.execute(sa.select(setting.c.value).where(setting.c.key == key)).first()
+        return default if row is None else row[0]
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Org settings (feature switches and the like); writing them needs the system context or an admin."""
+        if not self.user.is_system and not self.app.is_admin(self):
+            raise AccessDenied(f"changing setting {key!r} needs an administrator")
+        setting = self.schema.internal["setting"]
+        self.conn.execute(setting.delete().where(setting.c.key == key))
+        self.conn.execute(setting.insert().values(key=key, value=value, modified_at=utcnow(), modified_by=self.user.id))
+
+
+def _display_name(obj: ObjectType, row: dict) -> str | None:
+    if obj.name_field:
+        value = row.get(obj.name_field)
+        return str(value)[:255] if value is not None else None
+    return None
+
+
+def _reason(error: MissionbaseError) -> str:
+    if isinstance(error, ValidationError):
+        return f"field {error.field!r}: {error.reason}" if error.field else error.reason
+    return str(error)
+
+
+__all__ = ["BulkResult", "RecordService", "TriggerContext", "TriggerRow", "chunks", "prefix_of"]

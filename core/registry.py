@@ -1,0 +1,392 @@
+"""Declarations the plugins contribute: objects, target types, permission
+sets, triggers, jobs and reports.
+
+The registry records which plugin added each item and refuses clashes with
+an error naming both plugins, so a misconfigured org fails at startup rather
+than at the first write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import fields as f
+from .errors import ConfigError
+
+SHARING_DEFAULTS = ("private", "public_read", "public_read_write", "controlled_by_parent")
+TRIGGER_EVENTS = (
+    "before_insert",
+    "after_insert",
+    "before_update",
+    "after_update",
+    "before_delete",
+    "after_delete",
+    "after_undelete",
+)
+OBJECT_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,62}$")
+PREFIX = re.compile(r"^[a-z][a-z0-9]{2}$")
+
+
+def table_name_for(api_name: str) -> str:
+    """``ServiceDelivery`` -> ``service_delivery``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", api_name).lower()
+
+
+class ObjectType:
+    """A kind of record: its fields, id prefix, name field and sharing default."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        prefix: str,
+        fields: Iterable[f.Field] = (),
+        label: str | None = None,
+        plural: str | None = None,
+        name_field: str | None = "name",
+        sharing: str = "private",
+        parent_field: str | None = None,
+        history: Iterable[str] = (),
+        feed: bool = False,
+        description: str = "",
+        indexes: Iterable[tuple[str, ...]] = (),
+    ) -> None:
+        if not OBJECT_NAME.match(name):
+            raise ValueError(f"object name {name!r} must be PascalCase letters and digits")
+        if not PREFIX.match(prefix):
+            raise ValueError(f"object {name}: prefix {prefix!r} must be three lowercase letters/digits")
+        if sharing not in SHARING_DEFAULTS:
+            raise ValueError(f"object {name}: sharing {sharing!r} is not one of {', '.join(SHARING_DEFAULTS)}")
+        self.name = name
+        self.prefix = prefix
+        self.label = label or re.sub(r"(?<=[a-z0-9])([A-Z])", r" \1", name)
+        self.plural = plural or self.label + "s"
+        self.name_field = name_field
+        self.sharing = sharing
+        # For 'controlled_by_parent': the lookup whose target decides access.
+        self.parent_field = parent_field
+        self.history = list(history)
+        self.feed = feed
+        self.description = description
+        self.indexes = [tuple(i) for i in indexes]
+        self.plugin = ""  # set by the registry
+        self.fields: list[f.Field] = []
+        self._by_name: dict[str, f.Field] = {}
+        for fld in fields:
+            self._add_field(fld)
+
+    def __repr__(self) -> str:
+        return f"ObjectType({self.name!r}, prefix={self.prefix!r}, fields={self.field_names})"
+
+    def _add_field(self, fld: f.Field) -> None:
+        if fld.name in self._by_name:
+            raise ValueError(f"object {self.name}: field {fld.name!r} declared twice")
+        self._by_name[fld.name] = fld
+        self.fields.append(fld)
+
+    @property
+    def table_name(self) -> str:
+        return table_name_for(self.name)
+
+    def field(self, name: str) -> f.Field | None:
+        return self._by_name.get(name)
+
+    def has_field(self, name: str) -> bool:
+        return name in self._by_name
+
+    @property
+    def field_names(self) -> list[str]:
+        return [fld.name for fld in self.fields]
+
+    def lookups(self) -> list[f.Lookup]:
+        return [fld for fld in self.fields if isinstance(fld, f.Lookup)]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "plural": self.plural,
+            "prefix": self.prefix,
+            "table": self.table_name,
+            "plugin": self.plugin,
+            "name_field": self.name_field,
+            "sharing": self.sharing,
+            "parent_field": self.parent_field,
+            "history": list(self.history),
+            "feed": self.feed,
+            "description": self.description,
+            "fields": [fld.describe() for fld in self.fields],
+        }
+
+
+@dataclass
+class PermissionSet:
+    """A named bundle of object, field and system permissions.
+
+    ``objects`` maps an object name to letters: C(reate) R(ead) E(dit)
+    D(elete) V(iew all) M(odify all), e.g. ``{"HousingUnit": "CRED"}``.
+    ``fields`` maps ``"Object.field"`` to ``"hidden"``, ``"read"`` or ``"edit"``.
+    """
+
+    name: str
+    objects: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    system: list[str] = field(default_factory=list)
+    description: str = ""
+    plugin: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        for obj, letters in self.objects.items():
+            bad = set(letters) - set("CREDVM")
+            if bad:
+                raise ValueError(
+                    f"permission set {self.name!r}: {obj} has unknown letters {''.join(sorted(bad))};"
+                    " allowed are C R E D V M"
+                )
+        for key, level in self.fields.items():
+            if level not in ("hidden", "read", "edit"):
+                raise ValueError(f"permission set {self.name!r}: {key} level {level!r} is not hidden, read or edit")
+
+
+@dataclass
+class Job:
+    """Scheduled or batch work (level assignment, digests). ``run(org)`` does it."""
+
+    name: str
+    run: Callable[..., Any]
+    description: str = ""
+    schedule: str | None = None  # e.g. "daily"; how often an external runner should call it
+    plugin: str = field(default="", compare=False)
+
+
+@dataclass
+class Report:
+    """A named query a user can run; ``run(session, **params)`` returns rows."""
+
+    name: str
+    run: Callable[..., Any]
+    description: str = ""
+    plugin: str = field(default="", compare=False)
+
+
+@dataclass
+class Trigger:
+    object: str
+    event: str
+    handler: Callable[..., Any]
+    plugin: str = ""
+
+
+class Registry:
+    """Everything the enabled plugins declared. Built once per app."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, ObjectType] = {}
+        self.target_types: dict[str, str] = {}  # object name -> plugin
+        self.permission_sets: dict[str, PermissionSet] = {}
+        self.triggers: list[Trigger] = []
+        self.jobs: dict[str, Job] = {}
+        self.reports: dict[str, Report] = {}
+        self.current_plugin = "core"
+        self._prefixes: dict[str, str] = {}
+        self._pending_extensions: list[tuple[str, str, list[f.Field], dict[str, list[str]]]] = []
+        self._pending_targets: list[tuple[str, str]] = []
+
+    # -- objects -------------------------------------------------------------
+    def add_object(self, obj: ObjectType) -> ObjectType:
+        plugin = self.current_plugin
+        if obj.name in self.objects:
+            other = self.objects[obj.name].plugin
+            raise ConfigError(f"object {obj.name} is declared by both plugin {other!r} and plugin {plugin!r}")
+        if obj.prefix in self._prefixes:
+            raise ConfigError(
+                f"id prefix {obj.prefix!r} of {obj.name} (plugin {plugin!r}) is already used by "
+                f"{self._prefixes[obj.prefix]} (plugin {self.objects[self._prefixes[obj.prefix]].plugin!r})"
+            )
+        obj.plugin = plugin
+        for fld in obj.fields:
+            fld.plugin = plugin
+        self.objects[obj.name] = obj
+        self._prefixes[obj.prefix] = obj.name
+        return obj
+
+    def extend(
+        self,
+        object_name: str,
+        fields: Iterable[f.Field] = (),
+        picklist_values: dict[str, list[str]] | None = None,
+    ) -> None:
+        """Add fields (and picklist values) to an object declared elsewhere.
+
+        Applied after every plugin has declared its objects, so the order in
+        which plugins run does not matter.
+        """
+        self._pending_extensions.append((self.current_plugin, object_name, list(fields), picklist_values or {}))
+
+    def _apply_extensions(self) -> None:
+        for plugin, object_name, new_fields, picklist_values in self._pending_extensions:
+            obj = self.objects.get(object_name)
+            if obj is None:
+                raise ConfigError(
+                    f"plugin {plugin!r} extends object {object_name}, which no enabled plugin declares"
+                )
+            for fld in new_fields:
+                existing = obj.field(fld.name)
+                if existing is not None:
+                    raise ConfigError(
+                        f"field {object_name}.{fld.name} is declared by both plugin {existing.plugin!r} "
+                        f"and plugin {plugin!r}"
+                    )
+                fld.plugin = plugin
+                obj._add_field(fld)
+            for field_name, values in picklist_values.items():
+                fld = obj.field(field_name)
+                if not isinstance(fld, f.Picklist):
+                    raise ConfigError(
+                        f"plugin {plugin!r} adds picklist values to {object_name}.{field_name}, "
+                        "which is not a picklist field"
+                    )
+                fld.values.extend(v for v in values if v not in fld.values)
+        self._pending_extensions.clear()
+
+    # -- target types --------------------------------------------------------
+    def add_target(self, object_name: str) -> None:
+        """Let plan templates (engagement plans, action plans) target this object."""
+        self._pending_targets.append((self.current_plugin, object_name))
+
+    # -- permission sets, triggers, jobs, reports ---------------------------
+    def add_permission_set(self, permset: PermissionSet) -> None:
+        if permset.name in self.permission_sets:
+            other = self.permission_sets[permset.name].plugin
+            raise ConfigError(
+                f"permission set {permset.name!r} is declared by both plugin {other!r} and plugin "
+                f"{self.current_plugin!r}"
+            )
+        permset.plugin = self.current_plugin
+        self.permission_sets[permset.name] = permset
+
+    def add_trigger(self, object_name: str, event: str, handler: Callable[..., Any]) -> None:
+        if event not in TRIGGER_EVENTS:
+            raise ConfigError(
+                f"plugin {self.current_plugin!r}: trigger event {event!r} is not one of {', '.join(TRIGGER_EVENTS)}"
+            )
+        self.triggers.append(Trigger(object_name, event, handler, self.current_plugin))
+
+    def add_job(self, job: Job) -> None:
+        if job.name in self.jobs:
+            raise ConfigError(
+                f"job {job.name!r} is declared by both plugin {self.jobs[job.name].plugin!r} "
+                f"and plugin {self.current_plugin!r}"
+            )
+        job.plugin = self.current_plugin
+        self.jobs[job.name] = job
+
+    def add_report(self, report: Report) -> None:
+        if report.name in self.reports:
+            raise ConfigError(
+                f"report {report.name!r} is declared by both plugin {self.reports[report.name].plugin!r} "
+                f"and plugin {self.current_plugin!r}"
+            )
+        report.plugin = self.current_plugin
+        self.reports[report.name] = report
+
+    # -- lookups ----------------------------------------------------------------
+    def object(self, name: str) -> ObjectType:
+        from .errors import UnknownName
+
+        try:
+            return self.objects[name]
+        except KeyError:
+            raise UnknownName("object", name, self.objects) from None
+
+    def object_for_id(self, record_id: str) -> ObjectType | None:
+        from .ids import prefix_of
+
+        name = self._prefixes.get(prefix_of(record_id) or "")
+        return self.objects.get(name) if name else None
+
+    def triggers_for(self, object_name: str, event: str) -> list[Trigger]:
+        return [t for t in self.triggers if t.object == object_name and t.event == event]
+
+    def referencing_lookups(self, object_name: str) -> list[tuple[ObjectType, f.Lookup]]:
+        """Every (object, lookup field) that can point at ``object_name``."""
+        return [
+            (obj, fld)
+            for obj in self.objects.values()
+            for fld in obj.lookups()
+            if object_name in fld.targets or f.ANY_OBJECT in fld.targets
+        ]
+
+    def lookup_target_names(self, fld: f.Lookup) -> list[str]:
+        """The object names a lookup accepts, with ``"*"`` expanded."""
+        return list(self.objects) if f.ANY_OBJECT in fld.targets else list(fld.targets)
+
+    def finish(self) -> None:
+        """Apply extensions and check cross-references; called once all plugins declared."""
+        self._apply_extensions()
+        for obj in self.objects.values():
+            for fld in obj.lookups():
+                for target in fld.targets:
+                    if target != f.ANY_OBJECT and target not in self.objects:
+                        raise ConfigError(
+                            f"lookup {obj.name}.{fld.name} (plugin {fld.plugin!r}) points at object {target}, "
+                            "which no enabled plugin declares"
+                        )
+            if obj.name_field and not obj.has_field(obj.name_field):
+                raise ConfigError(f"object {obj.name}: name field {obj.name_field!r} is not one of its fields")
+            if obj.sharing == "controlled_by_parent":
+                parent = obj.field(obj.parent_field or "")
+                if not isinstance(parent, f.Lookup) or not parent.required:
+                    raise ConfigError(
+                        f"object {obj.name} is controlled by parent, so parent_field must name a required lookup"
+                    )
+            for name in obj.history:
+                if not obj.has_field(name):
+                    raise ConfigError(f"object {obj.name}: history field {name!r} is not one of its fields")
+            for index in obj.indexes:
+                for name in index:
+                    if not obj.has_field(name) and name not in f.SYSTEM_FIELD_NAMES:
+                        raise ConfigError(f"object {obj.name}: index field {name!r} is not one of its fields")
+        for plugin, name in self._pending_targets:
+            if name not in self.objects:
+                raise ConfigError(
+                    f"plugin {plugin!r} registers target type {name}, which no enabled plugin declares"
+                )
+            if name in self.target_types:
+                raise ConfigError(
+                    f"target type {name} is registered by both plugin {self.target_types[name]!r} "
+                    f"and plugin {plugin!r}"
+                )
+            self.target_types[name] = plugin
+        for trig in self.triggers:
+            if trig.object not in self.objects:
+                raise ConfigError(
+                    f"plugin {trig.plugin!r} registers a trigger on object {trig.object}, "
+                    "which no enabled plugin declares"
+                )
+        for permset in self.permission_sets.values():
+            for obj_name in permset.objects:
+                if obj_name not in self.objects:
+                    raise ConfigError(
+                        f"permission set {permset.name!r} (plugin {permset.plugin!r}) names object {obj_name}, "
+                        "which no enabled plugin declares"
+                    )
+
+
+def _add(self: Registry, item: ObjectType | PermissionSet | Job | Report) -> Any:
+    """``registry.add(x)`` for any declaration: the type says what it is."""
+    if isinstance(item, ObjectType):
+        return self.add_object(item)
+    if isinstance(item, PermissionSet):
+        return self.add_permission_set(item)
+    if isinstance(item, Job):
+        return self.add_job(item)
+    if isinstance(item, Report):
+        return self.add_report(item)
+    raise TypeError(f"registry.add() takes an ObjectType, PermissionSet, Job or Report, not {type(item).__name__}")
+
+
+Registry.add = _add  # type: ignore[attr-defined]

@@ -1,0 +1,56 @@
+"""The access seam every RecordService call goes through.
+
+``AccessPolicy`` is what the RecordService asks before it reads or writes:
+may this user do this action on this object, which rows may they see (as a
+SQL condition placed inside every query), may they touch these rows, and
+which fields may they read or edit. Core ships ``AdminSeesAll``; the record
+security layer replaces it with permission sets, field-level security and
+sharing, without the RecordService changing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+ACTIONS = ("read", "create", "edit", "delete")
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """Who a session acts as. ``is_system`` marks the explicit system context."""
+
+    id: str
+    username: str
+    time_zone: str = "UTC"
+    is_system: bool = False
+
+
+class AccessPolicy(Protocol):
+    def check_object(self, session: Any, object_name: str, action: str) -> None:
+        """Raise AccessDenied unless the user may ``action`` records of this object at all."""
+
+    def readable_filter(self, session: Any, object_name: str, table: Any) -> Any | None:
+        """A SQL condition selecting the rows of ``table`` the user can read (None: all)."""
+
+    def check_rows(self, session: Any, object_name: str, action: str, rows: list[dict]) -> None:
+        """Raise AccessDenied unless the user may ``action`` each of these stored rows."""
+
+    def field_access(self, session: Any, object_name: str, field: str) -> str:
+        """'hidden', 'read' or 'edit' for this user and field."""
+
+
+class AdminSeesAll:
+    """Every user may do everything: the platform before record security."""
+
+    def check_object(self, session, object_name, action):
+        return None
+
+    def readable_filter(self, session, object_name, table):
+        return None
+
+    def check_rows(self, session, object_name, action, rows):
+        return None
+
+    def field_access(self, session, object_name, field):
+        return "edit"
