@@ -43,7 +43,9 @@ class DemoContext:
 
 
 class App:
-    def __init__(self, settings: config_mod.Settings, extra_plugins: dict[str, ModuleType] | None = None) -> None:
+    def __init__(
+        self, settings: config_mod.Settings, extra_plugins: dict[str, ModuleType] | None = None
+    ) -> None:
         self.settings = settings
         self.installed = plugins_mod.installed_plugins(extra_plugins)
         self.plugins = plugins_mod.resolve_enabled(settings.plugins, self.installed)
@@ -77,7 +79,9 @@ class App:
             return self.engine.connect()
         except sa.exc.OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise ConfigError(f"cannot reach database {redact(self.settings.database_url)}: {reason}") from None
+            raise ConfigError(
+                f"cannot reach database {redact(self.settings.database_url)}: {reason}"
+            ) from None
 
     def pending_schema_changes(self) -> list:
         with self.connect() as conn:
@@ -113,9 +117,18 @@ class App:
                 now = dt.datetime.now(dt.UTC)
                 conn.execute(
                     users.insert().values(
-                        id=SYSTEM_USER_ID, owner_id=SYSTEM_USER_ID, created_at=now, created_by=SYSTEM_USER_ID,
-                        modified_at=now, modified_by=SYSTEM_USER_ID, version=1, is_deleted=False,
-                        username="system", name="System", time_zone="UTC", is_active=True,
+                        id=SYSTEM_USER_ID,
+                        owner_id=SYSTEM_USER_ID,
+                        created_at=now,
+                        created_by=SYSTEM_USER_ID,
+                        modified_at=now,
+                        modified_by=SYSTEM_USER_ID,
+                        version=1,
+                        is_deleted=False,
+                        username="system",
+                        name="System",
+                        time_zone="UTC",
+                        is_active=True,
                     )
                 )
 
@@ -144,7 +157,9 @@ class App:
         ).first()
         if row is None or row.id == SYSTEM_USER_ID:
             names = conn.execute(
-                sa.select(users.c.username).where(users.c.is_deleted == sa.false(), users.c.id != SYSTEM_USER_ID)
+                sa.select(users.c.username).where(
+                    users.c.is_deleted == sa.false(), users.c.id != SYSTEM_USER_ID
+                )
             ).scalars()
             raise UnknownName("user", name_or_id, list(names))
         if not row.is_active:
@@ -152,8 +167,10 @@ class App:
         return CurrentUser(id=row.id, username=row.username, time_zone=row.time_zone or "UTC")
 
     def is_admin(self, session: RecordService) -> bool:
-        return True if isinstance(self.access_policy, AdminSeesAll) else bool(
-            getattr(self.access_policy, "is_admin", lambda s: False)(session)
+        return (
+            True
+            if isinstance(self.access_policy, AdminSeesAll)
+            else bool(getattr(self.access_policy, "is_admin", lambda s: False)(session))
         )
 
     def validator(self, object_name: str) -> ObjectValidator:

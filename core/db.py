@@ -40,7 +40,9 @@ def make_engine(url: str) -> Engine:
             raise ConfigError(
                 "PostgreSQL needs the psycopg driver: pip install 'missionbase[postgres]'"
             ) from None
-    raise ConfigError(f"database_url {redact(url)!r}: backend {backend!r} is not supported; use sqlite or postgresql")
+    raise ConfigError(
+        f"database_url {redact(url)!r}: backend {backend!r} is not supported; use sqlite or postgresql"
+    )
 
 
 def _sqlite_engine(parsed) -> Engine:

@@ -38,7 +38,9 @@ class UnknownName(MissionbaseError):
 class ValidationError(MissionbaseError):
     """A record failed validation. ``row`` is its index in the batch."""
 
-    def __init__(self, message: str, *, object_name: str = "", row: int | None = None, field: str | None = None):
+    def __init__(
+        self, message: str, *, object_name: str = "", row: int | None = None, field: str | None = None
+    ):
         self.object_name, self.row, self.field = object_name, row, field
         where = object_name
         if row is not None:

@@ -55,7 +55,9 @@ class Field:
 
     def __post_init__(self) -> None:
         if not FIELD_NAME.match(self.name):
-            raise ValueError(f"field name {self.name!r} must be snake_case (a-z, 0-9, _), at most 63 characters")
+            raise ValueError(
+                f"field name {self.name!r} must be snake_case (a-z, 0-9, _), at most 63 characters"
+            )
         if self.name in SYSTEM_FIELD_NAMES:
             raise ValueError(f"field name {self.name!r} is reserved for a system field")
         if self.label is None:
@@ -177,7 +179,9 @@ class Integer(Field):
     _positional_args = ()
 
     def _describe_extra(self) -> dict[str, Any]:
-        return {k: v for k, v in (("min_value", self.min_value), ("max_value", self.max_value)) if v is not None}
+        return {
+            k: v for k, v in (("min_value", self.min_value), ("max_value", self.max_value)) if v is not None
+        }
 
 
 @_positional

@@ -36,7 +36,9 @@ class PluginInfo:
             try:
                 self.module = importlib.import_module(self.module_name)
             except Exception as exc:
-                raise ConfigError(f"plugin {self.name!r} failed to import ({self.module_name}): {exc}") from exc
+                raise ConfigError(
+                    f"plugin {self.name!r} failed to import ({self.module_name}): {exc}"
+                ) from exc
             self.requires = list(getattr(self.module, "requires", []))
         return self.module
 
@@ -55,8 +57,13 @@ def installed_plugins(extra: dict[str, ModuleType] | None = None) -> dict[str, P
             distribution=getattr(dist, "name", "") if dist else "",
         )
     for name, module in (extra or {}).items():
-        found[name] = PluginInfo(name, module.__name__, version="(in-process)", module=module,
-                                 requires=list(getattr(module, "requires", [])))
+        found[name] = PluginInfo(
+            name,
+            module.__name__,
+            version="(in-process)",
+            module=module,
+            requires=list(getattr(module, "requires", [])),
+        )
     return found
 
 

@@ -75,11 +75,15 @@ class QueryCompiler:
             lookup_name, _, target_field = path.partition(".")
             lookup = self._field(self.obj, lookup_name)
             if not isinstance(lookup, f.Lookup):
-                raise ValidationError(f"{lookup_name!r} is not a lookup, so {path!r} cannot follow it",
-                                      object_name=self.obj.name)
+                raise ValidationError(
+                    f"{lookup_name!r} is not a lookup, so {path!r} cannot follow it",
+                    object_name=self.obj.name,
+                )
             if lookup.polymorphic:
-                raise ValidationError(f"lookup {lookup_name!r} points at several objects; it cannot be followed",
-                                      object_name=self.obj.name)
+                raise ValidationError(
+                    f"lookup {lookup_name!r} points at several objects; it cannot be followed",
+                    object_name=self.obj.name,
+                )
             target = self.registry.object(lookup.targets[0])
             alias = self._join(lookup_name, target)
             if target_field in FILTERABLE_SYSTEM:
@@ -144,7 +148,9 @@ class QueryCompiler:
             return column.is_(None) if _truthy(value) else column.is_not(None)
         if op in ("contains", "startswith"):
             if fld is not None and not isinstance(fld, STRING_KINDS):
-                raise ValidationError(f"{op!r} works on text fields; {path!r} is {fld.kind}", object_name=self.obj.name)
+                raise ValidationError(
+                    f"{op!r} works on text fields; {path!r} is {fld.kind}", object_name=self.obj.name
+                )
             text = str(value)
             if isinstance(fld, f.MultiPicklist) and op == "contains":
                 # Match whole values of the ';'-separated list, not substrings.
@@ -238,7 +244,9 @@ def _parse_datetime(value: Any, path: str) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(str(value))
         except ValueError:
-            raise ValidationError(f"{path!r} needs a date-time like 2025-01-31T09:00 (got {value!r})") from None
+            raise ValidationError(
+                f"{path!r} needs a date-time like 2025-01-31T09:00 (got {value!r})"
+            ) from None
     return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 

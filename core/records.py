@@ -159,7 +159,9 @@ class RecordService:
                 savepoint.rollback()
                 if exc.row is None or exc.row >= len(index_map):
                     raise
-                errors[index_map[exc.row]] = exc.reason if not exc.field else f"field {exc.field!r}: {exc.reason}"
+                errors[index_map[exc.row]] = (
+                    exc.reason if not exc.field else f"field {exc.field!r}: {exc.reason}"
+                )
                 index_map.pop(exc.row)
                 continue
             savepoint.commit()
@@ -233,9 +235,13 @@ class RecordService:
             names = {n for n in names if n in WRITABLE_SYSTEM_FIELDS or self.field_access(obj, n) == "edit"}
         return frozenset(names)
 
-    def _check_keys(self, obj: ObjectType, row: Any, allowed: frozenset[str], index: int) -> MissionbaseError | None:
+    def _check_keys(
+        self, obj: ObjectType, row: Any, allowed: frozenset[str], index: int
+    ) -> MissionbaseError | None:
         if not isinstance(row, dict):
-            return ValidationError("a record must be a mapping of field names to values", object_name=obj.name, row=index)
+            return ValidationError(
+                "a record must be a mapping of field names to values", object_name=obj.name, row=index
+            )
         extra = row.keys() - allowed
         if not extra:
             return None
@@ -314,7 +320,13 @@ class RecordService:
                 if value is None or (olds is not None and olds[i].get(fld.name) == value):
                     continue
                 if value in seen:
-                    problems.append((i, fld.name, f"{value!r} is used twice in this batch (rows {seen[value]} and {i}); it must be unique"))
+                    problems.append(
+                        (
+                            i,
+                            fld.name,
+                            f"{value!r} is used twice in this batch (rows {seen[value]} and {i}); it must be unique",
+                        )
+                    )
                     continue
                 seen[value] = i
                 values.append(value)
@@ -325,7 +337,13 @@ class RecordService:
                 ).all()
                 for value, record_id in existing:
                     if record_id not in ids:
-                        problems.append((seen[value], fld.name, f"{value!r} already exists ({record_id}); it must be unique"))
+                        problems.append(
+                            (
+                                seen[value],
+                                fld.name,
+                                f"{value!r} already exists ({record_id}); it must be unique",
+                            )
+                        )
         return problems
 
     def _assign_auto_numbers(self, obj: ObjectType, rows: list[dict]) -> None:
@@ -424,7 +442,9 @@ class RecordService:
             self.schema,
             self.app.validator,
             obj,
-            field_visible=lambda object_name, field: self.field_access(self.object(object_name), field) != "hidden",
+            field_visible=lambda object_name, field: (
+                self.field_access(self.object(object_name), field) != "hidden"
+            ),
             readable=self._readable,
         )
 
@@ -438,9 +458,22 @@ class RecordService:
 
     def _select_columns(self, obj: ObjectType, compiler: QueryCompiler, fields: list[str] | None) -> list:
         table = compiler.table
-        system = [table.c[name] for name in ("id", "owner_id", "created_at", "created_by", "modified_at", "modified_by", "version")]
+        system = [
+            table.c[name]
+            for name in (
+                "id",
+                "owner_id",
+                "created_at",
+                "created_by",
+                "modified_at",
+                "modified_by",
+                "version",
+            )
+        ]
         if not fields:
-            visible = [table.c[fld.name] for fld in obj.fields if self.field_access(obj, fld.name) != "hidden"]
+            visible = [
+                table.c[fld.name] for fld in obj.fields if self.field_access(obj, fld.name) != "hidden"
+            ]
             return system + visible
         chosen = [table.c.id]
         for path in fields:
@@ -518,22 +551,40 @@ class RecordService:
             old = olds[change["id"]]
             if version is not None and int(version) != old["version"]:
                 raise StaleVersion(change["id"], int(version), old["version"])
-            new = {**old, **values, "modified_at": now, "modified_by": self.user.id, "version": old["version"] + 1}
+            new = {
+                **old,
+                **values,
+                "modified_at": now,
+                "modified_by": self.user.id,
+                "version": old["version"] + 1,
+            }
             if owner is not None:
                 new["owner_id"] = owner
             news.append(new)
             old_list.append(old)
-        self._run_triggers(obj, "before_update", [TriggerRow(n, o) for n, o in zip(news, old_list, strict=True)])
+        self._run_triggers(
+            obj, "before_update", [TriggerRow(n, o) for n, o in zip(news, old_list, strict=True)]
+        )
         problems = self._integrity_problems(obj, news, old_list)
         if problems:
             local, field, reason = problems[0]
             raise ValidationError(reason, object_name=obj.name, row=indexed[local][0], field=field)
         table = self.table(obj)
-        columns = [c.name for c in table.c if c.name not in ("id", "created_at", "created_by", "is_deleted", "deleted_at", "deleted_by")]
-        stmt = table.update().where(table.c.id == sa.bindparam("b_id")).values({c: sa.bindparam(f"b_{c}") for c in columns})
+        columns = [
+            c.name
+            for c in table.c
+            if c.name not in ("id", "created_at", "created_by", "is_deleted", "deleted_at", "deleted_by")
+        ]
+        stmt = (
+            table.update()
+            .where(table.c.id == sa.bindparam("b_id"))
+            .values({c: sa.bindparam(f"b_{c}") for c in columns})
+        )
         self.conn.execute(stmt, [{"b_id": n["id"], **{f"b_{c}": n.get(c) for c in columns}} for n in news])
         self._after_write(obj, news, old_list)
-        self._run_triggers(obj, "after_update", [TriggerRow(n, o) for n, o in zip(news, old_list, strict=True)])
+        self._run_triggers(
+            obj, "after_update", [TriggerRow(n, o) for n, o in zip(news, old_list, strict=True)]
+        )
         present = self._presenter(obj)
         return {index: present(new) for (index, _), new in zip(indexed, news, strict=True)}
 
@@ -548,7 +599,9 @@ class RecordService:
         out: dict[str, dict] = {}
         readable = self._readable(obj.name, table)
         for chunk in chunks(list(dict.fromkeys(ids))):
-            condition = sa.and_(table.c.id.in_(chunk), table.c.is_deleted == (sa.true() if deleted else sa.false()))
+            condition = sa.and_(
+                table.c.id.in_(chunk), table.c.is_deleted == (sa.true() if deleted else sa.false())
+            )
             if readable is not None:
                 condition = sa.and_(condition, readable)
             stmt = sa.select(table).where(condition)
@@ -606,7 +659,13 @@ class RecordService:
                 self.conn.execute(
                     cleared.insert(),
                     [
-                        {"deletion_id": deletion_id, "object": child_obj.name, "record_id": cid, "field": lookup.name, "value": parent}
+                        {
+                            "deletion_id": deletion_id,
+                            "object": child_obj.name,
+                            "record_id": cid,
+                            "field": lookup.name,
+                            "value": parent,
+                        }
                         for cid, parent in child_ids
                     ],
                 )
@@ -619,7 +678,9 @@ class RecordService:
         now = utcnow()
         table = self.table(obj)
         self.conn.execute(
-            table.update().where(table.c.id == sa.bindparam("b_id")).values(is_deleted=True, deleted_at=now, deleted_by=self.user.id),
+            table.update()
+            .where(table.c.id == sa.bindparam("b_id"))
+            .values(is_deleted=True, deleted_at=now, deleted_by=self.user.id),
             [{"b_id": record_id} for record_id in ids],
         )
         bin_table = self.schema.internal["recycle_bin"]
@@ -649,15 +710,22 @@ class RecordService:
         bin_table = self.schema.internal["recycle_bin"]
         for record_id in dict.fromkeys(record_ids):
             obj = self._object_of(record_id)
-            entry = self.conn.execute(sa.select(bin_table).where(bin_table.c.record_id == record_id)).mappings().first()
+            entry = (
+                self.conn.execute(sa.select(bin_table).where(bin_table.c.record_id == record_id))
+                .mappings()
+                .first()
+            )
             if entry is None:
-                raise RecordNotFound(record_id, obj.name) if not self._exists(obj, record_id) else ValidationError(
-                    f"{obj.name} {record_id} is not deleted", object_name=obj.name
+                raise (
+                    RecordNotFound(record_id, obj.name)
+                    if not self._exists(obj, record_id)
+                    else ValidationError(f"{obj.name} {record_id} is not deleted", object_name=obj.name)
                 )
             if entry["root_id"] != record_id:
                 root = self.conn.execute(
                     sa.select(bin_table.c.record_id).where(
-                        bin_table.c.deletion_id == entry["deletion_id"], bin_table.c.root_id == bin_table.c.record_id
+                        bin_table.c.deletion_id == entry["deletion_id"],
+                        bin_table.c.root_id == bin_table.c.record_id,
                     )
                 ).scalar()
                 raise ValidationError(
@@ -676,7 +744,11 @@ class RecordService:
     def _restore_deletion(self, deletion_id: str) -> None:
         bin_table = self.schema.internal["recycle_bin"]
         cleared = self.schema.internal["cleared_lookup"]
-        entries = self.conn.execute(sa.select(bin_table).where(bin_table.c.deletion_id == deletion_id)).mappings().all()
+        entries = (
+            self.conn.execute(sa.select(bin_table).where(bin_table.c.deletion_id == deletion_id))
+            .mappings()
+            .all()
+        )
         by_object: dict[str, list[str]] = defaultdict(list)
         for entry in entries:
             by_object[entry["object"]].append(entry["record_id"])
@@ -685,13 +757,21 @@ class RecordService:
             obj = self.object(object_name)
             table = self.table(obj)
             self.conn.execute(
-                table.update().where(table.c.id == sa.bindparam("b_id")).values(is_deleted=False, deleted_at=None, deleted_by=None, version=table.c.version + 1),
+                table.update()
+                .where(table.c.id == sa.bindparam("b_id"))
+                .values(is_deleted=False, deleted_at=None, deleted_by=None, version=table.c.version + 1),
                 [{"b_id": i} for i in ids],
             )
-            restored[object_name] = list(self._load_for_write(obj, ids).values()) if self.user.is_system else [
-                dict(r) for r in self.conn.execute(sa.select(table).where(table.c.id.in_(ids))).mappings()
-            ]
-        for row in self.conn.execute(sa.select(cleared).where(cleared.c.deletion_id == deletion_id)).mappings().all():
+            restored[object_name] = (
+                list(self._load_for_write(obj, ids).values())
+                if self.user.is_system
+                else [
+                    dict(r) for r in self.conn.execute(sa.select(table).where(table.c.id.in_(ids))).mappings()
+                ]
+            )
+        for row in (
+            self.conn.execute(sa.select(cleared).where(cleared.c.deletion_id == deletion_id)).mappings().all()
+        ):
             table = self.schema.table(row["object"])
             self.conn.execute(
                 table.update()
@@ -701,7 +781,9 @@ class RecordService:
         self.conn.execute(cleared.delete().where(cleared.c.deletion_id == deletion_id))
         self.conn.execute(bin_table.delete().where(bin_table.c.deletion_id == deletion_id))
         for object_name, rows in restored.items():
-            self._run_triggers(self.object(object_name), "after_undelete", [TriggerRow(row, None) for row in rows])
+            self._run_triggers(
+                self.object(object_name), "after_undelete", [TriggerRow(row, None) for row in rows]
+            )
 
     # ------------------------------------------------------------------ triggers
     def _run_triggers(self, obj: ObjectType, event: str, rows: list[TriggerRow]) -> None:
@@ -730,7 +812,9 @@ class RecordService:
             raise AccessDenied(f"changing setting {key!r} needs an administrator")
         setting = self.schema.internal["setting"]
         self.conn.execute(setting.delete().where(setting.c.key == key))
-        self.conn.execute(setting.insert().values(key=key, value=value, modified_at=utcnow(), modified_by=self.user.id))
+        self.conn.execute(
+            setting.insert().values(key=key, value=value, modified_at=utcnow(), modified_by=self.user.id)
+        )
 
 
 def _display_name(obj: ObjectType, row: dict) -> str | None:

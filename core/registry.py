@@ -59,7 +59,9 @@ class ObjectType:
         if not PREFIX.match(prefix):
             raise ValueError(f"object {name}: prefix {prefix!r} must be three lowercase letters/digits")
         if sharing not in SHARING_DEFAULTS:
-            raise ValueError(f"object {name}: sharing {sharing!r} is not one of {', '.join(SHARING_DEFAULTS)}")
+            raise ValueError(
+                f"object {name}: sharing {sharing!r} is not one of {', '.join(SHARING_DEFAULTS)}"
+            )
         self.name = name
         self.prefix = prefix
         self.label = label or re.sub(r"(?<=[a-z0-9])([A-Z])", r" \1", name)
@@ -148,7 +150,9 @@ class PermissionSet:
                 )
         for key, level in self.fields.items():
             if level not in ("hidden", "read", "edit"):
-                raise ValueError(f"permission set {self.name!r}: {key} level {level!r} is not hidden, read or edit")
+                raise ValueError(
+                    f"permission set {self.name!r}: {key} level {level!r} is not hidden, read or edit"
+                )
 
 
 @dataclass
@@ -224,7 +228,9 @@ class Registry:
         Applied after every plugin has declared its objects, so the order in
         which plugins run does not matter.
         """
-        self._pending_extensions.append((self.current_plugin, object_name, list(fields), picklist_values or {}))
+        self._pending_extensions.append(
+            (self.current_plugin, object_name, list(fields), picklist_values or {})
+        )
 
     def _apply_extensions(self) -> None:
         for plugin, object_name, new_fields, picklist_values in self._pending_extensions:
@@ -336,7 +342,9 @@ class Registry:
                             "which no enabled plugin declares"
                         )
             if obj.name_field and not obj.has_field(obj.name_field):
-                raise ConfigError(f"object {obj.name}: name field {obj.name_field!r} is not one of its fields")
+                raise ConfigError(
+                    f"object {obj.name}: name field {obj.name_field!r} is not one of its fields"
+                )
             if obj.sharing == "controlled_by_parent":
                 parent = obj.field(obj.parent_field or "")
                 if not isinstance(parent, f.Lookup) or not parent.required:
@@ -386,7 +394,9 @@ def _add(self: Registry, item: ObjectType | PermissionSet | Job | Report) -> Any
         return self.add_job(item)
     if isinstance(item, Report):
         return self.add_report(item)
-    raise TypeError(f"registry.add() takes an ObjectType, PermissionSet, Job or Report, not {type(item).__name__}")
+    raise TypeError(
+        f"registry.add() takes an ObjectType, PermissionSet, Job or Report, not {type(item).__name__}"
+    )
 
 
 Registry.add = _add  # type: ignore[attr-defined]

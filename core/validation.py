@@ -130,7 +130,9 @@ class ObjectValidator:
         writable = [fld for fld in obj.fields if not fld.read_only]
         self.writable_names = frozenset(fld.name for fld in writable)
         self.all_names = frozenset(obj.field_names)
-        annotations = {fld.name: NotRequired[annotation_for(fld, lookup_prefixes) | None] for fld in obj.fields}
+        annotations = {
+            fld.name: NotRequired[annotation_for(fld, lookup_prefixes) | None] for fld in obj.fields
+        }
         row_type = with_config(ConfigDict(extra="ignore"))(TypedDict(f"{obj.name}Input", annotations))
         self.batch_adapter = TypeAdapter(list[row_type])
         self.value_adapters = {
@@ -192,5 +194,3 @@ def _as_error(object_name: str, exc: PydanticValidationError, errors: dict[int, 
     if len(errors) > 1:
         message += f"; {len(errors) - 1} more row(s) have errors"
     return ValidationError(message, object_name=object_name, row=row, field=field)
-
-

@@ -1,0 +1,1 @@
+"""Built-in missionbase plugins; each is enabled by name in missionbase.toml."""

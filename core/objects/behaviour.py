@@ -43,7 +43,11 @@ def check_business_hours(ctx, rows) -> None:
             if bool(start) != bool(end):
                 raise ValidationError(
                     f"{day} needs both a start and an end (or neither, for a day off)",
-                    object_name="BusinessHours", row=index, field=f"{day}_end",
+                    object_name="BusinessHours",
+                    row=index,
+                    field=f"{day}_end",
                 )
             if start and end and end <= start:
-                raise ValidationError(f"{day} ends before it starts", object_name="BusinessHours", row=index, field=f"{day}_end")
+                raise ValidationError(
+                    f"{day} ends before it starts", object_name="BusinessHours", row=index, field=f"{day}_end"
+                )

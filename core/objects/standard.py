@@ -86,7 +86,9 @@ ACCOUNT = ObjectType(
     description="An organisation or household.",
     fields=[
         f.Text("name", max_length=255, required=True),
-        f.Picklist("type", ["Household", "Organization", "Foundation", "Government", "Other"], restricted=False),
+        f.Picklist(
+            "type", ["Household", "Organization", "Foundation", "Government", "Other"], restricted=False
+        ),
         f.Phone("phone"),
         f.Url("website"),
         f.Text("billing_street", max_length=255),
@@ -228,4 +230,18 @@ HOLIDAY = ObjectType(
     ],
 )
 
-STANDARD_OBJECTS = [USER, ROLE, GROUP, QUEUE, GROUP_MEMBER, ACCOUNT, CONTACT, TASK, EVENT, NOTE, FILE, BUSINESS_HOURS, HOLIDAY]
+STANDARD_OBJECTS = [
+    USER,
+    ROLE,
+    GROUP,
+    QUEUE,
+    GROUP_MEMBER,
+    ACCOUNT,
+    CONTACT,
+    TASK,
+    EVENT,
+    NOTE,
+    FILE,
+    BUSINESS_HOURS,
+    HOLIDAY,
+]

@@ -1,0 +1,6 @@
+"""Program Management: programs, services, schedules, sessions, attendance and rollups.
+
+This module holds only the plugin's hook implementations; declarations
+live in objects.py and behaviour in plain functions beside it. Its objects
+and behaviour arrive with the plugin's own issue.
+"""

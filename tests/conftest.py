@@ -1,0 +1,77 @@
+"""Shared fixtures: an org on a fresh database, SQLite or PostgreSQL.
+
+``MISSIONBASE_TEST_DATABASE_URL`` selects PostgreSQL (a server URL); each
+test then gets its own schema, dropped afterwards. Without it each test
+gets its own SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from types import ModuleType
+
+import pytest
+import sqlalchemy as sa
+
+from missionbase.core.app import App, init_org
+from missionbase.core.config import settings_from_dict
+
+TEST_DATABASE_ENV = "MISSIONBASE_TEST_DATABASE_URL"
+
+
+def pytest_report_header(config):
+    url = os.environ.get(TEST_DATABASE_ENV)
+    return f"missionbase database: {'PostgreSQL ' + url if url else 'SQLite (one file per test)'}"
+
+
+@pytest.fixture
+def database_url(tmp_path) -> Iterator[str]:
+    """A URL to an empty database that is dropped after the test."""
+    server = os.environ.get(TEST_DATABASE_ENV)
+    if not server:
+        yield f"sqlite:///{tmp_path / 'org.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in server else "?"
+    yield f"{server}{separator}options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path) -> Iterator[Callable[..., App]]:
+    """Build an initialised org with the given plugins (all share the test's database)."""
+    apps: list[App] = []
+
+    def build(plugins: list[str] | None = None, extra_plugins: dict[str, ModuleType] | None = None,
+              init: bool = True, **settings) -> App:
+        values = {"database_url": database_url, "plugins": list(plugins or []),
+                  "files_dir": str(tmp_path / "files"), **settings}
+        app = App(settings_from_dict(values), extra_plugins=extra_plugins)
+        if init:
+            init_org(app)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.dispose()
+
+
+@pytest.fixture
+def app(make_app) -> App:
+    """An org with core only, an admin user named 'admin'."""
+    return make_app()
+
+
+@pytest.fixture
+def session(app):
+    """A RecordService as the admin, committed at the end of the test."""
+    with app.session("admin") as s:
+        yield s
