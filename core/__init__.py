@@ -4,30 +4,37 @@ What plugin authors import::
 
     from missionbase.core import hookimpl, ObjectType, PermissionSet, fields as f
 
-Heavy modules (SQLAlchemy) load only when an org is opened, so importing
-this package for declarations stays cheap.
+Attributes load on first use (PEP 562), so ``import missionbase.core.errors``
+from the command line does not pull in pluggy, pydantic or SQLAlchemy.
 """
 
-from . import fields
-from .errors import MissionbaseError, ValidationError
-from .hookspecs import hookimpl
-from .registry import Job, ObjectType, PermissionSet, Report
+from __future__ import annotations
 
-__all__ = [
-    "Job",
-    "MissionbaseError",
-    "ObjectType",
-    "PermissionSet",
-    "Report",
-    "ValidationError",
-    "fields",
-    "hookimpl",
-    "open_org",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "fields": ("missionbase.core.fields", None),
+    "hookimpl": ("missionbase.core.hookspecs", "hookimpl"),
+    "ObjectType": ("missionbase.core.registry", "ObjectType"),
+    "PermissionSet": ("missionbase.core.registry", "PermissionSet"),
+    "Job": ("missionbase.core.registry", "Job"),
+    "Report": ("missionbase.core.registry", "Report"),
+    "MissionbaseError": ("missionbase.core.errors", "MissionbaseError"),
+    "ValidationError": ("missionbase.core.errors", "ValidationError"),
+    "TriggerRow": ("missionbase.core.records", "TriggerRow"),
+    "open_org": ("missionbase.core.app", "open_org"),
+}
+
+__all__ = sorted(_EXPORTS)
 
 
-def open_org(*args, **kwargs):
-    """Open an org: ``open_org("missionbase.toml")``; see ``missionbase.core.app.open_org``."""
-    from .app import open_org as _open
-
-    return _open(*args, **kwargs)
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'missionbase.core' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value

@@ -3,7 +3,6 @@ record or value and what is allowed."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -23,6 +22,8 @@ class UnknownName(MissionbaseError):
     """An unknown object, field, user, plugin... with the closest valid names."""
 
     def __init__(self, what: str, name: str, choices: Iterable[str], where: str = "") -> None:
+        import difflib  # only when there is an error to explain
+
         choices = sorted(choices)
         self.what, self.name, self.choices = what, name, choices
         close = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)

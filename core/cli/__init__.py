@@ -1,0 +1,105 @@
+"""The ``missionbase`` command line.
+
+Only click is imported up front: each command's module loads when that
+command runs, and plugins are loaded only when a plugin's command group is
+asked for, so ``missionbase --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+# name -> (module, attribute, one-line help shown by --help without importing it)
+CORE_COMMANDS = {
+    "init": ("missionbase.core.cli.org", "init", "Create a config file, a database and the first admin user."),
+    "demo": ("missionbase.core.cli.org", "demo", "Create (or fill) a demo org with every plugin's demo data."),
+    "plugins": ("missionbase.core.cli.org", "plugins", "List, enable and disable plugins."),
+    "db": ("missionbase.core.cli.org", "db", "Show and apply database schema changes."),
+    "objects": ("missionbase.core.cli.org", "objects", "List objects and describe their fields."),
+    "records": ("missionbase.core.cli.records", "records", "Create, read, update, delete and query records."),
+    "import": ("missionbase.core.cli.dataio", "import_command", "Import records from a CSV or JSONL file."),
+    "export": ("missionbase.core.cli.dataio", "export_command", "Export records to CSV or JSONL."),
+    "users": ("missionbase.core.cli.org", "users", "List, create and deactivate users."),
+    "jobs": ("missionbase.core.cli.org", "jobs", "List and run scheduled or batch jobs."),
+    "settings": ("missionbase.core.cli.org", "settings", "Show and change org settings."),
+}
+
+
+class LazyGroup(click.Group):
+    """Core commands import on use; plugin groups come from the register_commands hook."""
+
+    def list_commands(self, ctx):
+        return sorted(CORE_COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name in CORE_COMMANDS:
+            module_name, attr, _ = CORE_COMMANDS[name]
+            return getattr(importlib.import_module(module_name), attr)
+        from .context import plugin_commands
+
+        return plugin_commands(ctx).get(name)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, CORE_COMMANDS[name][2]) for name in sorted(CORE_COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+        with formatter.section("Plugin commands"):
+            formatter.write_text(
+                "Enabled plugins add their own groups (pmm, casemgmt, plans, actionplans, feed...). "
+                "'missionbase plugins list' shows them; 'missionbase GROUP --help' explains one."
+            )
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="MISSIONBASE_CONFIG",
+              help="Path to missionbase.toml (default: ./missionbase.toml).")
+@click.version_option(package_name="missionbase", prog_name="missionbase")
+@click.pass_context
+def cli(ctx, config_path):
+    """missionbase: programs, cases, plans and collaboration for nonprofits.
+
+    Start with 'missionbase demo' in an empty folder, or 'missionbase init'
+    for a real org. Every command that reads or writes records takes
+    --as USER and --json.
+    """
+    from .context import CliState
+
+    ctx.obj = CliState(config_path=config_path)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one clear line and a non-zero exit for any error a user can fix."""
+    try:
+        cli.main(args=argv, prog_name="missionbase", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:
+        from ..errors import MissionbaseError
+
+        if isinstance(exc, MissionbaseError):
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        if "sqlalchemy" in sys.modules:
+            from sqlalchemy.exc import DBAPIError
+
+            if isinstance(exc, DBAPIError):
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                click.echo(f"error: database refused the operation: {reason}", err=True)
+                sys.exit(1)
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # python -m missionbase.core.cli
+    main()

@@ -18,6 +18,13 @@ def missionbase_register_target_types(registry):
 
 
 @hookimpl
+def missionbase_load_demo_data(ctx):
+    from ..demo import load_core_demo  # the demo needs SQLAlchemy; declarations do not
+
+    load_core_demo(ctx)
+
+
+@hookimpl
 def missionbase_register_triggers(registry):
     registry.add_trigger("Contact", "before_insert", behaviour.set_contact_name)
     registry.add_trigger("Contact", "before_update", behaviour.set_contact_name)

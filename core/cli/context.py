@@ -1,0 +1,166 @@
+"""What every command shares: the lazily opened org, --as/--json options, output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import functools
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+
+@dataclass
+class CliState:
+    config_path: str | None = None
+    _app: Any = field(default=None, repr=False)
+
+    def settings(self, *, require_file: bool = True):
+        from ..config import load_settings
+
+        return load_settings(self.config_path, require_file=require_file)
+
+    def app(self):
+        """The org, opened on first use (loads plugins, builds the registry)."""
+        if self._app is None:
+            from ..app import open_org
+
+            self._app = open_org(settings=self.settings())
+        return self._app
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+def pass_app(func):
+    """Give a command the opened org as its first argument."""
+
+    @functools.wraps(func)
+    @click.pass_context
+    def wrapper(ctx, *args, **kwargs):
+        state = ctx.find_object(CliState)
+        return ctx.invoke(func, state.app(), *args, **kwargs)
+
+    return wrapper
+
+
+def as_user_option(func):
+    return click.option(
+        "--as", "as_user", envvar="MISSIONBASE_USER", metavar="USER",
+        help="Act as this user (username or id); default: the config's default_user.",
+    )(func)
+
+
+def json_option(func):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")(func)
+
+
+def plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
+    """Commands the enabled plugins add (loads the plugins, not the database)."""
+    state = ctx.find_object(CliState) or CliState()
+    try:
+        settings = state.settings(require_file=False)
+    except Exception:
+        return {}
+    from .. import objects as core_objects
+    from .. import plugins as plugins_mod
+
+    installed = plugins_mod.installed_plugins()
+    try:
+        enabled = plugins_mod.resolve_enabled(settings.plugins, installed)
+    except Exception:
+        return {}
+    pm = plugins_mod.build_manager(enabled, core_objects)
+    group = click.Group()
+    plugins_mod.call_in_order(pm, "missionbase_register_commands", [p.name for p in enabled], cli=group)
+    return dict(group.commands)
+
+
+# -- output ---------------------------------------------------------------------
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
+
+
+def display(value: Any, time_zone: str = "UTC") -> str:
+    """A value as people read it: datetimes in the user's zone, lists joined."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        try:
+            from zoneinfo import ZoneInfo
+
+            value = value.astimezone(ZoneInfo(time_zone))
+        except Exception:
+            pass
+        return value.strftime("%Y-%m-%d %H:%M %Z").strip()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def echo_table(rows: list[dict], columns: list[str] | None = None, *, time_zone: str = "UTC", max_width: int = 40) -> None:
+    if not rows:
+        click.echo("(no rows)")
+        return
+    columns = columns or list(rows[0].keys())
+    cells = [[_clip(display(row.get(c), time_zone), max_width) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def echo_record(record: dict, *, time_zone: str = "UTC") -> None:
+    width = max((len(k) for k in record), default=0)
+    for key, value in record.items():
+        click.echo(f"{key.ljust(width)}  {display(value, time_zone)}")
+
+
+def _clip(text: str, width: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def parse_assignments(pairs: tuple[str, ...], data: str | None) -> dict:
+    """``--set field=value`` pairs and/or ``--data JSON`` into one dict; '' means empty."""
+    from ..errors import ValidationError
+
+    values: dict[str, Any] = {}
+    if data:
+        try:
+            loaded = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"--data is not valid JSON ({exc})") from None
+        if not isinstance(loaded, dict):
+            raise ValidationError("--data must be a JSON object of field names to values")
+        values.update(loaded)
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValidationError(f"--set {pair!r} must look like field=value")
+        values[name.strip()] = value if value != "" else None
+    return values
+
+
+def stderr_is_tty() -> bool:
+    return sys.stderr.isatty()

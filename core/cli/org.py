@@ -1,0 +1,392 @@
+"""Org-level commands: init, demo, plugins, db, objects, users, jobs, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .context import (
+    CliState,
+    as_user_option,
+    echo_json,
+    echo_record,
+    echo_table,
+    json_option,
+    pass_app,
+    pass_state,
+)
+
+
+# -- init / demo ---------------------------------------------------------------------
+@click.command()
+@click.option("--plugins", "plugin_list", default="", help="Comma-separated plugins to enable, e.g. pmm,casemgmt.")
+@click.option("--database-url", default="sqlite:///missionbase.db", show_default=True)
+@click.option("--admin", "admin_username", default="admin", show_default=True, help="Username of the first admin.")
+@pass_state
+def init(state: CliState, plugin_list: str, database_url: str, admin_username: str):
+    """Create missionbase.toml, the database and the first admin user."""
+    from ..app import App, init_org
+    from ..config import CONFIG_FILE, load_settings, write_config
+    from ..errors import ConfigError
+
+    path = Path(state.config_path or CONFIG_FILE)
+    if path.exists():
+        raise ConfigError(f"{path} already exists; this folder already holds an org")
+    plugins = [p.strip() for p in plugin_list.split(",") if p.strip()]
+    values = {"database_url": database_url, "plugins": plugins, "default_user": admin_username}
+    _check_plugins(plugins)
+    write_config(path, values)
+    try:
+        app = App(load_settings(path))
+        init_org(app, admin_username=admin_username)
+    except Exception:
+        path.unlink()  # nothing half-made: no config without a working org
+        raise
+    click.echo(f"Created {path} and the database; admin user {admin_username!r}.")
+    click.echo("Next: 'missionbase objects list', 'missionbase records create Contact --set last_name=Doe'.")
+
+
+def _check_plugins(names: list[str]) -> None:
+    from .. import plugins as plugins_mod
+
+    plugins_mod.resolve_enabled(names, plugins_mod.installed_plugins())
+
+
+@click.command()
+@pass_state
+def demo(state: CliState):
+    """Create a demo org here (or add demo data to this org), then show what to try.
+
+    In a folder without missionbase.toml, this creates one on the embedded
+    database with every built-in plugin enabled.
+    """
+    from .. import plugins as plugins_mod
+    from ..app import App, init_org
+    from ..config import CONFIG_FILE, find_config, load_settings, write_config
+    from ..demo import load_demo, what_to_try
+
+    if find_config(state.config_path) is None:
+        path = Path(state.config_path or CONFIG_FILE)
+        built_in = [
+            name for name, info in plugins_mod.installed_plugins().items() if info.module_name.startswith("missionbase.")
+        ]
+        ordered = [p.name for p in plugins_mod.resolve_enabled(sorted(built_in), plugins_mod.installed_plugins())]
+        write_config(path, {"database_url": "sqlite:///missionbase.db", "plugins": ordered, "default_user": "admin"})
+        click.echo(f"Created {path} with plugins: {', '.join(ordered) or '(none)'}")
+        state.config_path = str(path)
+    app = App(load_settings(state.config_path))
+    init_org(app)
+    loaded = load_demo(app, echo=click.echo)
+    click.echo("")
+    click.echo(f"Demo data loaded for: {', '.join(loaded) or 'nothing new (already loaded)'}")
+    click.echo("")
+    for line in what_to_try(app):
+        click.echo(line)
+
+
+# -- plugins -----------------------------------------------------------------------------
+@click.group()
+def plugins():
+    """List, enable and disable plugins."""
+
+
+@plugins.command("list")
+@json_option
+@pass_state
+def plugins_list(state: CliState, as_json: bool):
+    """Installed plugins: enabled or not, version, requirements, objects contributed."""
+    from .. import plugins as plugins_mod
+    from ..app import App
+
+    settings = state.settings(require_file=False)
+    installed = plugins_mod.installed_plugins()
+    app = App(settings)
+    rows = []
+    for name, info in sorted(installed.items()):
+        info.load()
+        rows.append(
+            {
+                "name": name,
+                "enabled": name in app.plugin_names,
+                "version": info.version,
+                "distribution": info.distribution,
+                "requires": info.requires,
+                "objects": app.plugin_objects(name) if name in app.plugin_names else [],
+                "extends": sorted({
+                    obj.name for obj in app.registry.objects.values()
+                    for fld in obj.fields if fld.plugin == name and obj.plugin != name
+                }),
+            }
+        )
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["name", "enabled", "version", "requires", "objects", "extends"], max_width=60)
+
+
+@plugins.command("enable")
+@click.argument("name")
+@pass_state
+def plugins_enable(state: CliState, name: str):
+    """Enable a plugin in the config and create its tables."""
+    from ..app import App
+    from ..config import update_config
+
+    settings = state.settings()
+    if name in settings.plugins:
+        click.echo(f"{name} is already enabled.")
+        return
+    wanted = [*settings.plugins, name]
+    _check_plugins(wanted)
+    app = App(settings.model_copy(update={"plugins": wanted}))
+    app.upgrade()
+    update_config(_config_file(settings), "plugins", wanted)
+    click.echo(f"Enabled {name}; its tables are ready.")
+
+
+@plugins.command("disable")
+@click.argument("name")
+@pass_state
+def plugins_disable(state: CliState, name: str):
+    """Disable a plugin. Its tables and records stay; enabling it again finds them."""
+    from .. import plugins as plugins_mod
+    from ..config import update_config
+    from ..errors import ConfigError, UnknownName
+
+    settings = state.settings()
+    if name not in settings.plugins:
+        raise ConfigError(str(UnknownName("enabled plugin", name, settings.plugins)))
+    remaining = [p for p in settings.plugins if p != name]
+    for info in plugins_mod.resolve_enabled(settings.plugins, plugins_mod.installed_plugins()):
+        if name in info.requires and info.name in remaining:
+            raise ConfigError(f"plugin {info.name!r} requires {name!r}; disable {info.name} first")
+    update_config(_config_file(settings), "plugins", remaining)
+    click.echo(f"Disabled {name}; its tables and records are kept.")
+
+
+def _config_file(settings) -> Path:
+    from ..errors import ConfigError
+
+    if settings.config_path is None:
+        raise ConfigError("no missionbase.toml to edit (plugins come from MISSIONBASE_PLUGINS?)")
+    return settings.config_path
+
+
+# -- db ----------------------------------------------------------------------------------
+@click.group()
+def db():
+    """Show and apply database schema changes."""
+
+
+@db.command("status")
+@json_option
+@pass_app
+def db_status(app, as_json: bool):
+    """Changes 'db upgrade' would make, and those that need a migration script."""
+    changes = app.pending_schema_changes()
+    if as_json:
+        echo_json([{"kind": c.kind, "table": c.table, "detail": c.detail} for c in changes])
+        return
+    if not changes:
+        click.echo("The database matches the enabled plugins.")
+    for change in changes:
+        click.echo(change.describe())
+
+
+@db.command("upgrade")
+@pass_app
+def db_upgrade(app):
+    """Apply additive changes (tables, columns, indexes) and plugin migration scripts."""
+    changes = app.upgrade()
+    app.ensure_system_user()
+    applied = [c for c in changes if c.additive]
+    for change in applied:
+        click.echo(f"applied {change.describe()}")
+    blocked = [c for c in changes if not c.additive]
+    for change in blocked:
+        click.echo(f"not applied {change.describe()}", err=True)
+    if not changes:
+        click.echo("Nothing to do: the database matches the enabled plugins.")
+
+
+# -- objects -------------------------------------------------------------------------------
+@click.group()
+def objects():
+    """List objects and describe their fields."""
+
+
+@objects.command("list")
+@json_option
+@pass_app
+def objects_list(app, as_json: bool):
+    """Every object the enabled plugins declare."""
+    rows = [
+        {"name": o.name, "label": o.label, "prefix": o.prefix, "plugin": o.plugin, "fields": len(o.fields),
+         "sharing": o.sharing, "target": o.name in app.registry.target_types}
+        for o in sorted(app.registry.objects.values(), key=lambda o: o.name)
+    ]
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows)
+
+
+@objects.command("describe")
+@click.argument("name")
+@json_option
+@pass_app
+def objects_describe(app, name: str, as_json: bool):
+    """An object's fields, kinds, rules and the plugin that owns each field."""
+    obj = app.registry.object(name)
+    info = obj.describe()
+    info["target_type"] = obj.name in app.registry.target_types
+    if as_json:
+        echo_json(info)
+        return
+    click.echo(f"{obj.name} ({obj.label}) prefix {obj.prefix}_, table {obj.table_name}, declared by {obj.plugin}")
+    click.echo(f"sharing: {obj.sharing}; name field: {obj.name_field or '-'}; plan target: {'yes' if info['target_type'] else 'no'}")
+    if obj.description:
+        click.echo(obj.description)
+    click.echo("")
+    rows = []
+    for fld in obj.fields:
+        flags = [w for w in ("required", "unique", "read_only") if getattr(fld, w)]
+        extra = ""
+        if getattr(fld, "values", None):
+            extra = "values: " + ", ".join(fld.values)
+        elif getattr(fld, "targets", None):
+            extra = f"on delete: {fld.on_delete}"
+        if fld.default is not None:
+            extra = (extra + f"; default {fld.default}").lstrip("; ")
+        rows.append({"field": fld.name, "kind": fld.summary(), "flags": " ".join(flags), "plugin": fld.plugin, "details": extra})
+    echo_table(rows, max_width=70)
+
+
+# -- users -----------------------------------------------------------------------------------
+@click.group()
+def users():
+    """List, create and deactivate users."""
+
+
+@users.command("list")
+@click.option("--all", "include_inactive", is_flag=True, help="Include deactivated users.")
+@as_user_option
+@json_option
+@pass_app
+def users_list(app, include_inactive: bool, as_user, as_json: bool):
+    from ..ids import SYSTEM_USER_ID
+
+    with app.session(as_user) as s:
+        where = {"id": {"ne": SYSTEM_USER_ID}}
+        if not include_inactive:
+            where["is_active"] = True
+        rows = s.query("User", where=where, order_by="username", fields=["username", "name", "email", "time_zone", "is_active", "role.name"]).records
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["username", "name", "email", "time_zone", "is_active", "role.name"])
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--email")
+@click.option("--time-zone", default="UTC", show_default=True)
+@click.option("--role", help="Role name.")
+@as_user_option
+@json_option
+@pass_app
+def users_create(app, username, name, email, time_zone, role, as_user, as_json):
+    """Create a user who can then act with --as USERNAME."""
+    from ..errors import UnknownName
+
+    with app.session(as_user) as s:
+        values = {"username": username, "name": name, "email": email, "time_zone": time_zone}
+        if role:
+            found = s.query("Role", where={"name": role}, limit=1).records
+            if not found:
+                raise UnknownName("role", role, [r["name"] for r in s.query("Role").records])
+            values["role"] = found[0]["id"]
+        user = s.create("User", values)
+    if as_json:
+        echo_json(user)
+    else:
+        click.echo(f"Created user {username} ({user['id']}).")
+
+
+@users.command("deactivate")
+@click.argument("username")
+@as_user_option
+@pass_app
+def users_deactivate(app, username, as_user):
+    """Stop a user from acting; their records keep them as owner."""
+    with app.session(as_user) as s:
+        user = app.resolve_user(s.conn, username)
+        s.update(user.id, {"is_active": False})
+    click.echo(f"Deactivated {username}.")
+
+
+# -- jobs --------------------------------------------------------------------------------
+@click.group()
+def jobs():
+    """List and run scheduled or batch jobs."""
+
+
+@jobs.command("list")
+@json_option
+@pass_app
+def jobs_list(app, as_json):
+    rows = [{"name": j.name, "plugin": j.plugin, "schedule": j.schedule or "", "description": j.description}
+            for j in app.registry.jobs.values()]
+    echo_json(rows) if as_json else echo_table(rows, ["name", "plugin", "schedule", "description"], max_width=70)
+
+
+@jobs.command("run")
+@click.argument("name")
+@pass_app
+def jobs_run(app, name):
+    """Run a job now (what a scheduler would call)."""
+    from ..errors import UnknownName
+
+    job = app.registry.jobs.get(name)
+    if job is None:
+        raise UnknownName("job", name, app.registry.jobs)
+    result = job.run(app)
+    click.echo(f"{name}: {result if result is not None else 'done'}")
+
+
+# -- settings ----------------------------------------------------------------------------
+@click.group()
+def settings():
+    """Show and change org settings (feature switches of the plugins)."""
+
+
+@settings.command("get")
+@click.argument("key")
+@as_user_option
+@pass_app
+def settings_get(app, key, as_user):
+    with app.session(as_user) as s:
+        echo_json(s.get_setting(key))
+
+
+@settings.command("set")
+@click.argument("key")
+@click.argument("value")
+@as_user_option
+@pass_app
+def settings_set(app, key, value, as_user):
+    """VALUE is JSON (true, 5, "text", [..]); plain words are taken as text."""
+    import json
+
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    with app.session(as_user) as s:
+        s.set_setting(key, parsed)
+    click.echo(f"{key} = {json.dumps(parsed)}")
+
+
+__all__ = ["db", "demo", "echo_record", "init", "jobs", "objects", "plugins", "settings", "users"]

@@ -1,0 +1,147 @@
+"""``missionbase records``: one record at a time, or a query."""
+
+from __future__ import annotations
+
+import click
+
+from .context import (
+    as_user_option,
+    echo_json,
+    echo_record,
+    echo_table,
+    json_option,
+    parse_assignments,
+    pass_app,
+)
+
+
+@click.group()
+def records():
+    """Create, read, update, delete and query records of any object."""
+
+
+_set_option = click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="A field value; repeat for more.")
+_data_option = click.option("--data", metavar="JSON", help='Field values as a JSON object, e.g. \'{"last_name": "Doe"}\'.')
+
+
+@records.command("create")
+@click.argument("object_name", metavar="OBJECT")
+@_set_option
+@_data_option
+@as_user_option
+@json_option
+@pass_app
+def create(app, object_name, pairs, data, as_user, as_json):
+    """Create one record: missionbase records create Contact --set last_name=Doe."""
+    values = parse_assignments(pairs, data)
+    with app.session(as_user) as s:
+        record = s.create(object_name, values)
+        tz = s.user.time_zone
+    _show(record, as_json, tz)
+
+
+@records.command("get")
+@click.argument("record_id", metavar="ID")
+@click.option("--fields", help="Comma-separated fields (lookup.field follows a lookup).")
+@as_user_option
+@json_option
+@pass_app
+def get(app, record_id, fields, as_user, as_json):
+    """Show one record by id."""
+    with app.session(as_user) as s:
+        record = s.get(record_id, fields=_split(fields))
+        tz = s.user.time_zone
+    _show(record, as_json, tz)
+
+
+@records.command("update")
+@click.argument("record_id", metavar="ID")
+@_set_option
+@_data_option
+@click.option("--version", type=int, help="The version you read; the update is refused if someone changed it since.")
+@as_user_option
+@json_option
+@pass_app
+def update(app, record_id, pairs, data, version, as_user, as_json):
+    """Change fields of one record."""
+    values = parse_assignments(pairs, data)
+    if not values:
+        raise click.UsageError("nothing to change: give --set FIELD=VALUE or --data JSON")
+    with app.session(as_user) as s:
+        record = s.update(record_id, values, version=version)
+        tz = s.user.time_zone
+    _show(record, as_json, tz)
+
+
+@records.command("delete")
+@click.argument("record_ids", metavar="ID...", nargs=-1, required=True)
+@as_user_option
+@pass_app
+def delete(app, record_ids, as_user):
+    """Move records to the recycle bin (children follow their lookup's on-delete rule)."""
+    with app.session(as_user) as s:
+        s.delete_many(list(record_ids))
+    click.echo(f"Deleted {len(record_ids)} record(s); 'missionbase records undelete ID' restores them.")
+
+
+@records.command("undelete")
+@click.argument("record_ids", metavar="ID...", nargs=-1, required=True)
+@as_user_option
+@pass_app
+def undelete(app, record_ids, as_user):
+    """Restore deleted records with what their delete cascaded or cleared."""
+    with app.session(as_user) as s:
+        s.undelete_many(list(record_ids))
+    click.echo(f"Restored {len(record_ids)} record(s).")
+
+
+@records.command("query")
+@click.argument("object_name", metavar="OBJECT")
+@click.option("--where", "wheres", multiple=True, metavar="CONDITION",
+              help="'field = value' (= != < <= > >=), 'field in a,b', 'field contains x', 'field startswith x', "
+                   "'field is [not] null', or a JSON filter; repeat to AND.")
+@click.option("--fields", help="Comma-separated fields to show (lookup.field follows a lookup).")
+@click.option("--order-by", help="Comma-separated fields, '-' for descending, e.g. -created_at.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option("--cursor", help="Continue after the page that printed this cursor.")
+@click.option("--count", "count_only", is_flag=True, help="Only print how many records match.")
+@as_user_option
+@json_option
+@pass_app
+def query(app, object_name, wheres, fields, order_by, limit, cursor, count_only, as_user, as_json):
+    """Find records: missionbase records query Contact --where 'mailing_city = Lyon' --order-by last_name."""
+    from ..query import parse_where
+
+    where = [parse_where(w) for w in wheres] or None
+    with app.session(as_user) as s:
+        if count_only:
+            total = s.count(object_name, where)
+            echo_json({"count": total}) if as_json else click.echo(str(total))
+            return
+        page = s.query(object_name, where, fields=_split(fields), order_by=order_by, limit=limit, cursor=cursor)
+        obj = s.object(object_name)
+        tz = s.user.time_zone
+    if as_json:
+        echo_json({"records": page.records, "next_cursor": page.next_cursor})
+        return
+    columns = ["id", *(_split(fields) or _default_columns(obj))]
+    echo_table(page.records, columns, time_zone=tz)
+    if page.next_cursor:
+        click.echo(f"\nMore: add --cursor {page.next_cursor}", err=True)
+
+
+def _default_columns(obj) -> list[str]:
+    names = [obj.name_field] if obj.name_field else []
+    names += [f.name for f in obj.fields if f.name not in names and f.kind not in ("long_text",)][: 6 - len(names)]
+    return names
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [p.strip() for p in text.split(",") if p.strip()] if text else None
+
+
+def _show(record: dict, as_json: bool, tz: str) -> None:
+    if as_json:
+        echo_json(record)
+    else:
+        echo_record(record, time_zone=tz)

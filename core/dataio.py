@@ -1,0 +1,425 @@
+"""Import and export of records, streamed in batches.
+
+Import reads CSV or JSONL lazily, one batch (a transaction) at a time, so
+memory stays flat however large the file. In each batch the good rows land
+and the bad ones go to an error file with their line number and reason. The
+checkpoint of committed batches is written in the same transaction as the
+batch itself, so ``--resume`` after a crash skips exactly what was
+committed: never a row twice, never a row lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import fields as f
+from .errors import MissionbaseError, UnknownName, ValidationError
+from .records import utcnow
+
+FORMATS = ("csv", "jsonl")
+
+
+class _DryRun(Exception):
+    """Raised to roll a dry-run batch back."""
+
+
+@dataclass
+class ImportReport:
+    object: str
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    skipped_batches: int = 0
+    batches: int = 0
+    dry_run: bool = False
+    error_file: str | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+    errors_sample: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "would create" if self.dry_run else "created"
+        text = f"{self.object}: {self.rows_read} rows read, {verb} {self.created}"
+        text += f", {'would update' if self.dry_run else 'updated'} {self.updated}, rejected {self.rejected}"
+        if self.skipped_batches:
+            text += f" ({self.skipped_batches} batch(es) already imported, skipped)"
+        if self.ignored_columns:
+            text += f"; ignored computed/system columns: {', '.join(self.ignored_columns)}"
+        if self.error_file:
+            text += f"; errors in {self.error_file}"
+        return text
+
+
+def detect_format(path: str | Path, given: str | None) -> str:
+    if given:
+        return given
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix in ("jsonl", "ndjson"):
+        return "jsonl"
+    if suffix == "csv":
+        return "csv"
+    raise ValidationError(f"cannot tell the format of {path}; pass --format csv or --format jsonl")
+
+
+class _CountingLines:
+    """Iterates a text file's lines and counts the characters consumed (for the progress bar)."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.consumed = 0
+
+    def __iter__(self):
+        for line in self.handle:
+            self.consumed += len(line)
+            yield line
+
+
+def read_rows(path: Path, fmt: str, lines: _CountingLines) -> tuple[list[str] | None, Iterator[tuple[int, Any]]]:
+    """(header, iterator of (line number, row or error text))."""
+    if fmt == "csv":
+        reader = csv.reader(iter(lines))
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ValidationError(f"{path} is empty; a CSV import needs a header line") from None
+        header = [h.strip().lstrip("\ufeff") for h in header]
+
+        def rows():
+            for values in reader:
+                line = reader.line_num
+                if not values or all(v == "" for v in values):
+                    continue
+                if len(values) != len(header):
+                    yield line, f"has {len(values)} values but the header has {len(header)} columns"
+                    continue
+                yield line, {k: v for k, v in zip(header, values, strict=True) if v != ""}
+
+        return header, rows()
+
+    def json_rows():
+        for number, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield number, f"is not valid JSON ({exc.msg})"
+                continue
+            if not isinstance(row, dict):
+                yield number, "must be a JSON object"
+                continue
+            yield number, {k: v for k, v in row.items() if v != "" and v is not None}
+
+    return None, json_rows()
+
+
+def check_header(obj, columns: list[str], upsert_key: str | None, writable: set[str]) -> list[str]:
+    """A bad header rejects the whole file before anything is written.
+
+    Returns the columns to ignore: computed and system fields (an export of
+    this object has them, and re-importing an export must work).
+    """
+    seen = set()
+    ignored = []
+    for column in columns:
+        if column in seen:
+            raise ValidationError(f"column {column!r} appears twice in the header")
+        seen.add(column)
+        if column == "id":
+            if upsert_key != "id":
+                raise ValidationError("column 'id' is only allowed with --upsert-key id (to update those records)")
+            continue
+        if column not in writable:
+            fld = obj.field(column)
+            if (fld is not None and fld.read_only) or column in f.SYSTEM_FIELD_NAMES:
+                ignored.append(column)
+                continue
+            if fld is not None:
+                raise ValidationError(f"column {column!r} is read-only for you", object_name=obj.name)
+            raise ValidationError(str(UnknownName("column", column, sorted(writable), where=obj.name)))
+    if upsert_key and upsert_key not in columns:
+        raise ValidationError(f"--upsert-key {upsert_key!r} is not a column of the file")
+    return ignored
+
+
+def job_key(object_name: str, path: Path) -> str:
+    stat = path.stat()
+    raw = f"{object_name}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:64]
+
+
+class ErrorFile:
+    """Rejected rows, one line each, opened only when there is a first error."""
+
+    def __init__(self, path: Path, fmt: str, header: list[str] | None) -> None:
+        self.path, self.fmt, self.header = path, fmt, header
+        self.handle = None
+        self.writer = None
+        self.count = 0
+
+    def add(self, line: int, reason: str, row: Any) -> None:
+        if self.handle is None:
+            self.handle = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            if self.fmt == "csv":
+                self.writer = csv.writer(self.handle)
+                self.writer.writerow(["line", "error", *(self.header or [])])
+        self.count += 1
+        if self.fmt == "csv":
+            values = [row.get(h, "") for h in self.header or []] if isinstance(row, dict) else []
+            self.writer.writerow([line, reason, *values])
+        else:
+            self.handle.write(json.dumps({"line": line, "error": reason, "record": row if isinstance(row, dict) else None}, default=str) + "\n")
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+def import_file(
+    app,
+    object_name: str,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    as_user: str | None = None,
+    batch_size: int | None = None,
+    dry_run: bool = False,
+    errors_path: str | Path | None = None,
+    upsert_key: str | None = None,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"file {path} does not exist")
+    obj = app.registry.object(object_name)
+    fmt = detect_format(path, fmt)
+    if fmt not in FORMATS:
+        raise ValidationError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    batch_size = batch_size or app.settings.import_batch_size
+    if upsert_key and upsert_key != "id":
+        fld = obj.field(upsert_key)
+        if fld is None:
+            raise ValidationError(str(UnknownName("field", upsert_key, obj.field_names, where=obj.name)))
+        if not fld.unique:
+            raise ValidationError(f"--upsert-key {upsert_key!r} must be a unique field of {obj.name} (or id)")
+    report = ImportReport(object=obj.name, dry_run=dry_run)
+    key = job_key(obj.name, path)
+    progress_table = app.schema.internal["import_progress"]
+    done_batches = 0
+    if resume and not dry_run:
+        with app.connect() as conn:
+            row = conn.execute(sa.select(progress_table).where(progress_table.c.job_key == key)).mappings().first()
+        done_batches = row["batches_done"] if row else 0
+
+    errors_path = Path(errors_path) if errors_path else path.with_name(path.name + ".errors" + (".csv" if fmt == "csv" else ".jsonl"))
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        lines = _CountingLines(handle)
+        header, rows = read_rows(path, fmt, lines)
+        with app.session(as_user) as s:  # the header check needs the caller's field access
+            writable = set(s._writable_fields(obj, "create"))
+        ignored: set[str] = set()
+        if header is not None:
+            ignored = set(check_header(obj, header, upsert_key, writable))
+            report.ignored_columns = sorted(ignored)
+        error_file = ErrorFile(errors_path, fmt, header)
+        try:
+            batch_number = 0
+            while True:
+                batch = list(islice(rows, batch_size))
+                if not batch:
+                    break
+                report.rows_read += len(batch)
+                report.batches += 1
+                if batch_number < done_batches:
+                    report.skipped_batches += 1
+                else:
+                    if ignored:
+                        batch = [(line, {k: v for k, v in row.items() if k not in ignored} if isinstance(row, dict) else row)
+                                 for line, row in batch]
+                    _import_batch(app, obj, batch, batch_number, key, path, as_user, upsert_key, writable,
+                                  dry_run, report, error_file)
+                batch_number += 1
+                if progress:
+                    progress(lines.consumed)
+        finally:
+            error_file.close()
+    if error_file.count:
+        report.error_file = str(errors_path)
+    return report
+
+
+def _import_batch(app, obj, batch, batch_number, key, path, as_user, upsert_key, writable, dry_run, report, error_file):
+    good: list[tuple[int, dict]] = []
+    for line, row in batch:
+        if isinstance(row, str):
+            _reject(report, error_file, line, row, None)
+            continue
+        if fmt_extra := sorted(k for k in row if k not in writable and not (k == "id" and upsert_key == "id")):
+            _reject(report, error_file, line, f"unknown or read-only field {fmt_extra[0]!r}", row)
+            continue
+        good.append((line, row))
+    try:
+        with app.session(as_user) as s:
+            creates, updates = _split_upserts(s, obj, good, upsert_key)
+            created = s.create_many_collecting(obj.name, [row for _, row in creates]) if creates else None
+            updated_errors = _update_collecting(s, updates) if updates else {}
+            if created:
+                for index, reason in created.errors.items():
+                    line, row = creates[index]
+                    _reject(report, error_file, line, reason, row)
+                report.created += len(created.records)
+            for index, reason in updated_errors.items():
+                line, row = updates[index]
+                _reject(report, error_file, line, reason, {k: v for k, v in row.items() if k != "id"})
+            report.updated += len(updates) - len(updated_errors)
+            if dry_run:
+                raise _DryRun
+            _save_progress(s, key, obj.name, path, batch_number + 1, report.rows_read)
+    except _DryRun:
+        pass
+
+
+def _reject(report, error_file, line, reason, row) -> None:
+    report.rejected += 1
+    text = f"line {line}: {reason}"
+    if len(report.errors_sample) < 5:
+        report.errors_sample.append(text)
+    error_file.add(line, reason, row)
+
+
+def _split_upserts(s, obj, rows: list[tuple[int, dict]], upsert_key: str | None):
+    if not upsert_key:
+        return rows, []
+    values = [row[upsert_key] for _, row in rows if row.get(upsert_key) is not None]
+    existing: dict[Any, str] = {}
+    validator = s.app.validator(obj.name)
+    typed = [v if upsert_key == "id" else validator.validate_value(upsert_key, v) for v in values]
+    for start in range(0, len(typed), 500):
+        chunk = typed[start : start + 500]
+        for record in s.query(obj.name, where={upsert_key: {"in": chunk}}, fields=[upsert_key]).records:
+            existing[str(record[upsert_key])] = record["id"]
+    creates, updates = [], []
+    for line, row in rows:
+        match = existing.get(str(row.get(upsert_key))) if row.get(upsert_key) is not None else None
+        if match is None and upsert_key == "id":
+            updates.append((line, {**row}))  # an unknown id is reported by the update as not found
+        elif match is None:
+            creates.append((line, row))
+        else:
+            updates.append((line, {**row, "id": match}))
+    return creates, updates
+
+
+def _update_collecting(s, updates: list[tuple[int, dict]]) -> dict[int, str]:
+    """Apply updates, setting aside the rows that fail (by index) and retrying the rest."""
+    errors: dict[int, str] = {}
+    pending = list(range(len(updates)))
+    while pending:
+        savepoint = s.conn.begin_nested()
+        try:
+            s.update_many([updates[i][1] for i in pending])
+            savepoint.commit()
+            return errors
+        except ValidationError as exc:
+            savepoint.rollback()
+            if exc.row is None:
+                raise
+            bad = pending.pop(exc.row)
+            errors[bad] = f"field {exc.field!r}: {exc.reason}" if exc.field else exc.reason
+        except MissionbaseError as exc:
+            savepoint.rollback()
+            record_id = getattr(exc, "record_id", None)
+            ids = [updates[i][1].get("id") for i in pending]
+            if record_id not in ids:
+                raise
+            bad = pending.pop(ids.index(record_id))
+            errors[bad] = str(exc)
+    return errors
+
+
+def _save_progress(s, key: str, object_name: str, path: Path, batches_done: int, rows_done: int) -> None:
+    table = s.schema.internal["import_progress"]
+    s.conn.execute(table.delete().where(table.c.job_key == key))
+    s.conn.execute(
+        table.insert().values(job_key=key, object=object_name, source=str(path.resolve())[:1000],
+                              batches_done=batches_done, rows_done=rows_done, updated_at=utcnow())
+    )
+
+
+# -- export -----------------------------------------------------------------------------
+
+
+def export_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return ";".join(value)
+    return value
+
+
+def export_records(
+    app,
+    object_name: str,
+    out,
+    *,
+    fmt: str = "csv",
+    as_user: str | None = None,
+    where: Any = None,
+    fields: list[str] | None = None,
+    batch_size: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write every visible record to ``out`` page by page (keyset on id); returns the count."""
+    written = 0
+    cursor = None
+    with app.session(as_user) as s:
+        obj = s.object(object_name)
+        columns = ["id", *(fields or [fld.name for fld in obj.fields if s.field_access(obj, fld.name) != "hidden"])]
+        writer = csv.writer(out) if fmt == "csv" else None
+        if writer:
+            writer.writerow(columns)
+        while True:
+            page = s.query(obj.name, where, fields=columns, order_by="id", limit=batch_size, cursor=cursor)
+            for record in page.records:
+                if writer:
+                    writer.writerow([export_value(record.get(c)) for c in columns])
+                else:
+                    out.write(json.dumps({c: _json_value(record.get(c)) for c in columns}, ensure_ascii=False) + "\n")
+            written += len(page.records)
+            if progress:
+                progress(len(page.records))
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+    return written
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def file_size(path: str | Path) -> int:
+    return os.path.getsize(path)
