@@ -20,6 +20,7 @@ _EXPORTS = {
     "PermissionSet": ("missionbase.core.registry", "PermissionSet"),
     "Job": ("missionbase.core.registry", "Job"),
     "Report": ("missionbase.core.registry", "Report"),
+    "Setting": ("missionbase.core.registry", "Setting"),
     "MissionbaseError": ("missionbase.core.errors", "MissionbaseError"),
     "ValidationError": ("missionbase.core.errors", "ValidationError"),
     "TriggerRow": ("missionbase.core.records", "TriggerRow"),

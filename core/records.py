@@ -801,20 +801,39 @@ class RecordService:
                 self._trigger_stack.pop()
 
     # ------------------------------------------------------------------ settings
-    def get_setting(self, key: str, default: Any = None) -> Any:
+    def get_setting(self, key: str) -> Any:
+        """An org setting's value: what an admin set, else the declared default."""
+        declared = self.registry.settings.get(key)
+        if declared is None:
+            raise UnknownName("setting", key, self.registry.settings)
         setting = self.schema.internal["setting"]
         row = self.conn.execute(sa.select(setting.c.value).where(setting.c.key == key)).first()
-        return default if row is None else row[0]
+        return declared.default if row is None else row[0]
 
-    def set_setting(self, key: str, value: Any) -> None:
-        """Org settings (feature switches and the like); writing them needs the system context or an admin."""
+    def set_setting(self, key: str, value: Any) -> Any:
+        """Change an org setting (feature switches and the like); needs the system context or an admin.
+
+        The key must be declared by an enabled plugin and the value must have
+        its type. Returns the stored value.
+        """
         if not self.user.is_system and not self.app.is_admin(self):
             raise AccessDenied(f"changing setting {key!r} needs an administrator")
+        declared = self.registry.settings.get(key)
+        if declared is None:
+            raise UnknownName("setting", key, self.registry.settings)
+        from pydantic import TypeAdapter
+        from pydantic import ValidationError as PydanticValidationError
+
+        try:
+            value = TypeAdapter(declared.type).validate_python(value)
+        except PydanticValidationError as exc:
+            raise ValidationError(
+                f"{exc.errors()[0]['msg']} (got {value!r})", object_name="setting", field=key
+            ) from None
         setting = self.schema.internal["setting"]
         self.conn.execute(setting.delete().where(setting.c.key == key))
-        self.conn.execute(
-            setting.insert().values(key=key, value=value, modified_at=utcnow(), modified_by=self.user.id)
-        )
+        self.conn.execute(setting.insert().values(key=key, value=value, modified_at=utcnow(), modified_by=self.user.id))
+        return value
 
 
 def _display_name(obj: ObjectType, row: dict) -> str | None:

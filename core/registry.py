@@ -8,6 +8,7 @@ than at the first write.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -177,6 +178,25 @@ class Report:
 
 
 @dataclass
+class Setting:
+    """An org setting an admin changes from the CLI (``missionbase settings set``).
+
+    ``key`` is namespaced by convention (``pmm.rollups_enabled``); the type of
+    ``default`` is the type values must have unless ``type`` says otherwise.
+    """
+
+    key: str
+    default: Any
+    description: str = ""
+    type: Any = None
+    plugin: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if self.type is None:
+            self.type = type(self.default) if self.default is not None else Any
+
+
+@dataclass
 class Trigger:
     object: str
     event: str
@@ -194,6 +214,7 @@ class Registry:
         self.triggers: list[Trigger] = []
         self.jobs: dict[str, Job] = {}
         self.reports: dict[str, Report] = {}
+        self.settings: dict[str, Setting] = {}
         self.current_plugin = "core"
         self._prefixes: dict[str, str] = {}
         self._pending_extensions: list[tuple[str, str, list[f.Field], dict[str, list[str]]]] = []
@@ -202,6 +223,9 @@ class Registry:
     # -- objects -------------------------------------------------------------
     def add_object(self, obj: ObjectType) -> ObjectType:
         plugin = self.current_plugin
+        # Each registry owns its copy: extensions and plugin names recorded for
+        # one app must not leak into the module-level declaration other apps share.
+        obj = copy.deepcopy(obj)
         if obj.name in self.objects:
             other = self.objects[obj.name].plugin
             raise ConfigError(f"object {obj.name} is declared by both plugin {other!r} and plugin {plugin!r}")
@@ -229,7 +253,7 @@ class Registry:
         which plugins run does not matter.
         """
         self._pending_extensions.append(
-            (self.current_plugin, object_name, list(fields), picklist_values or {})
+            (self.current_plugin, object_name, copy.deepcopy(list(fields)), picklist_values or {})
         )
 
     def _apply_extensions(self) -> None:
@@ -273,6 +297,15 @@ class Registry:
             )
         permset.plugin = self.current_plugin
         self.permission_sets[permset.name] = permset
+
+    def add_setting(self, setting: Setting) -> None:
+        if setting.key in self.settings:
+            raise ConfigError(
+                f"setting {setting.key!r} is declared by both plugin {self.settings[setting.key].plugin!r} "
+                f"and plugin {self.current_plugin!r}"
+            )
+        setting.plugin = self.current_plugin
+        self.settings[setting.key] = setting
 
     def add_trigger(self, object_name: str, event: str, handler: Callable[..., Any]) -> None:
         if event not in TRIGGER_EVENTS:
@@ -384,7 +417,7 @@ class Registry:
                     )
 
 
-def _add(self: Registry, item: ObjectType | PermissionSet | Job | Report) -> Any:
+def _add(self: Registry, item: ObjectType | PermissionSet | Job | Report | Setting) -> Any:
     """``registry.add(x)`` for any declaration: the type says what it is."""
     if isinstance(item, ObjectType):
         return self.add_object(item)

@@ -362,6 +362,24 @@ def settings():
     """Show and change org settings (feature switches of the plugins)."""
 
 
+@settings.command("list")
+@as_user_option
+@json_option
+@pass_app
+def settings_list(app, as_user, as_json):
+    """Every setting the enabled plugins declare, with its current value."""
+    with app.session(as_user) as s:
+        rows = [
+            {"key": key, "value": s.get_setting(key), "default": decl.default, "plugin": decl.plugin,
+             "description": decl.description}
+            for key, decl in sorted(app.registry.settings.items())
+        ]
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["key", "value", "default", "plugin", "description"], max_width=60)
+
+
 @settings.command("get")
 @click.argument("key")
 @as_user_option
@@ -385,8 +403,8 @@ def settings_set(app, key, value, as_user):
     except json.JSONDecodeError:
         parsed = value
     with app.session(as_user) as s:
-        s.set_setting(key, parsed)
-    click.echo(f"{key} = {json.dumps(parsed)}")
+        stored = s.set_setting(key, parsed)
+    click.echo(f"{key} = {json.dumps(stored)}")
 
 
 __all__ = ["db", "demo", "echo_record", "init", "jobs", "objects", "plugins", "settings", "users"]
