@@ -7,15 +7,17 @@ gets its own SQLite file.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
-
 from missionbase.core.app import App, init_org
+from missionbase.core.cli import main as cli_main
 from missionbase.core.config import settings_from_dict
 
 TEST_DATABASE_ENV = "MISSIONBASE_TEST_DATABASE_URL"
@@ -75,3 +77,32 @@ def session(app):
     """A RecordService as the admin, committed at the end of the test."""
     with app.session("admin") as s:
         yield s
+
+
+# -- the command line, run in-process through the real entry point -----------------
+
+@dataclass
+class Result:
+    exit_code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+def run_cli(capsys, *args: str) -> Result:
+    capsys.readouterr()
+    try:
+        cli_main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    captured = capsys.readouterr()
+    return Result(code, captured.out, captured.err)
+
+
+@pytest.fixture
+def cli(capsys) -> Callable[..., Result]:
+    """``cli("records", "query", "Contact")``: exit code, stdout and stderr as a user sees them."""
+    return lambda *args: run_cli(capsys, *args)
