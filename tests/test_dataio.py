@@ -44,7 +44,7 @@ def test_good_rows_land_and_bad_rows_go_to_the_error_file(app, tmp_path):
 
 def test_bad_header_rejects_the_file_and_writes_nothing(app, tmp_path):
     source = write_csv(tmp_path / "bad.csv", ["first_name", "lastname"], [["A", "B"]])
-    with pytest.raises(ValidationError, match="unknown column 'lastname'.*did you mean 'last_name'"):
+    with pytest.raises(ValidationError, match=r"unknown column 'lastname'.*did you mean 'last_name'"):
         import_file(app, "Contact", source)
     assert contact_count(app) == 0
 
@@ -77,7 +77,8 @@ def test_jsonl_import_with_lookups_and_multiple_types(app, tmp_path):
     source.write_text("\n".join(json.dumps(x) if isinstance(x, dict) else x for x in lines) + "\n", encoding="utf-8")
     report = import_file(app, "Task", source)
     assert (report.created, report.rejected) == (2, 2)
-    errors = [json.loads(line) for line in open(report.error_file, encoding="utf-8")]
+    with open(report.error_file, encoding="utf-8") as handle:
+        errors = [json.loads(line) for line in handle]
     assert [e["line"] for e in errors] == [3, 4]
     assert "not valid JSON" in errors[0]["error"] and "does not exist" in errors[1]["error"]
     with app.session("admin") as s:
