@@ -11,9 +11,11 @@ anything fails, the transaction rolls back and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -134,12 +136,20 @@ class RecordService:
             self.policy.check_rows(self, obj.name, action, rows)
 
     # ------------------------------------------------------------------ create
-    def create(self, object_name: str, values: dict) -> dict:
-        return self.create_many(object_name, [values])[0]
+    def create(self, object_name: str, values: dict, *, computed: dict | None = None) -> dict:
+        return self.create_many(object_name, [values], computed=[computed] if computed else None)[0]
 
-    def create_many(self, object_name: str, rows: Iterable[dict]) -> list[dict]:
-        """Insert a batch; any bad row or trigger error rolls back the whole call."""
-        return self._insert(self.object(object_name), list(rows), collect=False).records
+    def create_many(
+        self, object_name: str, rows: Iterable[dict], *, computed: list[dict | None] | None = None
+    ) -> list[dict]:
+        """Insert a batch; any bad row or trigger error rolls back the whole call.
+
+        ``computed`` (one dict per row) sets read-only fields that trusted
+        code derives itself, such as a stored file's size and checksum; user
+        input can never reach them.
+        """
+        obj = self.object(object_name)
+        return self._insert(obj, list(rows), collect=False, computed=computed).records
 
     def create_many_collecting(self, object_name: str, rows: list[dict]) -> BulkResult:
         """Insert the good rows of a batch and report the bad ones by index (for imports).
@@ -169,7 +179,9 @@ class RecordService:
                 errors[index_map[local_index]] = reason
             return BulkResult(result.records, errors)
 
-    def _insert(self, obj: ObjectType, rows: list[dict], *, collect: bool) -> BulkResult:
+    def _insert(
+        self, obj: ObjectType, rows: list[dict], *, collect: bool, computed: list[dict | None] | None = None
+    ) -> BulkResult:
         self._check_object(obj, "create")
         if not rows:
             return BulkResult([], {})
@@ -207,6 +219,9 @@ class RecordService:
             row["version"] = 1
             row["is_deleted"] = False
 
+        if computed:
+            for row, position in zip(valid, positions, strict=True):
+                row.update(_checked_computed(obj, computed[position]))
         self._run_triggers(obj, "before_insert", [TriggerRow(row, None) for row in valid])
         self._assign_auto_numbers(obj, valid)
         problems = self._integrity_problems(obj, valid, None)
@@ -224,10 +239,35 @@ class RecordService:
             table = self.table(obj)
             blank = dict.fromkeys(table.c.keys())
             valid = [{**blank, **row} for row in valid]
-            self.conn.execute(table.insert(), valid)
+            self._execute_insert(table, valid)
             self._run_triggers(obj, "after_insert", [TriggerRow(row, None) for row in valid])
         present = self._presenter(obj)
         return BulkResult([present(row) for row in valid], errors)
+
+    def _execute_insert(self, table: sa.Table, rows: list[dict]) -> None:
+        """``conn.execute(table.insert(), rows)``, minus SQLAlchemy's per-row parameter work.
+
+        On a positional-paramstyle driver (SQLite) the rows are turned into
+        tuples column by column with the same bind processors SQLAlchemy
+        would apply row by row, and handed to the driver's executemany as
+        the same INSERT. A processor runs once for a column whose rows all
+        hold the same object (created_at, is_deleted...). Other drivers take
+        SQLAlchemy's own path.
+        """
+        plan = _insert_plan(table, self.conn.dialect)
+        if plan is None:
+            self.conn.execute(table.insert(), rows)
+            return
+        sql, columns, processors = plan
+        values = list(zip(*map(itemgetter(*columns), rows), strict=True))
+        for position, process in processors:
+            column = values[position]
+            first = column[0]
+            if all(value is first for value in column):
+                values[position] = (process(first),) * len(column)
+            else:
+                values[position] = list(map(process, column))
+        self.conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
 
     def _writable_fields(self, obj: ObjectType, action: str) -> frozenset[str]:
         names = {fld.name for fld in obj.fields if not fld.read_only} | WRITABLE_SYSTEM_FIELDS
@@ -261,9 +301,11 @@ class RecordService:
         problems: list[tuple[int, str, str]] = []
         for fld in obj.fields:
             if fld.required and not isinstance(fld, f.AutoNumber):
+                name = fld.name
                 for i, row in enumerate(rows):
-                    if row.get(fld.name) is None or row.get(fld.name) == "":
-                        problems.append((i, fld.name, "is required"))
+                    value = row.get(name)
+                    if value is None or value == "":
+                        problems.append((i, name, "is required"))
         problems += self._lookup_problems(obj, rows, olds)
         problems += self._unique_problems(obj, rows, olds)
         problems.sort(key=lambda p: p[0])
@@ -274,12 +316,13 @@ class RecordService:
         checks: list[tuple[int, str, str, list[str]]] = []
         lookups = [(fld.name, self.registry.lookup_target_names(fld)) for fld in obj.lookups()]
         lookups.append(("owner_id", list(OWNER_OBJECTS)))
+        target_of = self._id_object_cache()
         for name, targets in lookups:
             for i, row in enumerate(rows):
                 value = row.get(name)
                 if value is None or (olds is not None and olds[i].get(name) == value):
                     continue
-                target = self.registry.object_for_id(value)
+                target = target_of(value)
                 if target is None or target.name not in targets:
                     checks.append((i, name, value, targets))
                     continue
@@ -302,10 +345,26 @@ class RecordService:
                 value = row.get(name)
                 if value is None or (olds is not None and olds[i].get(name) == value):
                     continue
-                target = self.registry.object_for_id(value)
+                target = target_of(value)
                 if target is not None and target.name in wanted and value not in found:
                     problems.append((i, name, f"{target.name} {value} does not exist (or you cannot see it)"))
         return problems
+
+    def _id_object_cache(self):
+        """``registry.object_for_id``, remembered per id (a batch repeats its owner and parents)."""
+        cache: dict[str, ObjectType | None] = {}
+        object_for_id = self.registry.object_for_id
+
+        def target_of(value: Any) -> ObjectType | None:
+            if not isinstance(value, str):
+                return object_for_id(value)
+            try:
+                return cache[value]
+            except KeyError:
+                target = cache[value] = object_for_id(value)
+                return target
+
+        return target_of
 
     def _unique_problems(self, obj: ObjectType, rows: list[dict], olds: list[dict] | None) -> list[tuple]:
         problems = []
@@ -490,7 +549,9 @@ class RecordService:
         drop = hidden | {"is_deleted", "deleted_at", "deleted_by"}
 
         def present(row: dict) -> dict:
-            out = {k: v for k, v in row.items() if k not in drop}
+            out = dict(row)
+            for name in drop:
+                out.pop(name, None)
             for name in multi:
                 value = out.get(name)
                 if isinstance(value, str):
@@ -500,17 +561,21 @@ class RecordService:
         return present
 
     # ------------------------------------------------------------------ update
-    def update(self, record_id: str, values: dict, *, version: int | None = None) -> dict:
+    def update(
+        self, record_id: str, values: dict, *, version: int | None = None, computed: dict | None = None
+    ) -> dict:
         change = {**values, "id": record_id}
         if version is not None:
             change["version"] = version
-        return self.update_many([change])[0]
+        return self.update_many([change], computed={record_id: computed} if computed else None)[0]
 
-    def update_many(self, changes: Iterable[dict]) -> list[dict]:
+    def update_many(self, changes: Iterable[dict], *, computed: dict[str, dict] | None = None) -> list[dict]:
         """Apply changes, each ``{"id": ..., "version": optional, field: value...}``.
 
         A change carrying a ``version`` older than the stored one is rejected
         (optimistic concurrency): nobody's edit is silently overwritten.
+        ``computed`` maps record ids to read-only field values trusted code
+        derives (rollups, counters); see ``create_many``.
         """
         changes = list(changes)
         by_object: dict[str, list[tuple[int, dict]]] = defaultdict(list)
@@ -520,11 +585,13 @@ class RecordService:
             by_object[self._object_of(change["id"]).name].append((index, change))
         results: dict[int, dict] = {}
         for object_name, indexed in by_object.items():
-            updated = self._update_object(self.object(object_name), indexed)
+            updated = self._update_object(self.object(object_name), indexed, computed or {})
             results.update(updated)
         return [results[i] for i in range(len(changes))]
 
-    def _update_object(self, obj: ObjectType, indexed: list[tuple[int, dict]]) -> dict[int, dict]:
+    def _update_object(
+        self, obj: ObjectType, indexed: list[tuple[int, dict]], computed: dict[str, dict]
+    ) -> dict[int, dict]:
         self._check_object(obj, "edit")
         allowed = self._writable_fields(obj, "edit")
         validator = self.app.validator(obj.name)
@@ -560,6 +627,8 @@ class RecordService:
             }
             if owner is not None:
                 new["owner_id"] = owner
+            if change["id"] in computed:
+                new.update(_checked_computed(obj, computed[change["id"]]))
             news.append(new)
             old_list.append(old)
         self._run_triggers(
@@ -834,6 +903,39 @@ class RecordService:
         self.conn.execute(setting.delete().where(setting.c.key == key))
         self.conn.execute(setting.insert().values(key=key, value=value, modified_at=utcnow(), modified_by=self.user.id))
         return value
+
+
+# table -> dialect -> (INSERT sql, column keys, [(position, bind processor)]) or None
+_INSERT_PLANS: weakref.WeakKeyDictionary[sa.Table, dict[Any, tuple | None]] = weakref.WeakKeyDictionary()
+
+
+def _insert_plan(table: sa.Table, dialect: Any) -> tuple | None:
+    """How ``_execute_insert`` writes full rows of ``table`` on this dialect (None: not positional)."""
+    plans = _INSERT_PLANS.setdefault(table, {})
+    if dialect in plans:
+        return plans[dialect]
+    columns = list(table.c.keys())
+    compiled = table.insert().compile(dialect=dialect, column_keys=columns)
+    plan = None
+    if compiled.positional and list(compiled.positiontup or ()) == columns:
+        processors = []
+        for position, key in enumerate(columns):
+            process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                processors.append((position, process))
+        plan = (compiled.string, columns, processors)
+    plans[dialect] = plan
+    return plan
+
+
+def _checked_computed(obj: ObjectType, values: dict | None) -> dict:
+    """Computed values may only target read-only fields: a programming error otherwise."""
+    values = values or {}
+    for name in values:
+        fld = obj.field(name)
+        if fld is None or not fld.read_only:
+            raise TypeError(f"computed value for {obj.name}.{name}: only read-only fields are computed")
+    return values
 
 
 def _display_name(obj: ObjectType, row: dict) -> str | None:

@@ -23,6 +23,7 @@ CORE_COMMANDS = {
     "import": ("missionbase.core.cli.dataio", "import_command", "Import records from a CSV or JSONL file."),
     "export": ("missionbase.core.cli.dataio", "export_command", "Export records to CSV or JSONL."),
     "users": ("missionbase.core.cli.org", "users", "List, create and deactivate users."),
+    "files": ("missionbase.core.cli.files", "files", "Store files and get them back."),
     "jobs": ("missionbase.core.cli.org", "jobs", "List and run scheduled or batch jobs."),
     "settings": ("missionbase.core.cli.org", "settings", "Show and change org settings."),
 }
