@@ -29,6 +29,8 @@ from .schema import Schema, apply_changes, build_schema, pending_changes, plugin
 from .security import AccessPolicy, AdminSeesAll, CurrentUser
 from .validation import ObjectValidator
 
+# Alembic's default version table: one row per head of each plugin's migration branch.
+ALEMBIC_VERSION_TABLE = "alembic_version"
 SYSTEM_USER = CurrentUser(id=SYSTEM_USER_ID, username="system", is_system=True)
 
 
@@ -96,18 +98,38 @@ class App:
         return changes
 
     def _run_plugin_migrations(self, conn: sa.Connection) -> None:
+        """Run the enabled plugins' Alembic scripts: one environment, a branch per plugin.
+
+        Only enabled plugins' folders are in ``version_locations``, so the
+        version table may name revisions Alembic cannot find (a plugin that
+        was disabled or uninstalled, its tables and rows kept). Those rows are
+        set aside for the run and put back in the same transaction; without
+        that, disabling one plugin with scripts would break every other
+        plugin's upgrade ("Can't locate revision").
+        """
         dirs = plugin_migration_dirs([p.load() for p in self.plugins])
         if not dirs:
             return
         from alembic import command
         from alembic.config import Config
+        from alembic.script import ScriptDirectory
 
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-        cfg.set_main_option("version_locations", " ".join(str(d) for d in dirs))
         cfg.set_main_option("path_separator", "space")
+        cfg.set_main_option("version_locations", " ".join(str(d) for d in dirs))
         cfg.attributes["connection"] = conn
+        known = {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
+        versions = sa.table(ALEMBIC_VERSION_TABLE, sa.column("version_num", sa.String(32)))
+        set_aside: list[str] = []
+        if sa.inspect(conn).has_table(ALEMBIC_VERSION_TABLE):
+            current = conn.execute(sa.select(versions.c.version_num)).scalars().all()
+            set_aside = [rev for rev in current if rev not in known]
+            if set_aside:
+                conn.execute(versions.delete().where(versions.c.version_num.in_(set_aside)))
         command.upgrade(cfg, "heads")
+        if set_aside:
+            conn.execute(versions.insert(), [{"version_num": rev} for rev in set_aside])
 
     def ensure_system_user(self) -> None:
         """The explicit system context acts as this user (created_by of jobs and imports)."""

@@ -104,13 +104,19 @@ def build_manager(plugins: list[PluginInfo], core_module: ModuleType) -> pluggy.
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     pm.register(core_module, name=CORE_PLUGIN)
-    for info in plugins:
-        pm.register(info.load(), name=info.name)
+    name = CORE_PLUGIN
     try:
+        for info in plugins:
+            name = info.name
+            # Registering checks each hook's argument names against its spec.
+            pm.register(info.load(), name=name)
         # A misspelt hook name is an error, not silently dead code.
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise ConfigError(f"plugin {exc.plugin_name!r}: {exc}") from None
+        # A plugin refused by register() is not registered, so it has no name in pm yet.
+        name = pm.get_name(exc.plugin) or name
+        reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        raise ConfigError(f"plugin {name!r}: {reason}") from None
     return pm
 
 

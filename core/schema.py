@@ -241,7 +241,10 @@ def pending_changes(conn: Connection, schema: Schema) -> list[SchemaChange]:
     for diff in _flatten(compare_metadata(context, schema.metadata)):
         kind = diff[0]
         if kind == "add_table":
-            changes.append(SchemaChange("add_table", diff[1].name, "", diff[1]))
+            # Our own Table, not the one in the diff: Alembic (1.16+) hands over a copy
+            # without indexes, and creating the table is what creates its indexes.
+            table = schema.metadata.tables[diff[1].name]
+            changes.append(SchemaChange("add_table", table.name, "", table))
         elif kind == "add_column":
             changes.append(SchemaChange("add_column", diff[2], diff[3].name, diff[3]))
         elif kind == "add_index":

@@ -16,6 +16,7 @@ from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
+
 from missionbase.core.app import App, init_org
 from missionbase.core.cli import main as cli_main
 from missionbase.core.config import settings_from_dict

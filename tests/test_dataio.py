@@ -7,6 +7,7 @@ import json
 import types
 
 import pytest
+
 from missionbase.core import hookimpl
 from missionbase.core.dataio import export_records, import_file
 from missionbase.core.errors import ValidationError
