@@ -22,11 +22,16 @@ from . import objects as core_objects
 from . import plugins as plugins_mod
 from .db import make_engine, redact
 from .errors import ConfigError, MissionbaseError, UnknownName
+from .history import record_field_history
 from .ids import SYSTEM_USER_ID
 from .records import RecordService
 from .registry import Registry
 from .schema import Schema, apply_changes, build_schema, pending_changes, plugin_migration_dirs
-from .security import AccessPolicy, AdminSeesAll, CurrentUser
+from .security import AccessPolicy, CurrentUser
+from .security.policy import SecurityPolicy
+from .security.sharing import assign_permission_set, drop_shares_on_owner_change
+
+ADMIN_PERMISSION_SET = "System Administrator"
 from .validation import ObjectValidator
 
 # Alembic's default version table: one row per head of each plugin's migration branch.
@@ -65,9 +70,9 @@ class App:
             plugins_mod.call_in_order(self.pm, hook, self.plugin_names, registry=self.registry)
         self.registry.finish()
         self.schema: Schema = build_schema(self.registry)
-        self.access_policy: AccessPolicy = AdminSeesAll()
+        self.access_policy: AccessPolicy = SecurityPolicy()
         # Called after every update with (session, object, new rows, old rows).
-        self.write_listeners: list[Callable[..., None]] = []
+        self.write_listeners: list[Callable[..., None]] = [record_field_history, drop_shares_on_owner_change]
         self._validators: dict[str, ObjectValidator] = {}
         self._prefixes = {name: obj.prefix for name, obj in self.registry.objects.items()}
 
@@ -189,11 +194,8 @@ class App:
         return CurrentUser(id=row.id, username=row.username, time_zone=row.time_zone or "UTC")
 
     def is_admin(self, session: RecordService) -> bool:
-        return (
-            True
-            if isinstance(self.access_policy, AdminSeesAll)
-            else bool(getattr(self.access_policy, "is_admin", lambda s: False)(session))
-        )
+        """May this session change org settings (customize_application)?"""
+        return session.user.is_system or bool(getattr(self.access_policy, "is_admin", lambda s: False)(session))
 
     def validator(self, object_name: str) -> ObjectValidator:
         validator = self._validators.get(object_name)
@@ -235,4 +237,5 @@ def init_org(app: App, admin_username: str = "admin", admin_name: str = "Adminis
         if existing:
             return existing[0]["id"]
         admin = s.create("User", {"username": admin_username, "name": admin_name})
+        assign_permission_set(s, admin["id"], ADMIN_PERMISSION_SET)
     return admin["id"]

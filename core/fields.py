@@ -50,6 +50,9 @@ class Field:
     # Computed fields (formulas, rollups, auto-numbers) are kept up to date by
     # code; users may read them but never write them.
     read_only: bool = False
+    # Sensitive fields (health notes, legal names...) are hidden unless a
+    # permission set grants them by name; other fields follow the object's access.
+    sensitive: bool = False
     # Filled in by the registry: which plugin contributed the field.
     plugin: str = field(default="", compare=False)
 
@@ -65,7 +68,7 @@ class Field:
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "label": self.label}
-        for key in ("required", "unique", "read_only", "indexed"):
+        for key in ("required", "unique", "read_only", "indexed", "sensitive"):
             if getattr(self, key):
                 out[key] = True
         if self.default is not None:

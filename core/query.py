@@ -165,6 +165,7 @@ class QueryCompiler:
         coerced = self._coerce(path, fld, validator, value)
         if coerced is None:
             return column.is_(None) if op == "eq" else column.is_not(None)
+        coerced = _bound(column, coerced)
         return {
             "eq": column.__eq__,
             "ne": lambda v: sa.or_(column != v, column.is_(None)),
@@ -217,6 +218,7 @@ class QueryCompiler:
             value = values[i]
             if value is None:
                 continue  # nothing sorts after NULL within this key (NULLs last)
+            value = _bound(column, value)
             beyond = column < value if descending else column > value
             alternatives.append(sa.and_(*equal_before, sa.or_(beyond, column.is_(None))))
         return sa.or_(*alternatives) if alternatives else sa.false()
@@ -227,6 +229,12 @@ class QueryCompiler:
             return None
         _, fld, validator = self.column(path)
         return self._coerce(path, fld, validator, value)
+
+
+def _bound(column: sa.ColumnElement, value: Any) -> sa.BindParameter:
+    """A bound parameter of the column's type: SQLAlchemy refuses ``column < True`` on a
+    bare Python bool, which boolean sort keys and filters need."""
+    return sa.literal(value, type_=column.type)
 
 
 def _truthy(value: Any) -> bool:

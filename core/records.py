@@ -11,6 +11,7 @@ anything fails, the transaction rolls back and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -43,6 +44,26 @@ MAX_TRIGGER_DEPTH = 8
 IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 WRITABLE_SYSTEM_FIELDS = frozenset({"owner_id"})
 OWNER_OBJECTS = ("User", "Queue")
+
+
+def _atomic(method):
+    """One call is one unit of work: if it fails, none of its writes (nor its
+    triggers') stay, even when the caller catches the error and carries on in
+    the same session. A savepoint inside the session's transaction."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        savepoint = self.conn.begin_nested()
+        try:
+            result = method(self, *args, **kwargs)
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        savepoint.commit()
+        return result
+
+    return wrapper
 
 
 @dataclass
@@ -139,6 +160,7 @@ class RecordService:
     def create(self, object_name: str, values: dict, *, computed: dict | None = None) -> dict:
         return self.create_many(object_name, [values], computed=[computed] if computed else None)[0]
 
+    @_atomic
     def create_many(
         self, object_name: str, rows: Iterable[dict], *, computed: list[dict | None] | None = None
     ) -> list[dict]:
@@ -282,9 +304,9 @@ class RecordService:
             return ValidationError(
                 "a record must be a mapping of field names to values", object_name=obj.name, row=index
             )
-        extra = row.keys() - allowed
-        if not extra:
+        if allowed.issuperset(row):  # the usual case, without building a set per row
             return None
+        extra = row.keys() - allowed
         name = sorted(extra)[0]
         fld = obj.field(name)
         if name in f.SYSTEM_FIELD_NAMES or (fld is not None and fld.read_only):
@@ -569,6 +591,7 @@ class RecordService:
             change["version"] = version
         return self.update_many([change], computed={record_id: computed} if computed else None)[0]
 
+    @_atomic
     def update_many(self, changes: Iterable[dict], *, computed: dict[str, dict] | None = None) -> list[dict]:
         """Apply changes, each ``{"id": ..., "version": optional, field: value...}``.
 
@@ -687,6 +710,7 @@ class RecordService:
     def delete(self, record_id: str) -> None:
         self.delete_many([record_id])
 
+    @_atomic
     def delete_many(self, record_ids: Iterable[str]) -> None:
         """Move records to the recycle bin, applying each child lookup's on_delete rule."""
         record_ids = list(dict.fromkeys(record_ids))
@@ -694,15 +718,22 @@ class RecordService:
         by_object: dict[str, list[str]] = defaultdict(list)
         for record_id in record_ids:
             by_object[self._object_of(record_id).name].append(record_id)
+        # Records this call deletes (asked for, or reached by a cascade): a child among
+        # them is neither blocked by, cleared by, nor cascaded to twice from its parent.
+        claimed = set(record_ids)
         for object_name, ids in by_object.items():
-            self._delete_object(self.object(object_name), ids, deletion_id, root=True)
+            self._delete_object(self.object(object_name), ids, deletion_id, root=True, claimed=claimed)
 
-    def _delete_object(self, obj: ObjectType, ids: list[str], deletion_id: str, *, root: bool) -> None:
+    def _delete_object(
+        self, obj: ObjectType, ids: list[str], deletion_id: str, *, root: bool, claimed: set[str]
+    ) -> None:
         if root:
             self._check_object(obj, "delete")
-        rows = self._load_for_write(obj, ids)
+        loaded = self._load_for_write(obj, ids)
+        rows = {record_id: loaded[record_id] for record_id in ids}  # in the caller's order
         if root:
             self._check_rows(obj, "delete", list(rows.values()))
+        claimed.update(ids)
         self._run_triggers(obj, "before_delete", [TriggerRow(None, row) for row in rows.values()])
         for child_obj, lookup in self.registry.referencing_lookups(obj.name):
             child_table = self.table(child_obj)
@@ -713,6 +744,7 @@ class RecordService:
                         child_table.c[lookup.name].in_(chunk), child_table.c.is_deleted == sa.false()
                     )
                 ).all()
+            child_ids = [(cid, parent) for cid, parent in child_ids if cid not in claimed]
             if not child_ids:
                 continue
             if lookup.on_delete == "restrict":
@@ -722,7 +754,9 @@ class RecordService:
                     f"through {lookup.name!r} (e.g. {child_ids[0][0]}); delete or change them first"
                 )
             if lookup.on_delete == "cascade":
-                self._delete_object(child_obj, [cid for cid, _ in child_ids], deletion_id, root=False)
+                self._delete_object(
+                    child_obj, [cid for cid, _ in child_ids], deletion_id, root=False, claimed=claimed
+                )
             else:  # clear, remembered so undelete can put the lookup back
                 cleared = self.schema.internal["cleared_lookup"]
                 self.conn.execute(
@@ -774,6 +808,7 @@ class RecordService:
         self.undelete_many([record_id])
         return self.get(record_id)
 
+    @_atomic
     def undelete_many(self, record_ids: Iterable[str]) -> None:
         """Restore records from the recycle bin with what their delete cascaded or cleared."""
         bin_table = self.schema.internal["recycle_bin"]

@@ -410,7 +410,7 @@ class Registry:
                 )
         for permset in self.permission_sets.values():
             for obj_name in permset.objects:
-                if obj_name not in self.objects:
+                if obj_name != "*" and obj_name not in self.objects:
                     raise ConfigError(
                         f"permission set {permset.name!r} (plugin {permset.plugin!r}) names object {obj_name}, "
                         "which no enabled plugin declares"
@@ -427,8 +427,11 @@ def _add(self: Registry, item: ObjectType | PermissionSet | Job | Report | Setti
         return self.add_job(item)
     if isinstance(item, Report):
         return self.add_report(item)
+    if isinstance(item, Setting):
+        return self.add_setting(item)
     raise TypeError(
-        f"registry.add() takes an ObjectType, PermissionSet, Job or Report, not {type(item).__name__}"
+        "registry.add() takes an ObjectType, PermissionSet, Job, Report or Setting, "
+        f"not {type(item).__name__}"
     )
 
 

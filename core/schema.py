@@ -167,6 +167,45 @@ def internal_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
             sa.Column("field", sa.String(80), nullable=False),
             sa.Column("value", sa.String(ID_LENGTH), nullable=False),
         ),
+        # Permission sets assigned to users (the sets themselves are declared by plugins).
+        "permset_assignment": sa.Table(
+            "mb_permset_assignment",
+            metadata,
+            sa.Column("user_id", sa.String(ID_LENGTH), primary_key=True),
+            sa.Column("permset", sa.String(120), primary_key=True),
+            sa.Column("assigned_at", UTCDateTime(), nullable=False),
+            sa.Column("assigned_by", sa.String(ID_LENGTH), nullable=False),
+        ),
+        # Manual shares: a record opened to a user, group, role or role-and-subordinates.
+        # grantee_key is what the visibility filter matches (user/group id, role:<id>, rs:<id>).
+        "share": sa.Table(
+            "mb_share",
+            metadata,
+            sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+            sa.Column("object", sa.String(80), nullable=False),
+            sa.Column("record_id", sa.String(ID_LENGTH), nullable=False),
+            sa.Column("grantee_type", sa.String(30), nullable=False),
+            sa.Column("grantee_id", sa.String(ID_LENGTH), nullable=False),
+            sa.Column("grantee_key", sa.String(ID_LENGTH + 5), nullable=False),
+            sa.Column("level", sa.String(10), nullable=False),
+            sa.Column("created_at", UTCDateTime(), nullable=False),
+            sa.Column("created_by", sa.String(ID_LENGTH), nullable=False),
+            sa.Index("ix_mb_share_record_grantee", "record_id", "grantee_key"),
+            sa.Index("ix_mb_share_grantee_record", "grantee_key", "record_id"),
+        ),
+        # Field history of objects that opt in: one row per changed tracked field.
+        "field_history": sa.Table(
+            "mb_field_history",
+            metadata,
+            sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+            sa.Column("object", sa.String(80), nullable=False),
+            sa.Column("record_id", sa.String(ID_LENGTH), nullable=False, index=True),
+            sa.Column("field", sa.String(80), nullable=False),
+            sa.Column("old_value", sa.JSON(), nullable=True),
+            sa.Column("new_value", sa.JSON(), nullable=True),
+            sa.Column("changed_by", sa.String(ID_LENGTH), nullable=False),
+            sa.Column("changed_at", UTCDateTime(), nullable=False),
+        ),
         # Which plugins' demo data an org has, so `demo` can be run again safely.
         "demo_loaded": sa.Table(
             "mb_demo_loaded",

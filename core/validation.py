@@ -22,6 +22,8 @@ from . import fields as f
 from .errors import ValidationError
 from .ids import ID_PATTERN
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 
 def _pattern_check(regex: re.Pattern, message: str):
     def check(value: str) -> str:
@@ -102,7 +104,10 @@ def annotation_for(fld: f.Field, lookup_prefixes: dict[str, str]) -> Any:
     if isinstance(fld, f._StringField | f.AutoNumber):
         return Annotated[str, StringConstraints(max_length=getattr(fld, "max_length", 80))]
     if isinstance(fld, f.Integer):
-        return Annotated[int, PydanticField(ge=fld.min_value, le=fld.max_value)]
+        # Columns are 64-bit (BIGINT): a larger number is a validation error, not a database error.
+        low = INT64_MIN if fld.min_value is None else max(fld.min_value, INT64_MIN)
+        high = INT64_MAX if fld.max_value is None else min(fld.max_value, INT64_MAX)
+        return Annotated[int, PydanticField(ge=low, le=high)]
     if isinstance(fld, f.Decimal):
         return Annotated[
             decimal.Decimal,

@@ -164,8 +164,11 @@ def test_resume_after_a_crash_skips_committed_batches_only(make_app, tmp_path):
 
 
 def test_import_runs_as_the_given_user(app, tmp_path):
+    from missionbase.core.security.sharing import assign_permission_set
+
     with app.session("admin") as s:
         ana = s.create("User", {"username": "ana", "name": "Ana"})
+        assign_permission_set(s, ana["id"], "Standard User")
     source = write_csv(tmp_path / "c.csv", ["last_name"], [["A"]])
     import_file(app, "Contact", source, as_user="ana")
     with app.session("admin") as s:

@@ -294,14 +294,18 @@ def users_list(app, include_inactive: bool, as_user, as_json: bool):
 @click.option("--email")
 @click.option("--time-zone", default="UTC", show_default=True)
 @click.option("--role", help="Role name.")
+@click.option("--permset", "permsets", multiple=True, default=["Standard User"], show_default=True,
+              help="Permission set to assign; repeat for more.")
 @as_user_option
 @json_option
 @pass_app
-def users_create(app, username, name, email, time_zone, role, as_user, as_json):
+def users_create(app, username, name, email, time_zone, role, permsets, as_user, as_json):
     """Create a user who can then act with --as USERNAME."""
     from ..errors import UnknownName
+    from ..security.sharing import assign_permission_set, require_system
 
     with app.session(as_user) as s:
+        require_system(s, "manage_users", "create users")
         values = {"username": username, "name": name, "email": email, "time_zone": time_zone}
         if role:
             found = s.query("Role", where={"name": role}, limit=1).records
@@ -309,10 +313,12 @@ def users_create(app, username, name, email, time_zone, role, as_user, as_json):
                 raise UnknownName("role", role, [r["name"] for r in s.query("Role").records])
             values["role"] = found[0]["id"]
         user = s.create("User", values)
+        for permset in permsets:
+            assign_permission_set(s, user["id"], permset)
     if as_json:
-        echo_json(user)
+        echo_json({**user, "permission_sets": list(permsets)})
     else:
-        click.echo(f"Created user {username} ({user['id']}).")
+        click.echo(f"Created user {username} ({user['id']}) with {', '.join(permsets) or 'no permission sets'}.")
 
 
 @users.command("deactivate")

@@ -1,8 +1,12 @@
 """Core's own hook implementations: the standard objects and their triggers."""
 
 from ..hookspecs import hookimpl
+from ..registry import Job, PermissionSet
 from . import behaviour
 from .standard import STANDARD_OBJECTS
+
+PEOPLE_AND_CALENDARS = ("User", "Role", "Group", "Queue", "GroupMember", "BusinessHours", "Holiday")
+WORK_OBJECTS = ("Account", "Contact", "Task", "Event", "Note", "File")
 
 
 @hookimpl
@@ -15,6 +19,44 @@ def missionbase_register_objects(registry):
 def missionbase_register_target_types(registry):
     registry.add_target("Account")
     registry.add_target("Contact")
+
+
+@hookimpl
+def missionbase_register_permission_sets(registry):
+    registry.add(
+        PermissionSet(
+            "System Administrator",
+            objects={"*": "CREDVM"},
+            system=["view_all_data", "modify_all_data", "manage_users", "customize_application", "manage_sharing"],
+            description="Everything, including users, permission sets and sharing settings.",
+        )
+    )
+    registry.add(
+        PermissionSet(
+            "Standard User",
+            objects={**dict.fromkeys(WORK_OBJECTS, "CRED"), **dict.fromkeys(PEOPLE_AND_CALENDARS, "R")},
+            description="Work with people, organisations, tasks, events, notes and files (sharing decides which).",
+        )
+    )
+    registry.add(
+        PermissionSet(
+            "Read Only",
+            objects=dict.fromkeys((*WORK_OBJECTS, *PEOPLE_AND_CALENDARS), "R"),
+            description="Read what sharing opens to you; change nothing.",
+        )
+    )
+
+
+@hookimpl
+def missionbase_register_jobs(registry):
+    registry.add(
+        Job(
+            "core.purge_recycle_bin",
+            run=behaviour.purge_recycle_bin_job,
+            schedule="daily",
+            description="Delete for good what has been in the recycle bin longer than recycle_bin_days.",
+        )
+    )
 
 
 @hookimpl
@@ -32,5 +74,7 @@ def missionbase_register_triggers(registry):
     registry.add_trigger("Task", "before_update", behaviour.stamp_task_completion)
     registry.add_trigger("Event", "before_insert", behaviour.check_event_times)
     registry.add_trigger("Event", "before_update", behaviour.check_event_times)
+    registry.add_trigger("Role", "before_insert", behaviour.check_role_cycle)
+    registry.add_trigger("Role", "before_update", behaviour.check_role_cycle)
     registry.add_trigger("BusinessHours", "before_insert", behaviour.check_business_hours)
     registry.add_trigger("BusinessHours", "before_update", behaviour.check_business_hours)

@@ -51,3 +51,39 @@ def check_business_hours(ctx, rows) -> None:
                 raise ValidationError(
                     f"{day} ends before it starts", object_name="BusinessHours", row=index, field=f"{day}_end"
                 )
+
+
+def check_role_cycle(ctx, rows) -> None:
+    """A role may not end up above itself (directly or through its parents)."""
+    import sqlalchemy as sa
+
+    session = ctx.session
+    roles = session.schema.table("Role")
+    parents = dict(
+        session.conn.execute(sa.select(roles.c.id, roles.c.parent).where(roles.c.is_deleted == sa.false()))
+    )
+    names = dict(session.conn.execute(sa.select(roles.c.id, roles.c.name)))
+    for row in rows:
+        parents[row.new["id"]] = row.new.get("parent")
+        names[row.new["id"]] = row.new.get("name")
+    for index, row in enumerate(rows):
+        chain = [row.new["id"]]
+        current = row.new.get("parent")
+        while current:
+            if current == row.new["id"]:
+                path = " -> ".join(str(names.get(r, r)) for r in [*chain, current])
+                raise ValidationError(
+                    f"would make a cycle in the role hierarchy ({path})", object_name="Role", row=index, field="parent"
+                )
+            if current in chain:
+                break
+            chain.append(current)
+            current = parents.get(current)
+
+
+def purge_recycle_bin_job(app) -> str:
+    from ..history import purge_recycle_bin
+
+    with app.system_session() as session:
+        count = purge_recycle_bin(session)
+    return f"purged {count} record(s) deleted more than {app.settings.recycle_bin_days} days ago"

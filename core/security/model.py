@@ -1,0 +1,235 @@
+"""Who a user is for access purposes, computed once per session.
+
+Everything here grows with the number of users, roles and groups, never with
+the number of records: a role or membership change is simply seen by the
+next session, with nothing to rebuild.
+
+- **Permission sets** (union of the assigned sets): object letters
+  C R E D V M, field levels, system permissions.
+- **Hierarchy set** H: the user and every user whose role is below theirs.
+  A user gets the owner's access to what anyone in H owns or has been
+  shared (Salesforce: "records owned by, or shared with, the subordinate").
+- **Principal keys**: what a share can name that covers someone in H: the
+  user, their role (``role:<id>``), every role above or equal to theirs as
+  role-and-subordinates (``rs:<id>``), and every group or queue they belong
+  to (directly, through their role, or through nested groups).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..registry import PermissionSet, Registry
+
+SYSTEM_PERMISSIONS = (
+    "view_all_data",
+    "modify_all_data",
+    "manage_users",
+    "customize_application",
+    "manage_sharing",
+)
+LEVEL_RANK = {"hidden": 0, "read": 1, "edit": 2}
+OBJECT_LETTERS = "CREDVM"
+
+
+def normalise_letters(letters: str) -> frozenset[str]:
+    """What object letters imply: Create/Edit/Delete/View All read; Delete edits; Modify All does all."""
+    out = set(letters)
+    if out & set("CEDVM"):
+        out.add("R")
+    if "D" in out:
+        out.add("E")
+    if "M" in out:
+        out |= set("EDV")
+    return frozenset(out)
+
+
+def role_key(role_id: str) -> str:
+    return f"role:{role_id}"
+
+
+def role_and_subordinates_key(role_id: str) -> str:
+    return f"rs:{role_id}"
+
+
+@dataclass
+class OrgGraph:
+    """Users, roles and group memberships of the whole org (small tables)."""
+
+    user_role: dict[str, str | None]
+    role_parent: dict[str, str | None]
+    members: list[tuple[str, str, bool]]  # (group or queue id, member id, include_subordinates)
+
+    def ancestors_or_self(self, role_id: str | None) -> list[str]:
+        path, seen = [], set()
+        while role_id and role_id not in seen:
+            seen.add(role_id)
+            path.append(role_id)
+            role_id = self.role_parent.get(role_id)
+        return path
+
+    def descendants(self, role_id: str | None) -> set[str]:
+        """Roles strictly below ``role_id``."""
+        if not role_id:
+            return set()
+        children: dict[str, list[str]] = defaultdict(list)
+        for child, parent in self.role_parent.items():
+            if parent:
+                children[parent].append(child)
+        out: set[str] = set()
+        stack = list(children.get(role_id, []))
+        while stack:
+            role = stack.pop()
+            if role not in out:
+                out.add(role)
+                stack.extend(children.get(role, []))
+        return out
+
+    def subordinate_users(self, user_id: str) -> list[str]:
+        below = self.descendants(self.user_role.get(user_id))
+        return sorted(u for u, r in self.user_role.items() if r in below and u != user_id)
+
+    def groups_of(self, user_id: str) -> set[str]:
+        """Groups and queues the user belongs to, directly, by role, or through nested groups."""
+        role = self.user_role.get(user_id)
+        role_line = set(self.ancestors_or_self(role))
+        found: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for group, member, include_subordinates in self.members:
+                if group in found:
+                    continue
+                if (
+                    member == user_id
+                    or (role is not None and member == role)
+                    or (include_subordinates and member in role_line)
+                    or member in found
+                ):
+                    found.add(group)
+                    changed = True
+        return found
+
+    def principal_keys(self, user_id: str) -> set[str]:
+        role = self.user_role.get(user_id)
+        keys = {user_id} | self.groups_of(user_id)
+        if role:
+            keys.add(role_key(role))
+            keys |= {role_and_subordinates_key(r) for r in self.ancestors_or_self(role)}
+        return keys
+
+
+def load_graph(conn: sa.Connection, schema) -> OrgGraph:
+    users, roles, members = schema.table("User"), schema.table("Role"), schema.table("GroupMember")
+    alive = sa.false()
+    user_role = dict(
+        conn.execute(sa.select(users.c.id, users.c.role).where(users.c.is_deleted == alive, users.c.is_active == sa.true()))
+
+        .all()
+    )
+    role_parent = dict(conn.execute(sa.select(roles.c.id, roles.c.parent).where(roles.c.is_deleted == alive)).all())
+    member_rows = conn.execute(
+        sa.select(members.c.group, members.c.member, members.c.include_subordinates).where(members.c.is_deleted == alive)
+    ).all()
+    return OrgGraph(user_role, role_parent, [(g, m, bool(s)) for g, m, s in member_rows])
+
+
+@dataclass
+class UserAccess:
+    """One user's rights, as the access policy needs them."""
+
+    user_id: str
+    permission_sets: list[PermissionSet]
+    object_letters: dict[str, frozenset[str]]
+    system: frozenset[str]
+    hierarchy: list[str]  # the user first, then subordinates
+    queues: list[str]  # queues of anyone in the hierarchy set
+    principal_keys: frozenset[str]
+    role_path: list[str] = field(default_factory=list)  # the user's role and those above it
+    _field_cache: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def letters(self, object_name: str) -> frozenset[str]:
+        return self.object_letters.get(object_name, frozenset())
+
+    def can(self, object_name: str, letter: str) -> bool:
+        return letter in self.letters(object_name)
+
+    def field_level(self, registry: Registry, object_name: str, field_name: str) -> str:
+        key = (object_name, field_name)
+        level = self._field_cache.get(key)
+        if level is None:
+            level = compute_field_level(registry, self.permission_sets, object_name, field_name)
+            self._field_cache[key] = level
+        return level
+
+
+def compute_field_level(registry: Registry, sets: list[PermissionSet], object_name: str, field_name: str) -> str:
+    """Union over the sets: an explicit entry, else the object's access (sensitive fields need an entry)."""
+    obj = registry.objects.get(object_name)
+    fld = obj.field(field_name) if obj else None
+    best = "hidden"
+    for permset in sets:
+        explicit = permset.fields.get(f"{object_name}.{field_name}")
+        letters = set_letters(permset, object_name)
+        if explicit is not None:
+            level = explicit
+        elif fld is not None and fld.sensitive:
+            continue
+        elif "E" in letters:
+            level = "edit"
+        elif "R" in letters:
+            level = "read"
+        else:
+            continue
+        if LEVEL_RANK[level] > LEVEL_RANK[best]:
+            best = level
+    if best == "edit" and fld is not None and fld.read_only:
+        best = "read"
+    return best
+
+
+def set_letters(permset: PermissionSet, object_name: str) -> frozenset[str]:
+    if "modify_all_data" in permset.system:
+        return frozenset(OBJECT_LETTERS)
+    letters = permset.objects.get(object_name, "") + permset.objects.get("*", "")
+    if "view_all_data" in permset.system:
+        letters += "RV"
+    return normalise_letters(letters)
+
+
+def assigned_set_names(conn: sa.Connection, schema, user_id: str) -> list[str]:
+    table = schema.internal["permset_assignment"]
+    return list(conn.execute(sa.select(table.c.permset).where(table.c.user_id == user_id)).scalars())
+
+
+def load_user_access(conn: sa.Connection, schema, registry: Registry, user_id: str) -> UserAccess:
+    names = assigned_set_names(conn, schema, user_id)
+    sets = [registry.permission_sets[n] for n in names if n in registry.permission_sets]
+    system = frozenset(p for s in sets for p in s.system)
+    objects: dict[str, frozenset[str]] = {}
+    for object_name in registry.objects:
+        letters: set[str] = set()
+        for permset in sets:
+            letters |= set_letters(permset, object_name)
+        objects[object_name] = frozenset(letters)
+    graph = load_graph(conn, schema)
+    hierarchy = [user_id, *graph.subordinate_users(user_id)]
+    keys: set[str] = set()
+    queues: set[str] = set()
+    for member in hierarchy:
+        member_keys = graph.principal_keys(member)
+        keys |= member_keys
+        queues |= {k for k in member_keys if k.startswith("que_")}
+    return UserAccess(
+        user_id=user_id,
+        permission_sets=sets,
+        object_letters=objects,
+        system=system,
+        hierarchy=hierarchy,
+        queues=sorted(queues),
+        principal_keys=frozenset(keys),
+        role_path=graph.ancestors_or_self(graph.user_role.get(user_id)),
+    )

@@ -1,0 +1,231 @@
+"""Record security: object permissions, field-level security and sharing.
+
+Two views of one rule, which must always agree (a property test checks
+them against a plain reference model):
+
+- ``record_access(session, obj, row)``: can this user read / edit / delete
+  / share this stored record, and why (``access explain`` prints the why);
+- ``readable_filter(session, object, table)``: the same "read" rule as a SQL
+  condition placed inside every query, count, export and lookup check.
+
+Read comes from: view_all_data / modify_all_data; View All / Modify All on
+the object; an org-wide default of Public Read Only or Public Read/Write;
+ownership by the user, by a user below them in the role hierarchy, or by a
+queue one of those belongs to; a manual share to any of them (directly, by
+role, role-and-subordinates or group). Controlled-by-parent objects follow
+their parent record. Edit needs the object's Edit permission and the same
+sources at edit level; delete needs Delete and ownership (or Modify All).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import fields as f
+from ..errors import AccessDenied
+from .model import UserAccess, load_user_access
+
+ACTION_LETTER = {"read": "R", "create": "C", "edit": "E", "delete": "D"}
+LEVELS = ("private", "public_read", "public_read_write", "controlled_by_parent")
+LEVEL_LABEL = {
+    "private": "Private",
+    "public_read": "Public Read Only",
+    "public_read_write": "Public Read/Write",
+    "controlled_by_parent": "Controlled by Parent",
+}
+SHARING_SETTING_PREFIX = "sharing.default."
+
+
+@dataclass
+class RecordAccess:
+    read: bool = False
+    edit: bool = False
+    delete: bool = False
+    share: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+
+class SecurityPolicy:
+    """The AccessPolicy core installs: permission sets, FLS and sharing."""
+
+    # -- per-session state -----------------------------------------------------
+    def access(self, session) -> UserAccess:
+        cached = getattr(session, "_user_access", None)
+        if cached is None:
+            cached = load_user_access(session.conn, session.schema, session.registry, session.user.id)
+            session._user_access = cached
+        return cached
+
+    def sharing_default(self, session, object_name: str) -> str:
+        defaults = getattr(session, "_sharing_defaults", None)
+        if defaults is None:
+            table = session.schema.internal["setting"]
+            rows = session.conn.execute(
+                sa.select(table.c.key, table.c.value).where(table.c.key.like(SHARING_SETTING_PREFIX + "%"))
+            )
+            defaults = {key[len(SHARING_SETTING_PREFIX):]: value for key, value in rows}
+            session._sharing_defaults = defaults
+        return defaults.get(object_name) or session.registry.object(object_name).sharing
+
+    def is_admin(self, session) -> bool:
+        return "customize_application" in self.access(session).system or "modify_all_data" in self.access(session).system
+
+    # -- object and field permissions ---------------------------------------------
+    def check_object(self, session, object_name: str, action: str) -> None:
+        access = self.access(session)
+        letter = ACTION_LETTER[action]
+        if not access.can(object_name, letter):
+            granting = sorted(
+                name for name, ps in session.registry.permission_sets.items()
+                if letter in _letters_of(ps, object_name)
+            )
+            hint = f"; permission sets that grant it: {', '.join(granting)}" if granting else ""
+            raise AccessDenied(
+                f"{session.user.username} has no {action.capitalize()} permission on {object_name}{hint}"
+            )
+
+    def field_access(self, session, object_name: str, field_name: str) -> str:
+        return self.access(session).field_level(session.registry, object_name, field_name)
+
+    # -- records ---------------------------------------------------------------------
+    def readable_filter(self, session, object_name: str, table) -> Any | None:
+        return self._filter(session, object_name, table, "read", depth=0)
+
+    def _filter(self, session, object_name: str, table, level: str, depth: int):
+        access = self.access(session)
+        letters = access.letters(object_name)
+        if "R" not in letters:
+            return sa.false()
+        if "M" in letters or (level == "read" and "V" in letters):
+            return None
+        default = self.sharing_default(session, object_name)
+        if default == "public_read_write" or (default == "public_read" and level == "read"):
+            return None
+        if default == "controlled_by_parent":
+            return self._parent_filter(session, object_name, table, level, depth)
+        owners = [*access.hierarchy, *access.queues]
+        shares = session.schema.internal["share"]
+        share_match = sa.and_(shares.c.record_id == table.c.id, shares.c.grantee_key.in_(sorted(access.principal_keys)))
+        if level == "edit":
+            share_match = sa.and_(share_match, shares.c.level == "edit")
+        return sa.or_(table.c.owner_id.in_(owners), sa.exists(sa.select(sa.literal(1)).where(share_match)))
+
+    def _parent_filter(self, session, object_name: str, table, level: str, depth: int):
+        obj = session.registry.object(object_name)
+        lookup = obj.field(obj.parent_field)
+        if depth > 4:
+            return sa.false()  # a chain of controlled-by-parent objects this deep is a modelling error
+        options = []
+        for target in session.registry.lookup_target_names(lookup):
+            parent_obj = session.registry.object(target)
+            parent_table = session.schema.table(target).alias(f"p{depth}_{parent_obj.prefix}")
+            condition = self._filter(session, target, parent_table, level, depth + 1)
+            if isinstance(condition, sa.sql.elements.False_):
+                continue
+            subquery = sa.select(parent_table.c.id).where(parent_table.c.is_deleted == sa.false())
+            if condition is not None:
+                subquery = subquery.where(condition)
+            column = table.c[lookup.name]
+            if len(lookup.targets) > 1 or lookup.targets == [f.ANY_OBJECT]:
+                options.append(sa.and_(column.like(f"{parent_obj.prefix}\\_%", escape="\\"), column.in_(subquery)))
+            else:
+                options.append(column.in_(subquery))
+        return sa.or_(*options) if options else sa.false()
+
+    def check_rows(self, session, object_name: str, action: str, rows: list[dict]) -> None:
+        obj = session.registry.object(object_name)
+        for row in rows:
+            decision = self.record_access(session, obj, row)
+            allowed = {"read": decision.read, "edit": decision.edit, "delete": decision.delete, "create": True}[action]
+            if not allowed:
+                raise AccessDenied(
+                    f"{session.user.username} cannot {action} {object_name} {row['id']} "
+                    f"('missionbase access explain --as {session.user.username} {row['id']}' says why)"
+                )
+
+    def record_access(self, session, obj, row: dict, depth: int = 0) -> RecordAccess:
+        """The single-record decision, with the reasons ``access explain`` prints."""
+        access = self.access(session)
+        letters = access.letters(obj.name)
+        out = RecordAccess()
+        if "R" not in letters:
+            out.reasons.append(f"no Read permission on {obj.name} in any assigned permission set")
+            return out
+        grant_read = grant_edit = owner_like = False
+        if "modify_all_data" in access.system or "M" in letters:
+            grant_read = grant_edit = owner_like = True
+            out.reasons.append("Modify All on " + obj.name if "M" in letters else "modify_all_data")
+        elif "view_all_data" in access.system or "V" in letters:
+            grant_read = True
+            out.reasons.append("View All on " + obj.name if "V" in letters else "view_all_data")
+        default = self.sharing_default(session, obj.name)
+        if default == "public_read":
+            grant_read = True
+            out.reasons.append("org-wide default Public Read Only")
+        elif default == "public_read_write":
+            grant_read = grant_edit = True
+            out.reasons.append("org-wide default Public Read/Write")
+        elif default == "controlled_by_parent":
+            parent_id = row.get(obj.parent_field)
+            parent_obj = session.registry.object_for_id(parent_id) if parent_id else None
+            if parent_obj is not None and depth <= 4:
+                parent_row = _load_row(session, parent_obj, parent_id)
+                if parent_row is not None:
+                    parent = self.record_access(session, parent_obj, parent_row, depth + 1)
+                    grant_read |= parent.read
+                    grant_edit |= parent.edit
+                    out.reasons.append(
+                        f"controlled by parent {parent_obj.name} {parent_id}: "
+                        f"{'edit' if parent.edit else 'read' if parent.read else 'no access'}"
+                    )
+        else:
+            out.reasons.append("org-wide default Private")
+        owner = row.get("owner_id")
+        if default != "controlled_by_parent":  # a detail record's owner and shares do not count
+            if owner == access.user_id:
+                grant_read = grant_edit = owner_like = True
+                out.reasons.append("owner")
+            elif owner in access.hierarchy:
+                grant_read = grant_edit = owner_like = True
+                out.reasons.append(f"owner {owner} is below in the role hierarchy")
+            elif owner in access.queues:
+                grant_read = grant_edit = True
+                out.reasons.append(f"owned by queue {owner}, of which you (or someone below you) are a member")
+            for grantee_key, level in _shares_of(session, row["id"]):
+                if grantee_key in access.principal_keys:
+                    grant_read = True
+                    grant_edit |= level == "edit"
+                    out.reasons.append(f"shared with {grantee_key} ({level})")
+        out.read = grant_read
+        out.edit = grant_read and grant_edit and "E" in letters
+        out.delete = out.edit and "D" in letters and (owner_like or (default == "controlled_by_parent" and grant_edit))
+        out.share = owner_like
+        if not out.read:
+            out.reasons.append("no ownership, hierarchy, queue or share grants access")
+        elif grant_edit and "E" not in letters:
+            out.reasons.append(f"no Edit permission on {obj.name}, so read only")
+        return out
+
+
+def _letters_of(permset, object_name):
+    from .model import set_letters
+
+    return set_letters(permset, object_name)
+
+
+def _load_row(session, obj, record_id: str) -> dict | None:
+    table = session.schema.table(obj.name)
+    row = session.conn.execute(
+        sa.select(table).where(table.c.id == record_id, table.c.is_deleted == sa.false())
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def _shares_of(session, record_id: str) -> list[tuple[str, str]]:
+    shares = session.schema.internal["share"]
+    return list(
+        session.conn.execute(sa.select(shares.c.grantee_key, shares.c.level).where(shares.c.record_id == record_id))
+    )
