@@ -30,9 +30,9 @@ from .schema import Schema, apply_changes, build_schema, pending_changes, plugin
 from .security import AccessPolicy, CurrentUser
 from .security.policy import SecurityPolicy
 from .security.sharing import assign_permission_set, drop_shares_on_owner_change
+from .validation import ObjectValidator
 
 ADMIN_PERMISSION_SET = "System Administrator"
-from .validation import ObjectValidator
 
 # Alembic's default version table: one row per head of each plugin's migration branch.
 ALEMBIC_VERSION_TABLE = "alembic_version"

@@ -110,7 +110,7 @@ def resolve_grantee(session, grantee_type: str, name: str) -> Grantee:
 def share_record(session, record_id: str, grantee: Grantee, level: str) -> dict:
     if level not in SHARE_LEVELS:
         raise UnknownName("share level", level, SHARE_LEVELS)
-    obj, row = _shareable(session, record_id)
+    obj, _row = _shareable(session, record_id)
     default = _policy(session).sharing_default(session, obj.name)
     if default == "public_read_write" or (default == "public_read" and level == "read"):
         raise ValidationError(
