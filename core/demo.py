@@ -17,6 +17,7 @@ from .app import App, DemoContext
 from .ids import SYSTEM_USER_ID
 from .plugins import CORE_PLUGIN
 from .records import utcnow
+from .security.sharing import assign_permission_set
 
 FIRST_NAMES = ["Ana", "Bruno", "Chloé", "David", "Emma", "Farid", "Grace", "Hugo", "Inès", "Jules", "Karim", "Léa",
                "Malik", "Nora", "Omar", "Paula", "Quentin", "Rosa", "Samir", "Tess", "Ugo", "Valérie", "Wen", "Yanis"]
@@ -25,12 +26,13 @@ LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Pet
 CITIES = ["Lyon", "Marseille", "Lille", "Nantes", "Bordeaux"]
 
 DEMO_USERS = [
-    # username, name, role, time zone
-    ("maria", "Maria Lopez", "Executive Director", "Europe/Paris"),
-    ("ben", "Ben Carter", "Program Manager", "Europe/Paris"),
-    ("ana", "Ana Silva", "Caseworker", "Europe/Paris"),
-    ("sam", "Sam Okafor", "Caseworker", "Europe/London"),
-    ("dina", "Dina Haddad", "Fundraiser", "America/New_York"),
+    # username, name, role, time zone, permission sets
+    ("maria", "Maria Lopez", "Executive Director", "Europe/Paris", ["Standard User"]),
+    ("ben", "Ben Carter", "Program Manager", "Europe/Paris", ["Standard User"]),
+    ("ana", "Ana Silva", "Caseworker", "Europe/Paris", ["Standard User"]),
+    ("sam", "Sam Okafor", "Caseworker", "Europe/London", ["Standard User"]),
+    ("dina", "Dina Haddad", "Fundraiser", "America/New_York", ["Standard User"]),
+    ("vic", "Victor Lambert", None, "Europe/Paris", ["Read Only"]),
 ]
 DEMO_ROLES = [("Executive Director", None), ("Program Manager", "Executive Director"),
               ("Caseworker", "Program Manager"), ("Development Director", "Executive Director"),
@@ -43,10 +45,12 @@ def load_core_demo(ctx: DemoContext) -> None:
     roles: dict[str, str] = {}
     for name, parent in DEMO_ROLES:
         roles[name] = s.create("Role", {"name": name, "parent": roles.get(parent) if parent else None})["id"]
-    for username, name, role, zone in DEMO_USERS:
-        user = s.create("User", {"username": username, "name": name, "role": roles[role], "time_zone": zone,
+    for username, name, role, zone, permsets in DEMO_USERS:
+        user = s.create("User", {"username": username, "name": name, "role": roles.get(role), "time_zone": zone,
                                  "email": f"{username}@demo.missionbase.org"})
         ctx.users[username] = user["id"]
+        for permset in permsets:
+            assign_permission_set(s, user["id"], permset)
     team = s.create("Group", {"name": "Youth Team", "description": "Caseworkers of the youth programs"})
     intake = s.create("Queue", {"name": "Intake", "objects": "Task"})
     s.create_many("GroupMember", [
@@ -156,6 +160,10 @@ def what_to_try(app: App) -> list[str]:
         "  missionbase export Contact --format jsonl -o contacts.jsonl",
         "  missionbase import Contact contacts.csv --dry-run",
         "  missionbase users list",
+        "  missionbase records query Contact --as sam --count      # a caseworker sees what they own, share or queue",
+        "  missionbase records query Contact --as maria --count    # the director sees her whole team's",
+        "  missionbase access explain --as sam <a Contact id from ana>",
+        "  missionbase permsets list",
         "  missionbase plugins list",
     ]
     import click

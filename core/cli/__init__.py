@@ -24,6 +24,11 @@ CORE_COMMANDS = {
     "export": ("missionbase.core.cli.dataio", "export_command", "Export records to CSV or JSONL."),
     "users": ("missionbase.core.cli.org", "users", "List, create and deactivate users."),
     "files": ("missionbase.core.cli.files", "files", "Store files and get them back."),
+    "permsets": ("missionbase.core.cli.security", "permsets", "List permission sets and assign them to users."),
+    "roles": ("missionbase.core.cli.security", "roles", "Show and change the role hierarchy."),
+    "groups": ("missionbase.core.cli.security", "groups", "Public groups and queues and their members."),
+    "sharing": ("missionbase.core.cli.security", "sharing", "Org-wide defaults and manual shares."),
+    "access": ("missionbase.core.cli.security", "access", "Explain why a user can or cannot see a record."),
     "jobs": ("missionbase.core.cli.org", "jobs", "List and run scheduled or batch jobs."),
     "settings": ("missionbase.core.cli.org", "settings", "Show and change org settings."),
 }

@@ -145,3 +145,68 @@ def _show(record: dict, as_json: bool, tz: str) -> None:
         echo_json(record)
     else:
         echo_record(record, time_zone=tz)
+
+
+@records.command("history")
+@click.argument("record_id", metavar="ID")
+@as_user_option
+@json_option
+@pass_app
+def history(app, record_id, as_user, as_json):
+    """Changes to the record's tracked fields (fields you cannot see are left out)."""
+    from ..history import field_history
+
+    with app.session(as_user) as s:
+        rows = field_history(s, record_id)
+        tz = s.user.time_zone
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["changed_at", "field", "old_value", "new_value", "changed_by"], time_zone=tz)
+
+
+@records.command("bin")
+@click.option("--everyone", is_flag=True, help="Everyone's deletions (administrators).")
+@as_user_option
+@json_option
+@pass_app
+def recycle_bin_command(app, everyone, as_user, as_json):
+    """What you deleted and can still restore, and until when."""
+    from ..history import recycle_bin
+
+    with app.session(as_user) as s:
+        rows = recycle_bin(s, everyone=everyone)
+        tz = s.user.time_zone
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["record_id", "object", "name", "deleted_at", "purge_after"], time_zone=tz)
+
+
+@records.command("purge")
+@click.option("--older-than-days", type=click.IntRange(0), help="Default: the config's recycle_bin_days. 0 empties the bin.")
+@as_user_option
+@pass_app
+def purge(app, older_than_days, as_user):
+    """Delete for good what has been in the recycle bin long enough (needs modify_all_data)."""
+    from ..history import purge_recycle_bin
+
+    with app.session(as_user) as s:
+        count = purge_recycle_bin(s, older_than_days)
+    click.echo(f"Purged {count} record(s).")
+
+
+@records.command("search")
+@click.argument("text")
+@click.option("--object", "objects", multiple=True, help="Only these objects; repeat for more.")
+@click.option("--limit", type=click.IntRange(1, 200), default=10, show_default=True, help="Per object.")
+@as_user_option
+@json_option
+@pass_app
+def search_command(app, text, objects, limit, as_user, as_json):
+    """Find records by name, email or phone, among those you can read."""
+    from ..search import search
+
+    with app.session(as_user) as s:
+        rows = search(s, text, objects=list(objects) or None, limit=limit)
+    echo_json(rows) if as_json else echo_table(rows, ["object", "id", "name", "matched", "value"])

@@ -60,9 +60,9 @@ def check_role_cycle(ctx, rows) -> None:
     session = ctx.session
     roles = session.schema.table("Role")
     parents = dict(
-        session.conn.execute(sa.select(roles.c.id, roles.c.parent).where(roles.c.is_deleted == sa.false()))
+        session.conn.execute(sa.select(roles.c.id, roles.c.parent).where(roles.c.is_deleted == sa.false())).all()
     )
-    names = dict(session.conn.execute(sa.select(roles.c.id, roles.c.name)))
+    names = dict(session.conn.execute(sa.select(roles.c.id, roles.c.name)).all())
     for row in rows:
         parents[row.new["id"]] = row.new.get("parent")
         names[row.new["id"]] = row.new.get("name")
