@@ -152,6 +152,8 @@ class QueryCompiler:
                     f"{op!r} works on text fields; {path!r} is {fld.kind}", object_name=self.obj.name
                 )
             text = str(value)
+            if "\x00" in text:
+                raise ValidationError(f"{op!r} value for {path!r} contains a NUL character (\\x00)")
             if isinstance(fld, f.MultiPicklist) and op == "contains":
                 # Match whole values of the ';'-separated list, not substrings.
                 padded = sa.literal(";") + column + sa.literal(";")

@@ -602,10 +602,21 @@ class RecordService:
         """
         changes = list(changes)
         by_object: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+        first_row: dict[str, int] = {}
         for index, change in enumerate(changes):
             if not isinstance(change, dict) or "id" not in change:
                 raise ValidationError("each change needs the record 'id'", row=index)
-            by_object[self._object_of(change["id"]).name].append((index, change))
+            object_name = self._object_of(change["id"]).name
+            # Two changes to one record would each start from the stored row: one would be lost.
+            seen = first_row.setdefault(change["id"], index)
+            if seen != index:
+                raise ValidationError(
+                    f"record {change['id']} is changed twice in this call (rows {seen} and {index}); "
+                    "merge the changes into one",
+                    object_name=object_name,
+                    row=index,
+                )
+            by_object[object_name].append((index, change))
         results: dict[int, dict] = {}
         for object_name, indexed in by_object.items():
             updated = self._update_object(self.object(object_name), indexed, computed or {})

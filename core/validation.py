@@ -67,8 +67,22 @@ def _lookup_check(prefixes: frozenset[str] | None, target_label: str):
     return AfterValidator(check)
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (\\x00), which text cannot hold")
+    return value
+
+
 def annotation_for(fld: f.Field, lookup_prefixes: dict[str, str]) -> Any:
     """The pydantic type of one field's value (without None)."""
+    annotation = _value_type(fld, lookup_prefixes)
+    # PostgreSQL refuses NUL in text; refuse it on every engine, as a validation error.
+    if isinstance(fld, f._StringField) or (isinstance(fld, f.Picklist) and not (fld.restricted and fld.values)):
+        return Annotated[annotation, AfterValidator(_no_nul)]
+    return annotation
+
+
+def _value_type(fld: f.Field, lookup_prefixes: dict[str, str]) -> Any:
     if isinstance(fld, f.MultiPicklist):
         item = Literal[tuple(fld.values)] if fld.restricted and fld.values else str
         return Annotated[list[item], BeforeValidator(_split_multi), AfterValidator(_join_multi)]

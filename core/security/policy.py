@@ -118,21 +118,20 @@ class SecurityPolicy:
         lookup = obj.field(obj.parent_field)
         if depth > 4:
             return sa.false()  # a chain of controlled-by-parent objects this deep is a modelling error
-        options = []
-        for target in session.registry.lookup_target_names(lookup):
-            parent_obj = session.registry.object(target)
-            parent_table = session.schema.table(target).alias(f"p{depth}_{parent_obj.prefix}")
+        column = table.c[lookup.name]
+        open_prefixes, options = [], []
+        for target in parent_targets(session.registry, lookup):
+            parent_table = session.schema.table(target).alias(f"p{depth}_{session.registry.object(target).prefix}")
             condition = self._filter(session, target, parent_table, level, depth + 1)
             if isinstance(condition, sa.sql.elements.False_):
                 continue
-            subquery = sa.select(parent_table.c.id).where(parent_table.c.is_deleted == sa.false())
-            if condition is not None:
-                subquery = subquery.where(condition)
-            column = table.c[lookup.name]
-            if len(lookup.targets) > 1 or lookup.targets == [f.ANY_OBJECT]:
-                options.append(sa.and_(column.like(f"{parent_obj.prefix}\\_%", escape="\\"), column.in_(subquery)))
-            else:
-                options.append(column.in_(subquery))
+            if condition is None:  # every record of that object is open to the user
+                open_prefixes.append(session.registry.object(target).prefix)
+                continue
+            subquery = sa.select(parent_table.c.id).where(parent_table.c.is_deleted == sa.false(), condition)
+            options.append(column.in_(subquery))
+        if open_prefixes:
+            options.append(sa.func.substr(column, 1, 3).in_(open_prefixes))
         return sa.or_(*options) if options else sa.false()
 
     def check_rows(self, session, object_name: str, action: str, rows: list[dict]) -> None:
@@ -171,7 +170,8 @@ class SecurityPolicy:
         elif default == "controlled_by_parent":
             parent_id = row.get(obj.parent_field)
             parent_obj = session.registry.object_for_id(parent_id) if parent_id else None
-            if parent_obj is not None and depth <= 4:
+            allowed = parent_targets(session.registry, obj.field(obj.parent_field))
+            if parent_obj is not None and parent_obj.name in allowed and depth <= 4:
                 parent_row = _load_row(session, parent_obj, parent_id)
                 if parent_row is not None:
                     parent = self.record_access(session, parent_obj, parent_row, depth + 1)
@@ -208,6 +208,19 @@ class SecurityPolicy:
         elif grant_edit and "E" not in letters:
             out.reasons.append(f"no Edit permission on {obj.name}, so read only")
         return out
+
+
+def parent_targets(registry, lookup) -> list[str]:
+    """Objects whose records can decide a controlled-by-parent record's access.
+
+    A parent lookup to any object ("*", like a Note's) does not follow a
+    parent that is itself controlled by its parent: a note on a note is
+    readable only with View All, which keeps the access filter one level deep.
+    """
+    targets = registry.lookup_target_names(lookup)
+    if f.ANY_OBJECT in lookup.targets:
+        targets = [t for t in targets if registry.objects[t].sharing != "controlled_by_parent"]
+    return targets
 
 
 def _letters_of(permset, object_name):
