@@ -31,6 +31,7 @@ CORE_COMMANDS = {
     "access": ("missionbase.core.cli.security", "access", "Explain why a user can or cannot see a record."),
     "jobs": ("missionbase.core.cli.org", "jobs", "List and run scheduled or batch jobs."),
     "settings": ("missionbase.core.cli.org", "settings", "Show and change org settings."),
+    "reports": ("missionbase.core.cli.org", "reports", "List and run reports."),
 }
 
 

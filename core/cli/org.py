@@ -414,3 +414,40 @@ def settings_set(app, key, value, as_user):
 
 
 __all__ = ["db", "demo", "echo_record", "init", "jobs", "objects", "plugins", "settings", "users"]
+
+
+# -- reports ---------------------------------------------------------------------------------
+@click.group()
+def reports():
+    """List and run the reports the enabled plugins declare (they see only what you see)."""
+
+
+@reports.command("list")
+@json_option
+@pass_app
+def reports_list(app, as_json):
+    rows = [{"name": r.name, "plugin": r.plugin, "description": r.description} for r in app.registry.reports.values()]
+    echo_json(rows) if as_json else echo_table(rows, ["name", "plugin", "description"], max_width=80)
+
+
+@reports.command("run")
+@click.argument("name")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="A report parameter; repeat for more.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@as_user_option
+@json_option
+@pass_app
+def reports_run(app, name, params, as_csv, as_user, as_json):
+    """Run a report as --as USER."""
+    from ..reports import run_report, write_csv
+    from .context import parse_assignments
+
+    with app.session(as_user) as s:
+        rows = run_report(s, name, parse_assignments(params, None))
+        tz = s.user.time_zone
+    if as_json:
+        echo_json(rows)
+    elif as_csv:
+        write_csv(rows)
+    else:
+        echo_table(rows, time_zone=tz)
