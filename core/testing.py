@@ -1,4 +1,7 @@
-"""Shared fixtures: an org on a fresh database, SQLite or PostgreSQL.
+"""Pytest fixtures for missionbase and its plugins: an org on a fresh database.
+
+Loaded by the repository's root ``conftest.py``; a third-party plugin's
+tests can use them too with ``pytest_plugins = ["missionbase.core.testing"]``.
 
 ``MISSIONBASE_TEST_DATABASE_URL`` selects PostgreSQL (a server URL); each
 test then gets its own schema, dropped afterwards. Without it each test

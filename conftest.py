@@ -1,0 +1,3 @@
+"""Every test in the repository (core, plugins) gets the shared fixtures."""
+
+pytest_plugins = ["missionbase.core.testing"]
