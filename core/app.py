@@ -211,6 +211,12 @@ class App:
     def plugin_objects(self, plugin: str) -> list[str]:
         return [o.name for o in self.registry.objects.values() if o.plugin == plugin]
 
+    def send_email(self, to: str, subject: str, body: str) -> None:
+        """Send one email through the org's SMTP relay (see core.mail); call after commit."""
+        from .mail import Email, send_emails
+
+        send_emails(self.settings, [Email(to, subject, body)])
+
     def dispose(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
@@ -36,6 +37,14 @@ class Settings(BaseModel):
     # Rows per transaction in imports.
     import_batch_size: int = 1000
     recycle_bin_days: int = 15
+    # Outgoing email (core.mail): an SMTP relay. No smtp_host means email is off.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    # "starttls" upgrades a plain connection; "ssl" connects with TLS (port 465); "none" sends in clear.
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    mail_from: str = "missionbase@localhost"
 
     # Not part of the file: where it was read from.
     config_path: Path | None = None

@@ -32,7 +32,7 @@ from .errors import (
     UnknownName,
     ValidationError,
 )
-from .ids import ID_PATTERN, new_id, new_ids, prefix_of
+from .ids import ID_PATTERN, SYSTEM_USER_ID, new_id, new_ids, prefix_of
 from .query import Page, QueryCompiler, encode_cursor
 from .registry import ObjectType
 from .security import CurrentUser
@@ -89,6 +89,12 @@ class TriggerContext:
     def user(self) -> CurrentUser:
         return self.session.user
 
+    @property
+    def importing(self) -> bool:
+        """True while an import (``create_many_collecting``) writes: automations that
+        should not fire for loaded data (auto-follow, notifications) can skip it."""
+        return self.session.importing
+
 
 @dataclass
 class BulkResult:
@@ -118,8 +124,23 @@ class RecordService:
         self.schema = app.schema
         self.policy = app.access_policy
         self._trigger_stack: list[str] = []
+        self.importing = False
 
     # ------------------------------------------------------------------ helpers
+    def as_system(self) -> RecordService:
+        """The explicit system context inside this session's transaction.
+
+        For what a rule says the system does on the caller's behalf (a
+        roll-up into a read-only field the caller may not edit): it commits
+        or rolls back together with the caller's own writes.
+        """
+        if self.user.is_system:
+            return self
+        system = CurrentUser(id=SYSTEM_USER_ID, username="system", is_system=True)
+        service = RecordService(self.app, self.conn, system)
+        service._trigger_stack = self._trigger_stack  # recursion stays bounded across both
+        return service
+
     def object(self, name: str) -> ObjectType:
         return self.registry.object(name)
 
@@ -130,6 +151,14 @@ class RecordService:
         if obj is None:
             raise RecordNotFound(record_id)
         return obj
+
+    def as_user(self, user_id: str) -> RecordService:
+        """The same transaction seen by another (active) user: what would *they* read?
+
+        For code that must ask core security on someone else's behalf before
+        telling them about a record (notifications, digests, mentions).
+        """
+        return RecordService(self.app, self.conn, self.app.resolve_user(self.conn, user_id))
 
     def table(self, obj: ObjectType) -> sa.Table:
         return self.schema.table(obj.name)
@@ -182,6 +211,13 @@ class RecordService:
         obj = self.object(object_name)
         errors: dict[int, str] = {}
         index_map = list(range(len(rows)))
+        self.importing = True
+        try:
+            return self._insert_collecting(obj, rows, errors, index_map)
+        finally:
+            self.importing = False
+
+    def _insert_collecting(self, obj: ObjectType, rows: list[dict], errors: dict, index_map: list) -> BulkResult:
         while True:
             pending = [rows[i] for i in index_map]
             savepoint = self.conn.begin_nested()

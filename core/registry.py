@@ -31,6 +31,22 @@ OBJECT_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,62}$")
 PREFIX = re.compile(r"^[a-z][a-z0-9]{2}$")
 
 
+@dataclass(frozen=True)
+class Restriction:
+    """Narrows who may read an object's records, over every other grant (even view_all_data).
+
+    A record whose ``field`` holds an id is readable only by users listed
+    against that id in ``membership`` -- ``(object, id lookup, user lookup)``,
+    e.g. ``("TeamMember", "team", "user")`` -- or holding the ``exempt``
+    system permission. A record whose ``field`` is empty is not restricted.
+    Salesforce calls this a restriction rule; sharing can only widen access.
+    """
+
+    field: str
+    membership: tuple[str, str, str]
+    exempt: str | None = None
+
+
 def table_name_for(api_name: str) -> str:
     """``ServiceDelivery`` -> ``service_delivery``."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", api_name).lower()
@@ -54,6 +70,7 @@ class ObjectType:
         feed: bool = False,
         description: str = "",
         indexes: Iterable[tuple[str, ...]] = (),
+        restrictions: Iterable[Restriction] = (),
     ) -> None:
         if not OBJECT_NAME.match(name):
             raise ValueError(f"object name {name!r} must be PascalCase letters and digits")
@@ -75,6 +92,7 @@ class ObjectType:
         self.feed = feed
         self.description = description
         self.indexes = [tuple(i) for i in indexes]
+        self.restrictions = list(restrictions)
         self.plugin = ""  # set by the registry
         self.fields: list[f.Field] = []
         self._by_name: dict[str, f.Field] = {}
@@ -164,6 +182,9 @@ class Job:
     run: Callable[..., Any]
     description: str = ""
     schedule: str | None = None  # e.g. "daily"; how often an external runner should call it
+    # Options ``jobs run NAME --option VALUE`` accepts, each with its allowed values;
+    # ``run(org, **options)`` receives them (the first value is the default).
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
     plugin: str = field(default="", compare=False)
 
 
@@ -387,6 +408,15 @@ class Registry:
             for name in obj.history:
                 if not obj.has_field(name):
                     raise ConfigError(f"object {obj.name}: history field {name!r} is not one of its fields")
+            for restriction in obj.restrictions:
+                member_obj = self.objects.get(restriction.membership[0])
+                if not obj.has_field(restriction.field) or member_obj is None or not all(
+                    member_obj.has_field(name) for name in restriction.membership[1:]
+                ):
+                    raise ConfigError(
+                        f"object {obj.name}: restriction on {restriction.field!r} needs that field and a "
+                        f"membership object with fields {restriction.membership[1:]} (got {restriction.membership})"
+                    )
             for index in obj.indexes:
                 for name in index:
                     if not obj.has_field(name) and name not in f.SYSTEM_FIELD_NAMES:

@@ -163,3 +163,43 @@ class PluginConformance:
     def test_hook_names_are_known(self, conformance_app):
         # check_pending() at startup would have raised; this re-asserts it for the record.
         conformance_app.pm.check_pending()
+
+
+# -- a real SMTP server for tests of outgoing email ---------------------------------------
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    messages: list  # email.message.EmailMessage, in arrival order
+
+    def settings(self) -> dict:
+        """Org settings that send through this server (for ``make_app(**server.settings())``)."""
+        return {"smtp_host": self.host, "smtp_port": self.port, "mail_from": "org@example.org"}
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A local aiosmtpd server collecting the messages it receives (started per test)."""
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    messages: list = []
+
+    class Collect:
+        async def handle_DATA(self, server, session, envelope):
+            messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, messages)
+    finally:
+        controller.stop()

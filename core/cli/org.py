@@ -348,17 +348,27 @@ def jobs_list(app, as_json):
     echo_json(rows) if as_json else echo_table(rows, ["name", "plugin", "schedule", "description"], max_width=70)
 
 
-@jobs.command("run")
+@jobs.command("run", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("name")
 @pass_app
 def jobs_run(app, name):
-    """Run a job now (what a scheduler would call)."""
-    from ..errors import UnknownName
+    """Run a job now (what a scheduler would call); a job's own options follow its name."""
+    from ..errors import UnknownName, ValidationError
 
     job = app.registry.jobs.get(name)
     if job is None:
         raise UnknownName("job", name, app.registry.jobs)
-    result = job.run(app)
+    options = {key: values[0] for key, values in job.options.items()}
+    extra = list(click.get_current_context().args)
+    while extra:
+        flag = extra.pop(0)
+        key = flag[2:].replace("-", "_") if flag.startswith("--") else None
+        if key not in job.options:
+            raise UnknownName("option", flag, [f"--{k.replace('_', '-')}" for k in job.options], where=f"job {name}")
+        if not extra or extra[0] not in job.options[key]:
+            raise ValidationError(f"job {name}: {flag} takes one of {', '.join(job.options[key])}")
+        options[key] = extra.pop(0)
+    result = job.run(app, **options)
     click.echo(f"{name}: {result if result is not None else 'done'}")
 
 

@@ -34,7 +34,8 @@ def missionbase_register_permission_sets(registry):
     registry.add(
         PermissionSet(
             "Standard User",
-            objects={**dict.fromkeys(WORK_OBJECTS, "CRED"), **dict.fromkeys(PEOPLE_AND_CALENDARS, "R")},
+            objects={**dict.fromkeys(WORK_OBJECTS, "CRED"), **dict.fromkeys(PEOPLE_AND_CALENDARS, "R"),
+                     "OutboundEmail": "R"},  # the emails queued to oneself (their owner)
             description="Work with people, organisations, tasks, events, notes and files (sharing decides which).",
         )
     )
@@ -55,6 +56,14 @@ def missionbase_register_jobs(registry):
             run=behaviour.purge_recycle_bin_job,
             schedule="daily",
             description="Delete for good what has been in the recycle bin longer than recycle_bin_days.",
+        )
+    )
+    registry.add(
+        Job(
+            "core.send_outbound_email",
+            run=behaviour.send_outbound_email_job,
+            schedule="every few minutes",
+            description="Send queued OutboundEmail records through the SMTP relay (smtp_host in the config).",
         )
     )
 

@@ -87,3 +87,46 @@ def purge_recycle_bin_job(app) -> str:
     with app.system_session() as session:
         count = purge_recycle_bin(session)
     return f"purged {count} record(s) deleted more than {app.settings.recycle_bin_days} days ago"
+
+
+OUTBOUND_BATCH = 500
+
+
+def send_outbound_email_job(app) -> str:
+    """Send queued OutboundEmail records, a batch per transaction.
+
+    A batch is marked Sent in the transaction that read it, once the relay
+    accepted it; a relay failure rolls the batch back, so it stays queued
+    for the next run. A recipient without an email address (or deactivated)
+    marks the message Failed with the reason.
+    """
+    from ..mail import Email, send_emails
+
+    if not app.settings.smtp_host:
+        with app.system_session() as session:
+            queued = session.count("OutboundEmail", {"status": "Queued"})
+        return f"email is not configured (smtp_host); {queued} message(s) stay queued"
+    sent = failed = 0
+    while True:
+        with app.system_session() as session:
+            batch = session.query("OutboundEmail", where={"status": "Queued"}, order_by="created_at",
+                                  limit=OUTBOUND_BATCH).records
+            if not batch:
+                break
+            users = session.get_many(sorted({m["recipient"] for m in batch}))
+            emails, changes, computed = [], [], {}
+            now = dt.datetime.now(dt.UTC)
+            for message in batch:
+                user = users.get(message["recipient"])
+                if user is None or not user.get("email") or not user.get("is_active"):
+                    changes.append({"id": message["id"], "status": "Failed"})
+                    computed[message["id"]] = {"error": "the recipient has no email address or is deactivated"}
+                    failed += 1
+                    continue
+                emails.append(Email(user["email"], message["subject"], message.get("body") or ""))
+                changes.append({"id": message["id"], "status": "Sent"})
+                computed[message["id"]] = {"sent_at": now}
+                sent += 1
+            send_emails(app.settings, emails)
+            session.update_many(changes, computed=computed)
+    return f"sent {sent} email(s); {failed} could not be sent"

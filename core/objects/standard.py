@@ -12,6 +12,7 @@ from ..registry import ObjectType
 TIME_HINT = dict(pattern=r"([01]\d|2[0-3]):[0-5]\d", pattern_hint="HH:MM, 24-hour", max_length=5)
 TASK_STATUSES = ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"]
 CLOSED_TASK_STATUSES = ("Completed",)
+OUTBOUND_EMAIL_STATUSES = ["Queued", "Sent", "Failed"]
 
 USER = ObjectType(
     "User",
@@ -230,6 +231,24 @@ HOLIDAY = ObjectType(
     ],
 )
 
+OUTBOUND_EMAIL = ObjectType(
+    "OutboundEmail",
+    prefix="obe",
+    sharing="private",
+    name_field="subject",
+    description="An email to a user, queued by any plugin and sent by the job core.send_outbound_email.",
+    fields=[
+        f.Lookup("recipient", "User", required=True, on_delete="cascade"),
+        f.Text("subject", max_length=255, required=True),
+        f.LongText("body", max_length=32000),
+        f.Lookup("related", "*", on_delete="clear", help="The record the email is about"),
+        f.Picklist("status", OUTBOUND_EMAIL_STATUSES, default="Queued", required=True),
+        f.Datetime("sent_at", read_only=True),
+        f.Text("error", max_length=255, read_only=True, help="Why it could not be sent"),
+    ],
+    indexes=[("status", "created_at")],
+)
+
 STANDARD_OBJECTS = [
     USER,
     ROLE,
@@ -244,4 +263,5 @@ STANDARD_OBJECTS = [
     FILE,
     BUSINESS_HOURS,
     HOLIDAY,
+    OUTBOUND_EMAIL,
 ]

@@ -95,6 +95,53 @@ class SecurityPolicy:
         return self._filter(session, object_name, table, "read", depth=0)
 
     def _filter(self, session, object_name: str, table, level: str, depth: int):
+        granted = self._granted_filter(session, object_name, table, level, depth)
+        restricted = self._restriction_filter(session, object_name, table)
+        if restricted is None or isinstance(granted, sa.sql.elements.False_):
+            return granted
+        return restricted if granted is None else sa.and_(granted, restricted)
+
+    def _restriction_filter(self, session, object_name: str, table):
+        """The object's restriction rules as SQL (None: nothing restricts this user)."""
+        parts = []
+        system = self.access(session).system
+        for restriction in session.registry.object(object_name).restrictions:
+            if restriction.exempt and restriction.exempt in system:
+                continue
+            member_object, id_field, user_field = restriction.membership
+            members = session.schema.table(member_object)
+            member_of = sa.select(members.c[id_field]).where(
+                members.c[user_field] == session.user.id, members.c.is_deleted == sa.false()
+            )
+            column = table.c[restriction.field]
+            parts.append(sa.or_(column.is_(None), column.in_(member_of)))
+        return sa.and_(*parts) if parts else None
+
+    def _failed_restriction(self, session, obj, row: dict) -> str | None:
+        """Why a restriction rule hides this stored row from the user (None: it does not)."""
+        system = self.access(session).system
+        for restriction in obj.restrictions:
+            value = row.get(restriction.field)
+            if value is None or (restriction.exempt and restriction.exempt in system):
+                continue
+            member_object, id_field, user_field = restriction.membership
+            members = session.schema.table(member_object)
+            found = session.conn.execute(
+                sa.select(members.c.id).where(
+                    members.c[id_field] == value,
+                    members.c[user_field] == session.user.id,
+                    members.c.is_deleted == sa.false(),
+                )
+            ).first()
+            if found is None:
+                exempt = f" (or {restriction.exempt})" if restriction.exempt else ""
+                return (
+                    f"restricted by {restriction.field} to members of {value} in {member_object}{exempt}; "
+                    "you are not one"
+                )
+        return None
+
+    def _granted_filter(self, session, object_name: str, table, level: str, depth: int):
         access = self.access(session)
         letters = access.letters(object_name)
         if "R" not in letters:
@@ -199,6 +246,10 @@ class SecurityPolicy:
                     grant_read = True
                     grant_edit |= level == "edit"
                     out.reasons.append(f"shared with {grantee_key} ({level})")
+        restricted = self._failed_restriction(session, obj, row) if grant_read and obj.restrictions else None
+        if restricted:
+            grant_read = grant_edit = owner_like = False
+            out.reasons.append(restricted)
         out.read = grant_read
         out.edit = grant_read and grant_edit and "E" in letters
         out.delete = out.edit and "D" in letters and (owner_like or (default == "controlled_by_parent" and grant_edit))

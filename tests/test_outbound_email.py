@@ -1,0 +1,47 @@
+"""Queued emails (OutboundEmail) and the job that sends them through the SMTP relay."""
+
+from __future__ import annotations
+
+
+def _queue(app):
+    with app.system_session() as s:
+        ana = s.create("User", {"username": "ana", "name": "Ana", "email": "ana@example.org"})
+        mute = s.create("User", {"username": "mute", "name": "No Address"})
+        s.create_many("OutboundEmail", [
+            {"recipient": ana["id"], "subject": "Call the donor", "body": "Due Monday", "owner_id": ana["id"]},
+            {"recipient": mute["id"], "subject": "Lost", "owner_id": mute["id"]},
+        ])
+
+
+def test_queued_emails_are_sent_once_and_marked(make_app, smtp_server, cli):
+    app = make_app(**smtp_server.settings())
+    _queue(app)
+    result = app.registry.jobs["core.send_outbound_email"].run(app)
+    assert result == "sent 1 email(s); 1 could not be sent"
+    assert [(m["To"], m["Subject"], m.get_content().strip()) for m in smtp_server.messages] == [
+        ("ana@example.org", "Call the donor", "Due Monday")]
+    with app.system_session() as s:
+        rows = {m["subject"]: m for m in s.query("OutboundEmail").records}
+    assert rows["Call the donor"]["status"] == "Sent" and rows["Call the donor"]["sent_at"] is not None
+    assert rows["Lost"]["status"] == "Failed" and "no email address" in rows["Lost"]["error"]
+    assert app.registry.jobs["core.send_outbound_email"].run(app) == "sent 0 email(s); 0 could not be sent"
+    assert len(smtp_server.messages) == 1
+
+
+def test_without_a_relay_emails_stay_queued(make_app):
+    app = make_app()
+    _queue(app)
+    assert "2 message(s) stay queued" in app.registry.jobs["core.send_outbound_email"].run(app)
+    with app.system_session() as s:
+        assert s.count("OutboundEmail", {"status": "Queued"}) == 2
+
+
+def test_a_user_reads_only_the_emails_queued_to_them(make_app):
+    from missionbase.core.security.sharing import assign_permission_set
+
+    app = make_app()
+    _queue(app)
+    with app.system_session() as s:
+        assign_permission_set(s, s.query("User", where={"username": "ana"}).records[0]["id"], "Standard User")
+    with app.session("ana") as s:
+        assert [m["subject"] for m in s.query("OutboundEmail").records] == ["Call the donor"]
