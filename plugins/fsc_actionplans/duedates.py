@@ -6,10 +6,11 @@ days from the start date are walked once, up to the largest offset, so a
 50-item template with offsets up to 1,000 days costs one walk per batch,
 not one per item (and never one per plan).
 
-Recurring holidays are days off here by default. Salesforce's Industries
-action plans ignore them ("recurring holidays are ignored"), which surprises
-anyone whose Christmas is entered once as recurring; the setting
-``actionplans.recurring_holidays_are_nonworking`` restores that behaviour.
+As in Industries action plans (and as the issue states), only non-recurring
+holidays are days off by default: recurring ones are ignored. Holidays
+loaded with ``actionplans holidays load`` are dated, so they count. An org
+whose Christmas is entered once as recurring can switch
+``actionplans.recurring_holidays_are_nonworking`` on.
 """
 
 from __future__ import annotations

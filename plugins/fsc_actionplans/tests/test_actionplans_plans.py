@@ -133,15 +133,19 @@ def test_due_dates_in_calendar_or_working_days(ap_app):
         assert due == {"+0": saturday, "+1": dt.date(2027, 5, 2), "+3": dt.date(2027, 5, 4),
                        "+5": dt.date(2027, 5, 6)}
         due = {name: i["due_date"] for name, i in _items(s, working).items()}
-        # Mon 3 works; Tue 4 (holiday), Thu 6 (recurring holiday), the weekend are skipped.
+        # Mon 3 works; Tue 4 (a dated holiday) and the weekend are skipped; recurring holidays are ignored
+        # by default, as in Industries action plans, so Thu 6 counts.
+        assert due == {"+0": saturday, "+1": dt.date(2027, 5, 3), "+3": dt.date(2027, 5, 6),
+                       "+5": dt.date(2027, 5, 10)}
+        assert s.get(_items(s, working)["+5"]["task"])["due_date"] == dt.date(2027, 5, 10)
+    with ap_app.system_session() as s:
+        s.set_setting("actionplans.recurring_holidays_are_nonworking", True)
+    with ap_app.session("advisor") as s:
+        [with_recurring] = create_plans(s, "dated", [account["id"]], start_date=saturday, skip_nonworking=True)
+        due = {name: i["due_date"] for name, i in _items(s, with_recurring).items()}
+        # Thu 6 (a recurring holiday) is now skipped too.
         assert due == {"+0": saturday, "+1": dt.date(2027, 5, 3), "+3": dt.date(2027, 5, 7),
                        "+5": dt.date(2027, 5, 11)}
-        assert s.get(_items(s, working)["+5"]["task"])["due_date"] == dt.date(2027, 5, 11)
-    with ap_app.system_session() as s:
-        s.set_setting("actionplans.recurring_holidays_are_nonworking", False)
-    with ap_app.session("advisor") as s:
-        [upstream] = create_plans(s, "dated", [account["id"]], start_date=saturday, skip_nonworking=True)
-        assert _items(s, upstream)["+3"]["due_date"] == dt.date(2027, 5, 6)
 
 
 def test_bulk_creation_with_excluded_and_adhoc_items(ap_app, onboarding):
