@@ -376,12 +376,13 @@ class RecordService:
         lookups.append(("owner_id", list(OWNER_OBJECTS)))
         target_of = self._id_object_cache()
         for name, targets in lookups:
+            accepted = frozenset(targets)  # "*" lists every object: a set keeps the test O(1)
             for i, row in enumerate(rows):
                 value = row.get(name)
                 if value is None or (olds is not None and olds[i].get(name) == value):
                     continue
                 target = target_of(value)
-                if target is None or target.name not in targets:
+                if target is None or target.name not in accepted:
                     checks.append((i, name, value, targets))
                     continue
                 wanted[target.name].add(value)
@@ -398,14 +399,15 @@ class RecordService:
             (i, name, f"{value} is not a {' or '.join(targets) if len(targets) < 4 else 'known'} record")
             for i, name, value, targets in checks
         ]
+        missing = {value for id_set in wanted.values() for value in id_set} - found
+        if not missing:  # the usual case: no second pass over the batch
+            return problems
         for name, _targets in lookups:
             for i, row in enumerate(rows):
                 value = row.get(name)
-                if value is None or (olds is not None and olds[i].get(name) == value):
+                if value is None or value not in missing or (olds is not None and olds[i].get(name) == value):
                     continue
-                target = target_of(value)
-                if target is not None and target.name in wanted and value not in found:
-                    problems.append((i, name, f"{target.name} {value} does not exist (or you cannot see it)"))
+                problems.append((i, name, f"{target_of(value).name} {value} does not exist (or you cannot see it)"))
         return problems
 
     def _id_object_cache(self):
@@ -709,10 +711,14 @@ class RecordService:
             local, field, reason = problems[0]
             raise ValidationError(reason, object_name=obj.name, row=indexed[local][0], field=field)
         table = self.table(obj)
+        # Only the columns some record of the batch changes (and the version stamp):
+        # rewriting unchanged columns would also rewrite every index on them.
+        stamped = ("modified_at", "modified_by", "version")
         columns = [
             c.name
             for c in table.c
             if c.name not in ("id", "created_at", "created_by", "is_deleted", "deleted_at", "deleted_by")
+            and (c.name in stamped or any(n.get(c.name) != o.get(c.name) for n, o in zip(news, old_list, strict=True)))
         ]
         stmt = (
             table.update()

@@ -1,0 +1,424 @@
+"""``missionbase feed ...`` and ``missionbase notifications ...``.
+
+Chatter groups live under ``feed groups`` because ``missionbase groups`` is
+core's public groups and queues (sharing).
+"""
+
+from __future__ import annotations
+
+import click
+
+from missionbase.core.cli.context import as_user_option, echo_json, echo_table, json_option, pass_app
+
+FEED_COLUMNS = ["id", "type", "parent", "owner_id", "body", "comment_count", "like_count", "last_activity_at"]
+
+
+def _flush(app) -> None:
+    from .notifications import send_pending_emails
+
+    send_pending_emails(app)
+
+
+def _out(record, as_json, notes=()):
+    if as_json:
+        echo_json({**record, "notes": list(notes)} if notes else record)
+    else:
+        click.echo(record["id"])
+        for note in notes:
+            click.echo(f"note: {note}")
+
+
+def _target(session, record, group, user, mine):
+    from missionbase.core.errors import ValidationError
+
+    from .groups import find_group
+
+    chosen = [x for x in (record, group, user) if x] + (["mine"] if mine else [])
+    if len(chosen) != 1:
+        raise ValidationError("choose exactly one of --record ID, --group NAME, --user NAME or --mine")
+    if record:
+        return record
+    if group:
+        return find_group(session, group)["id"]
+    if user:
+        return session.app.resolve_user(session.conn, user).id
+    return session.user.id
+
+
+def _where(func):
+    for option in reversed([
+        click.option("--record", help="A feed-enabled record's id."),
+        click.option("--group", help="A Chatter group's name."),
+        click.option("--user", help="A user's username (their profile)."),
+        click.option("--mine", is_flag=True, help="Your own profile (post) / What I Follow (show)."),
+    ]):
+        func = option(func)
+    return func
+
+
+@click.group()
+def feed():
+    """Chatter: post, comment, like, share, follow, groups and feed tracking."""
+
+
+@feed.command("post")
+@click.argument("body", required=False)
+@_where
+@click.option("--link", "link_url", help="Make it a link post.")
+@click.option("--file", "file_id", help="Make it a file post (a File id).")
+@click.option("--announcement", is_flag=True, help="A group announcement (owner and managers).")
+@as_user_option
+@json_option
+@pass_app
+def post_command(app, body, record, group, user, mine, link_url, file_id, announcement, as_user, as_json):
+    """Post BODY (``@[Name]`` mentions a user or group)."""
+    from . import posting
+
+    kind = "Announcement" if announcement else "Link" if link_url else "File" if file_id else "Text"
+    with app.session(as_user) as s:
+        result = posting.post(s, _target(s, record, group, user, mine or not (record or group or user)), body,
+                              type=kind, link_url=link_url, file=file_id)
+    _flush(app)
+    _out(result.record, as_json, result.notes)
+
+
+@feed.command("comment")
+@click.argument("post_id")
+@click.argument("body")
+@as_user_option
+@json_option
+@pass_app
+def comment_command(app, post_id, body, as_user, as_json):
+    from . import posting
+
+    with app.session(as_user) as s:
+        result = posting.comment(s, post_id, body)
+    _flush(app)
+    _out(result.record, as_json, result.notes)
+
+
+@feed.command("like")
+@click.argument("post_id")
+@click.option("--comment", "comment_id", help="Like this comment of the post instead.")
+@click.option("--undo", is_flag=True, help="Unlike.")
+@as_user_option
+@pass_app
+def like_command(app, post_id, comment_id, undo, as_user):
+    from . import posting
+
+    with app.session(as_user) as s:
+        posting.unlike(s, post_id, comment_id) if undo else posting.like(s, post_id, comment_id)
+    _flush(app)
+    click.echo("unliked" if undo else "liked")
+
+
+@feed.command("share")
+@click.argument("post_id")
+@click.argument("body", required=False)
+@click.option("--record", help="Share to this record's feed.")
+@click.option("--group", help="Share to this group.")
+@as_user_option
+@json_option
+@pass_app
+def share_command(app, post_id, body, record, group, as_user, as_json):
+    """Share a post to your profile (default), a group or a record."""
+    from . import posting
+
+    with app.session(as_user) as s:
+        target = _target(s, record, group, None, not (record or group))
+        result = posting.share(s, post_id, target, body)
+    _flush(app)
+    _out(result.record, as_json, result.notes)
+
+
+@feed.command("edit")
+@click.argument("item_id")
+@click.argument("body")
+@as_user_option
+@json_option
+@pass_app
+def edit_command(app, item_id, body, as_user, as_json):
+    """Edit a post's or comment's text."""
+    from . import posting
+
+    with app.session(as_user) as s:
+        record = posting.edit(s, item_id, body)
+    _out(record, as_json)
+
+
+@feed.command("delete")
+@click.argument("item_id")
+@as_user_option
+@pass_app
+def delete_command(app, item_id, as_user):
+    """Delete a post (with its comments and likes) or a comment."""
+    from . import posting
+
+    with app.session(as_user) as s:
+        posting.delete(s, item_id)
+    click.echo(f"deleted {item_id}")
+
+
+@feed.command("show")
+@_where
+@click.option("--mentions", is_flag=True, help="Posts and comments that mention you.")
+@click.option("--bookmarks", is_flag=True, help="Your bookmarked posts.")
+@click.option("--company", is_flag=True, help="Everything you can see (no tracked changes).")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--cursor", help="The next_cursor of the previous page.")
+@as_user_option
+@json_option
+@pass_app
+def show_command(app, record, group, user, mine, mentions, bookmarks, company, limit, cursor, as_user, as_json):
+    """A feed, newest activity first (default: What I Follow)."""
+    from . import feeds
+
+    with app.session(as_user) as s:
+        kw = {"limit": limit, "cursor": cursor}
+        if record:
+            page = feeds.record_feed(s, record, **kw)
+        elif group:
+            page = feeds.group_feed(s, group, **kw)
+        elif user:
+            page = feeds.profile_feed(s, app.resolve_user(s.conn, user).id, **kw)
+        elif mentions:
+            page = feeds.mentions_feed(s, **kw)
+        elif bookmarks:
+            page = feeds.bookmarks_feed(s, **kw)
+        elif company:
+            page = feeds.company_feed(s, **kw)
+        else:
+            page = feeds.what_i_follow(s, **kw)
+        zone = s.user.time_zone
+    if as_json:
+        echo_json({"items": page.items, "next_cursor": page.next_cursor})
+        return
+    echo_table(page.items, FEED_COLUMNS, time_zone=zone)
+    if page.next_cursor:
+        click.echo(f"more: --cursor {page.next_cursor}")
+
+
+@feed.command("follow")
+@click.argument("target_id")
+@as_user_option
+@pass_app
+def follow_command(app, target_id, as_user):
+    """Follow a person (usr_...) or a feed-enabled record."""
+    from . import follows
+
+    with app.session(as_user) as s:
+        if not target_id.startswith("usr_") and "_" not in target_id:
+            target_id = app.resolve_user(s.conn, target_id).id
+        follows.follow(s, target_id)
+    click.echo(f"following {target_id}")
+
+
+@feed.command("unfollow")
+@click.argument("target_id")
+@as_user_option
+@pass_app
+def unfollow_command(app, target_id, as_user):
+    from . import follows
+
+    with app.session(as_user) as s:
+        follows.unfollow(s, target_id)
+    click.echo(f"no longer following {target_id}")
+
+
+@feed.command("following")
+@as_user_option
+@json_option
+@pass_app
+def following_command(app, as_user, as_json):
+    from . import follows
+
+    with app.session(as_user) as s:
+        rows = follows.following(s, limit=500).records
+    echo_json(rows) if as_json else echo_table(rows, ["target", "created_at"])
+
+
+@feed.command("bookmark")
+@click.argument("post_id")
+@as_user_option
+@pass_app
+def bookmark_command(app, post_id, as_user):
+    from . import feeds
+
+    with app.session(as_user) as s:
+        feeds.bookmark(s, post_id)
+    click.echo(f"bookmarked {post_id}")
+
+
+@feed.command("mute")
+@click.argument("post_id")
+@as_user_option
+@pass_app
+def mute_command(app, post_id, as_user):
+    from . import feeds
+
+    with app.session(as_user) as s:
+        feeds.mute(s, post_id)
+    click.echo(f"muted {post_id}")
+
+
+@feed.command("track")
+@click.argument("object_name")
+@click.argument("fields", nargs=-1)
+@as_user_option
+@pass_app
+def track_command(app, object_name, fields, as_user):
+    """Track changes of FIELDS of OBJECT in its feed (no FIELDS: stop tracking it)."""
+    from .tracking import set_tracked_fields
+
+    with app.session(as_user) as s:
+        tracked = set_tracked_fields(s, object_name, list(fields))
+    click.echo(f"{object_name}: tracking {', '.join(tracked) or 'nothing'}")
+
+
+# -- groups ------------------------------------------------------------------------------
+
+
+@feed.group("groups")
+def groups_group():
+    """Chatter groups: create, join, ask to join, approve, archive, members."""
+
+
+@groups_group.command("create")
+@click.argument("name")
+@click.option("--visibility", type=click.Choice(["Public", "Private", "Unlisted"]), default="Public")
+@click.option("--broadcast", is_flag=True, help="Only the owner and managers post.")
+@click.option("--description")
+@as_user_option
+@json_option
+@pass_app
+def group_create(app, name, visibility, broadcast, description, as_user, as_json):
+    from . import groups
+
+    with app.session(as_user) as s:
+        record = groups.create_group(s, name, visibility=visibility, broadcast=broadcast, description=description)
+    _out(record, as_json)
+
+
+@groups_group.command("list")
+@as_user_option
+@json_option
+@pass_app
+def group_list(app, as_user, as_json):
+    with app.session(as_user) as s:
+        rows = s.query("ChatterGroup", order_by=["name"], limit=500).records
+    echo_json(rows) if as_json else echo_table(rows, ["name", "visibility", "is_broadcast", "is_archived",
+                                                      "member_count"])
+
+
+@groups_group.command("join")
+@click.argument("name")
+@as_user_option
+@pass_app
+def group_join(app, name, as_user):
+    from . import groups
+
+    with app.session(as_user) as s:
+        groups.join(s, name)
+    click.echo(f"joined {name}")
+
+
+@groups_group.command("leave")
+@click.argument("name")
+@as_user_option
+@pass_app
+def group_leave(app, name, as_user):
+    from . import groups
+
+    with app.session(as_user) as s:
+        groups.leave(s, name)
+    click.echo(f"left {name}")
+
+
+@groups_group.command("request")
+@click.argument("name")
+@as_user_option
+@json_option
+@pass_app
+def group_request(app, name, as_user, as_json):
+    """Ask to join a private group."""
+    from . import groups
+
+    with app.session(as_user) as s:
+        record = groups.request_to_join(s, name)
+    _flush(app)
+    _out(record, as_json)
+
+
+@groups_group.command("approve")
+@click.argument("request_id")
+@click.option("--decline", is_flag=True)
+@click.option("--message", help="Sent to the requester with a decline.")
+@as_user_option
+@pass_app
+def group_approve(app, request_id, decline, message, as_user):
+    from . import groups
+
+    with app.session(as_user) as s:
+        record = groups.decide(s, request_id, accept=not decline, message=message)
+    _flush(app)
+    click.echo(f"{request_id}: {record['status']}")
+
+
+@groups_group.command("archive")
+@click.argument("name")
+@click.option("--undo", is_flag=True, help="Reactivate.")
+@as_user_option
+@pass_app
+def group_archive(app, name, undo, as_user):
+    from . import groups
+
+    with app.session(as_user) as s:
+        groups.set_archived(s, name, not undo)
+    click.echo(f"{name}: {'active' if undo else 'archived'}")
+
+
+@groups_group.command("members")
+@click.argument("name")
+@as_user_option
+@json_option
+@pass_app
+def group_members(app, name, as_user, as_json):
+    from . import groups
+
+    with app.session(as_user) as s:
+        rows = groups.members(s, name)
+    echo_json(rows) if as_json else echo_table(rows, ["user.username", "user.name", "role", "notification_frequency"])
+
+
+# -- notifications -------------------------------------------------------------------------
+
+
+@click.group("notifications")
+def notifications():
+    """Your in-app Chatter notifications."""
+
+
+@notifications.command("list")
+@click.option("--unread", is_flag=True)
+@as_user_option
+@json_option
+@pass_app
+def notifications_list(app, unread, as_user, as_json):
+    from .notifications import list_notifications
+
+    with app.session(as_user) as s:
+        rows = list_notifications(s, unread_only=unread).records
+    echo_json(rows) if as_json else echo_table(rows, ["id", "kind", "message", "is_read", "created_at"], max_width=70)
+
+
+@notifications.command("read")
+@click.argument("ids", nargs=-1)
+@as_user_option
+@pass_app
+def notifications_read(app, ids, as_user):
+    """Mark these (default: all) notifications read."""
+    from .notifications import mark_read
+
+    with app.session(as_user) as s:
+        count = mark_read(s, list(ids) or None)
+    click.echo(f"{count} marked read")

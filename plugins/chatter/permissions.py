@@ -1,0 +1,45 @@
+"""Permission sets of the Chatter plugin."""
+
+from missionbase.core import PermissionSet, Setting
+
+USER = PermissionSet(
+    "Chatter: User",
+    objects={
+        "FeedItem": "CRED",
+        "FeedComment": "CRED",
+        "FeedLike": "CRED",
+        "FeedMention": "CR",
+        "FeedTrackedChange": "CR",
+        "Follow": "CRED",
+        "ChatterGroup": "CRED",
+        "ChatterGroupMember": "CRED",
+        "ChatterJoinRequest": "CRE",
+        "FeedBookmark": "CRED",
+        "FeedMute": "CRED",
+        "ChatterNotification": "CRE",
+        "ChatterPreference": "CRE",
+        "ChatterDigestRun": "R",  # rows are the system's (private): nobody else sees them
+        "User": "R",
+    },
+    description="Post, comment, like, follow, join groups and read notifications.",
+)
+MODERATOR = PermissionSet(
+    "Chatter: Moderator",
+    system=["moderate_chatter"],
+    description="Delete any post or comment the moderator can see.",
+)
+UNLISTED = PermissionSet(
+    "Chatter: Manage Unlisted Groups",
+    system=["manage_unlisted_groups"],
+    description="See, archive and manage unlisted groups without being a member.",
+)
+PERMISSION_SETS = [USER, MODERATOR, UNLISTED]
+
+SETTINGS = [
+    Setting("chatter.follow_limit", 500, "Most people and records one user may follow (groups do not count)."),
+    Setting("chatter.max_mentions", 25, "Most @mentions in one post or comment."),
+    Setting("chatter.max_tracked_fields", 20, "Most tracked fields per object."),
+    Setting("chatter.archive_after_days", 90, "Groups without a post or comment for this long are archived."),
+    Setting("chatter.tracked_fields", {}, "Feed tracking: object name -> tracked field names.",
+            type=dict[str, list[str]]),
+]

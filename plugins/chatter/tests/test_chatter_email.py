@@ -1,0 +1,86 @@
+"""Emails through a real local SMTP server: immediate, group frequency, digests; and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from missionbase.core.security.sharing import assign_permission_set
+from missionbase.plugins.chatter import digests, groups, notifications, posting
+
+
+@pytest.fixture
+def mail_org(make_app, smtp_server):
+    app = make_app(["chatter"], **smtp_server.settings())
+    with app.system_session() as s:
+        for name in ("ana", "ben", "cleo"):
+            uid = s.create("User", {"username": name, "name": name.title(), "email": f"{name}@example.org"})["id"]
+            for permset in ("Standard User", "Chatter: User"):
+                assign_permission_set(s, uid, permset)
+    app.smtp = smtp_server
+    return app
+
+
+def test_immediate_emails_follow_toggles_and_group_frequency(mail_org):
+    app = mail_org
+    with app.session("ana") as s:
+        groups.create_group(s, "Volunteers")
+    with app.session("ben") as s:
+        groups.join(s, "Volunteers")
+        groups.set_frequency(s, "Volunteers", "Every post")
+    with app.session("cleo") as s:
+        groups.join(s, "Volunteers")  # default Weekly: nothing now
+        s.create("ChatterPreference", {"user": s.user.id, "email_on_mention": False})
+    with app.session("ana") as s:
+        posting.post(s, groups.find_group(s, "Volunteers")["id"], "Shift tomorrow @[Cleo]")
+    assert notifications.send_pending_emails(app) == 1
+    [message] = app.smtp.messages
+    assert message["To"] == "ben@example.org" and "Shift tomorrow" in message.get_content()
+    assert notifications.send_pending_emails(app) == 0  # never twice
+
+
+def test_digest_once_per_period_and_nothing_for_users_without_news(mail_org):
+    app = mail_org
+    with app.session("ben") as s:
+        s.create("ChatterPreference", {"user": s.user.id, "email_on_comment_on_my_post": False})
+        post = posting.post(s, s.user.id, "Anyone free Friday?").record
+    with app.session("ana") as s:
+        posting.comment(s, post["id"], "Me!")
+    notifications.send_pending_emails(app)
+    assert app.smtp.messages == []
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    assert "1 digest email(s) sent" in digests.run_digests(app, "daily", at=later)
+    assert "already sent" in digests.run_digests(app, "daily", at=later)
+    [digest] = app.smtp.messages
+    assert digest["To"] == "ben@example.org" and "Ana commented on your post" in digest.get_content()
+    assert "0 digest email(s)" in digests.run_digests(app, "daily", at=later + dt.timedelta(days=1))
+
+
+def test_cli_post_show_groups_notifications_and_digest_job(mail_org, cli, tmp_path, monkeypatch):
+    from missionbase.core.config import write_config
+
+    monkeypatch.chdir(tmp_path)
+    for var in ("MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
+        monkeypatch.delenv(var, raising=False)
+    settings = mail_org.settings
+    write_config(tmp_path / "missionbase.toml", {
+        "database_url": settings.database_url, "plugins": ["chatter"], "default_user": "admin",
+        "smtp_host": settings.smtp_host, "smtp_port": settings.smtp_port, "mail_from": settings.mail_from})
+    assert cli("feed", "groups", "create", "Volunteers", "--as", "ana").exit_code == 0
+    assert cli("feed", "groups", "join", "Volunteers", "--as", "ben").exit_code == 0
+    posted = cli("feed", "post", "Hello @[Ben]", "--group", "Volunteers", "--as", "ana", "--json")
+    assert posted.exit_code == 0, posted.err
+    shown = cli("feed", "show", "--group", "Volunteers", "--as", "ben", "--json").json()
+    assert [i["id"] for i in shown["items"]] == [posted.json()["id"]]
+    listed = cli("notifications", "list", "--as", "ben", "--json").json()
+    assert [n["kind"] for n in listed] == ["mention"]
+    assert cli("notifications", "read", "--as", "ben").out.strip() == "1 marked read"
+    bad = cli("feed", "post", "x" * 3, "--group", "Nope", "--as", "ana")
+    assert bad.exit_code != 0 and len(bad.err.strip().splitlines()) == 1 and "Nope" in bad.err
+    wrong = cli("jobs", "run", "chatter-digests", "--frequency", "hourly")
+    assert wrong.exit_code != 0 and "daily, weekly" in wrong.err
+    ran = cli("jobs", "run", "chatter-digests", "--frequency", "weekly")
+    assert ran.exit_code == 0 and "Weekly" in ran.out
+    tracked = cli("feed", "track", "Contact", "mailing_city")
+    assert tracked.exit_code == 0 and "mailing_city" in tracked.out

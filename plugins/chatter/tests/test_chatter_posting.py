@@ -1,0 +1,129 @@
+"""Mentions, shares, edit/delete rules, groups, follows: the rules of §1.3 and §1.5-1.9."""
+
+from __future__ import annotations
+
+import pytest
+
+from missionbase.core.errors import AccessDenied, ValidationError
+from missionbase.core.security.sharing import assign_permission_set
+from missionbase.plugins.chatter import feeds, follows, groups, notifications, posting
+
+
+def kinds(app, user):
+    with app.session(user) as s:
+        return [n["kind"] for n in notifications.list_notifications(s).records]
+
+
+def test_mention_limit_and_private_group_mention_rejected(org):
+    with org.system_session() as s:
+        s.set_setting("chatter.max_mentions", 2)
+    with org.session("ben") as s:
+        groups.create_group(s, "Board", visibility="Private")
+    with org.session("ana") as s:
+        with pytest.raises(ValidationError, match="3 @mentions; at most 2"):
+            posting.post(s, org.users["ana"], "@[Ben Okafor] @[Cleo Martin] @[ana]")
+        with pytest.raises(ValidationError, match="private group you are not a member of"):
+            posting.post(s, org.users["ana"], "FYI @[Board]")
+        assert feeds.profile_feed(s, org.users["ana"]).items == []
+
+
+def test_mention_notifies_and_lands_in_mentions_feed(org):
+    with org.session("ana") as s:
+        post = posting.post(s, org.users["ana"], "Welcome @[Ben Okafor]").record
+    with org.session("ben") as s:
+        assert [p["id"] for p in feeds.mentions_feed(s).items] == [post["id"]]
+    assert kinds(org, "ben") == ["mention"]
+    assert kinds(org, "ana") == []  # never about one's own actions
+
+
+def test_share_rules(org):
+    with org.session("ana") as s:
+        original = posting.post(s, org.users["ana"], "Gala is on @[Cleo Martin]").record
+        posting.comment(s, original["id"], "Tickets soon")
+        groups.create_group(s, "Board", visibility="Private")
+        private = posting.post(s, groups.find_group(s, "Board")["id"], "Secret").record
+        with pytest.raises(ValidationError, match="cannot be shared"):
+            posting.share(s, private["id"])
+    with org.session("ben") as s:
+        shared = posting.share(s, original["id"], body="Worth reading").record
+        assert shared["shared_from"] == original["id"] and shared["comment_count"] == 0
+    assert kinds(org, "cleo") == ["mention"]  # the original mention is not notified again
+    assert kinds(org, "ana") == ["share"]
+
+
+def test_edit_and_delete_rules(org):
+    with org.session("ana") as s:
+        post = posting.post(s, org.users["ana"], "Draft").record
+        comment = posting.comment(s, post["id"], "First").record
+    with org.session("ben") as s:
+        with pytest.raises(AccessDenied, match="only its author"):
+            posting.edit(s, post["id"], "Hijacked")
+        with pytest.raises(AccessDenied, match="cannot delete post"):
+            posting.delete(s, post["id"])
+    with org.session("ana") as s:
+        edited = posting.edit(s, post["id"], "Final <i>text</i>")
+        assert edited["revision"] == 1 and edited["last_edited_by"] == org.users["ana"]
+    with org.system_session() as s:
+        assign_permission_set(s, org.users["cleo"], "Chatter: Moderator")
+    with org.session("cleo") as s:
+        posting.delete(s, post["id"])
+    with org.system_session() as s:
+        assert s.query("FeedComment", where={"id": comment["id"]}).records == []
+
+
+def test_groups_join_request_broadcast_and_archive(org):
+    with org.session("ana") as s:
+        groups.create_group(s, "News", broadcast=True)
+        groups.create_group(s, "Board", visibility="Private")
+    with org.session("ben") as s:
+        groups.join(s, "News")
+        with pytest.raises(AccessDenied, match="only the owner and managers post"):
+            posting.post(s, groups.find_group(s, "News")["id"], "Me too")
+        with pytest.raises(AccessDenied, match="ask to join"):
+            groups.join(s, "Board")
+        request = groups.request_to_join(s, "Board")
+    assert kinds(org, "ana") == ["join_request"]
+    with org.session("cleo") as s, pytest.raises(AccessDenied):
+        groups.decide(s, request["id"], accept=True)
+    with org.session("ana") as s:
+        groups.decide(s, request["id"], accept=True)
+        assert {m["user.username"] for m in groups.members(s, "Board")} == {"ana", "ben"}
+        news = posting.post(s, groups.find_group(s, "News")["id"], "Announcement").record
+        groups.set_archived(s, "News")
+        with pytest.raises(ValidationError, match="archived"):
+            posting.post(s, groups.find_group(s, "News")["id"], "More")
+    with org.session("ben") as s:
+        posting.comment(s, news["id"], "Comments still work")
+    assert "join_decision" in kinds(org, "ben")
+
+
+def test_making_a_group_public_accepts_pending_requests(org):
+    with org.session("ana") as s:
+        board = groups.create_group(s, "Board", visibility="Private")
+    with org.session("ben") as s:
+        groups.request_to_join(s, "Board")
+    with org.session("ana") as s:
+        s.update(board["id"], {"visibility": "Public"})
+        assert {m["user.username"] for m in groups.members(s, "Board")} == {"ana", "ben"}
+
+
+def test_follow_only_readable_with_limit_and_auto_follow_not_for_imports(org):
+    with org.system_session() as s:
+        s.set_setting("chatter.follow_limit", 2)
+    with org.session("ana") as s:
+        private = s.create("Contact", {"last_name": "Private"})
+    with org.session("ben") as s:
+        from missionbase.core.errors import RecordNotFound
+
+        with pytest.raises(RecordNotFound):
+            follows.follow(s, private["id"])
+        follows.follow(s, org.users["ana"])
+        follows.follow(s, org.users["cleo"])
+        with pytest.raises(ValidationError, match="the limit is 2"):
+            follows.follow(s, org.users["vera"])
+        groups.create_group(s, "Extra")  # membership does not count
+    with org.session("cleo") as s:
+        created = s.create("Contact", {"last_name": "Mine"})
+        imported = s.create_many_collecting("Contact", [{"last_name": "Imported"}]).records[0]
+        targets = {f["target"] for f in follows.following(s).records}
+        assert created["id"] in targets and imported["id"] not in targets
