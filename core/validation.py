@@ -59,7 +59,8 @@ def _lookup_check(prefixes: frozenset[str] | None, target_label: str):
     def check(value: str) -> str:
         match = ID_PATTERN.match(value)
         if not match:
-            raise ValueError(f"is not a record id (expected the id of a {target_label} record)")
+            expected = "a record id like con_01J..." if prefixes is None else f"the id of {_article(target_label)} {target_label} record"
+            raise ValueError(f"is not a record id (expected {expected})")
         if prefixes is not None and match.group(1) not in prefixes:
             raise ValueError(f"must be the id of {_article(target_label)} {target_label} record")
         return value

@@ -1,0 +1,307 @@
+"""``missionbase plans``: engagement plan templates, plans and level ladders."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from missionbase.core.cli.context import (
+    as_user_option,
+    echo_json,
+    echo_record,
+    echo_table,
+    json_option,
+    pass_app,
+)
+
+ASSIGNEE_CHOICES = {"creator": "User creating the plan", "owner": "Owner of the target record"}
+
+
+@click.group()
+def plans():
+    """Engagement plan templates, plans and donor levels."""
+
+
+@plans.group()
+def templates():
+    """Create, show, clone, export and import engagement plan templates."""
+
+
+def _parse_task(spec: str, index: int) -> dict:
+    from missionbase.core.errors import ValidationError
+
+    parts = spec.split(":")
+    if not parts[0].strip() or len(parts) > 3:
+        raise ValidationError(f"--task {spec!r} must look like SUBJECT[:DAYS[:PARENT SUBJECT]]")
+    task = {"key": parts[0].strip(), "subject": parts[0].strip(), "parent": None}
+    if len(parts) > 1 and parts[1].strip():
+        try:
+            task["days_after"] = int(parts[1])
+        except ValueError:
+            raise ValidationError(f"--task {spec!r}: days {parts[1]!r} is not a whole number") from None
+    if len(parts) > 2 and parts[2].strip():
+        task["parent"] = parts[2].strip()
+    return task
+
+
+@templates.command("create")
+@click.argument("name")
+@click.option("--description")
+@click.option("--skip-weekends/--no-skip-weekends", default=True, show_default=True)
+@click.option("--reschedule-to", type=click.Choice(["Monday", "Friday"]), default="Monday", show_default=True)
+@click.option("--default-assignee", type=click.Choice(sorted(ASSIGNEE_CHOICES)), default="creator",
+              show_default=True, help="Who gets a task with no assignee: the plan's creator or the target's owner.")
+@click.option("--auto-update/--no-auto-update", default=True, show_default=True,
+              help="Date dependent tasks from the day their parent closes.")
+@click.option("--task", "task_specs", multiple=True, metavar="SUBJECT[:DAYS[:PARENT]]",
+              help="A step; PARENT is an earlier step's subject. Repeat for more.")
+@as_user_option
+@json_option
+@pass_app
+def templates_create(app, name, description, skip_weekends, reschedule_to, default_assignee, auto_update,
+                     task_specs, as_user, as_json):
+    """Create a template with its steps: --task Call:0 --task 'Thank-you note:2:Call'."""
+    from .template_io import FORMAT, VERSION, export_template, import_template
+
+    document = {
+        "format": FORMAT, "version": VERSION,
+        "template": {"name": name, "description": description, "skip_weekends": skip_weekends,
+                     "reschedule_to": reschedule_to, "default_assignee": ASSIGNEE_CHOICES[default_assignee],
+                     "auto_update_due_dates": auto_update},
+        "tasks": [_parse_task(spec, i) for i, spec in enumerate(task_specs)],
+    }
+    with app.session(as_user) as s:
+        created = import_template(s, document)
+        shown = export_template(s, created["id"])
+    _show_template(created["id"], shown, as_json)
+
+
+def _show_template(template_id: str, document: dict, as_json: bool) -> None:
+    if as_json:
+        echo_json({"id": template_id, **document})
+        return
+    echo_record({"id": template_id, **document["template"]})
+    click.echo("")
+    by_key = {t["key"]: t for t in document["tasks"]}
+
+    def depth(task):
+        n = 0
+        while task.get("parent"):
+            task, n = by_key[task["parent"]], n + 1
+        return n
+
+    echo_table([{"subject": "  " * depth(t) + t["subject"], **{k: t.get(k) for k in
+                ("days_after", "assigned_to", "priority", "status", "type", "reminder", "reminder_time")}}
+                for t in document["tasks"]])
+
+
+@templates.command("show")
+@click.argument("template")
+@as_user_option
+@json_option
+@pass_app
+def templates_show(app, template, as_user, as_json):
+    """Show a template (name or id) and its steps as a tree."""
+    from .plans import find_template
+    from .template_io import export_template
+
+    with app.session(as_user) as s:
+        found = find_template(s, template)
+        document = export_template(s, found["id"])
+    _show_template(found["id"], document, as_json)
+
+
+@templates.command("clone")
+@click.argument("template")
+@click.option("--name", help='Name of the copy (default: "<name> - Cloned").')
+@as_user_option
+@json_option
+@pass_app
+def templates_clone(app, template, name, as_user, as_json):
+    """Deep-copy a template and all its steps."""
+    from .plans import find_template
+    from .template_io import clone_template, export_template
+
+    with app.session(as_user) as s:
+        clone = clone_template(s, find_template(s, template)["id"], name=name)
+        document = export_template(s, clone["id"])
+    _show_template(clone["id"], document, as_json)
+
+
+@templates.command("export")
+@click.argument("template")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@as_user_option
+@pass_app
+def templates_export(app, template, output, as_user):
+    """Write a template as JSON (assignees by username)."""
+    from .plans import find_template
+    from .template_io import export_template
+
+    with app.session(as_user) as s:
+        document = export_template(s, find_template(s, template)["id"])
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        click.echo(f"exported {document['template']['name']!r} ({len(document['tasks'])} task(s)) to {output}")
+    else:
+        click.echo(text)
+
+
+@templates.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", help="Name of the new template (default: the one in the file).")
+@as_user_option
+@json_option
+@pass_app
+def templates_import(app, path, name, as_user, as_json):
+    """Create a template from an exported JSON file."""
+    from missionbase.core.errors import ValidationError
+
+    from .template_io import export_template, import_template
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{path} is not valid JSON ({exc})") from None
+    with app.session(as_user) as s:
+        created = import_template(s, document, name=name)
+        shown = export_template(s, created["id"])
+    _show_template(created["id"], shown, as_json)
+
+
+@plans.command("apply")
+@click.argument("template")
+@click.option("--to", "targets", multiple=True, required=True, metavar="RECORD_ID",
+              help="A target record; repeat (or give several, space-separated) for many plans at once.")
+@as_user_option
+@json_option
+@pass_app
+def apply(app, template, targets, as_user, as_json):
+    """Apply a template to records: one plan each, all in one transaction."""
+    from .plans import apply_template
+
+    target_ids = [t for spec in targets for t in spec.replace(",", " ").split()]
+    with app.session(as_user) as s:
+        created = apply_template(s, template, target_ids)
+    rows = [{k: p[k] for k in ("id", "name", "target", "target_type", "total_tasks", "status")} for p in created]
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows)
+
+
+@plans.command("show")
+@click.argument("plan")
+@as_user_option
+@json_option
+@pass_app
+def show(app, plan, as_user, as_json):
+    """Show a plan (id or EP-number) and its tasks."""
+    from missionbase.core.errors import RecordNotFound
+
+    with app.session(as_user) as s:
+        if plan.startswith("epl_"):
+            record = s.get(plan)
+        else:
+            found = s.query("EngagementPlan", where={"name": plan}, limit=1).records
+            if not found:
+                raise RecordNotFound(plan, "EngagementPlan")
+            record = found[0]
+        tasks = s.query("Task", where={"engagement_plan": record["id"]}, order_by=["due_date", "id"],
+                        fields=["subject", "status", "due_date", "owner_id", "reminder_at"]).records
+        tz = s.user.time_zone
+    if as_json:
+        echo_json({**record, "tasks": tasks})
+        return
+    echo_record({k: record[k] for k in ("id", "name", "template", "target", "target_type", "status",
+                                        "completed_tasks", "total_tasks")}, time_zone=tz)
+    click.echo("")
+    echo_table(tasks, ["id", "subject", "status", "due_date", "owner_id", "reminder_at"], time_zone=tz)
+
+
+# -- levels -------------------------------------------------------------------------------
+@plans.group()
+def levels():
+    """Level ladders (e.g. Major Donor) and their assignment."""
+
+
+LEVEL_COLUMNS = ["id", "name", "target", "level_field", "source_field", "minimum", "maximum", "active",
+                 "engagement_plan_template"]
+
+
+@levels.command("list")
+@as_user_option
+@json_option
+@pass_app
+def levels_list(app, as_user, as_json):
+    """Every level, by ladder and minimum."""
+    from .levels import sort_key
+
+    with app.session(as_user) as s:
+        rows = s.query("Level").records
+    rows.sort(key=lambda lv: (lv["target"], lv["level_field"], sort_key(lv)))
+    echo_json(rows) if as_json else echo_table(rows, LEVEL_COLUMNS)
+
+
+@levels.command("create")
+@click.option("--name", required=True)
+@click.option("--target", required=True, help="A plan target type, e.g. Contact or Account.")
+@click.option("--source-field", required=True, help="A number field of the target, e.g. total_gifts.")
+@click.option("--level-field", default="level", show_default=True, help="The target's lookup to Level.")
+@click.option("--previous-level-field", help="A second lookup to Level, e.g. previous_level.")
+@click.option("--min", "minimum", help="Inclusive lower bound (blank: none).")
+@click.option("--max", "maximum", help="Exclusive upper bound (blank: none).")
+@click.option("--template", help="Engagement plan template (name or id) applied on reaching the level.")
+@click.option("--inactive", is_flag=True, help="Create it inactive (left out of the ladder).")
+@as_user_option
+@json_option
+@pass_app
+def levels_create(app, name, target, source_field, level_field, previous_level_field, minimum, maximum, template,
+                  inactive, as_user, as_json):
+    """Add a level to a ladder."""
+    from .plans import find_template
+
+    with app.session(as_user) as s:
+        values = {"name": name, "target": target, "source_field": source_field, "level_field": level_field,
+                  "previous_level_field": previous_level_field, "minimum": minimum, "maximum": maximum,
+                  "active": not inactive}
+        if template:
+            values["engagement_plan_template"] = find_template(s, template)["id"]
+        record = s.create("Level", values)
+    echo_json(record) if as_json else echo_record(record)
+
+
+@levels.command("assign")
+@click.option("--dry-run", is_flag=True, help="Print the moves without writing anything.")
+@as_user_option
+@json_option
+@pass_app
+def levels_assign(app, dry_run, as_user, as_json):
+    """Give every record of each ladder the level its amount falls in."""
+    import dataclasses
+
+    from .levels import assign_levels
+
+    with app.session(as_user) as s:
+        moves = assign_levels(s, dry_run=dry_run)
+        ids = {m.old_level for m in moves} | {m.new_level for m in moves} | {m.plan_template for m in moves}
+        ids.discard(None)
+        names = {r["id"]: r["name"] for r in s.get_many(sorted(ids)).values()} if ids else {}
+    rows = [{**dataclasses.asdict(m), "old_level": names.get(m.old_level, m.old_level),
+             "new_level": names.get(m.new_level, m.new_level),
+             "plan_template": names.get(m.plan_template, m.plan_template)} for m in moves]
+    if as_json:
+        echo_json({"dry_run": dry_run, "moves": rows})
+        return
+    if rows:
+        echo_table(rows[:200], ["record_id", "ladder", "old_level", "new_level", "plan_template"])
+        if len(rows) > 200:
+            click.echo(f"... and {len(rows) - 200} more")
+    plans_count = sum(1 for m in moves if m.plan_template)
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{len(moves)} record(s) {verb} level; {plans_count} engagement plan(s) "
+               f"{'would be ' if dry_run else ''}created")
