@@ -7,21 +7,29 @@ non-working days (default business hours and holidays loaded). Then inserts
 exactly the rows that call stored (plans, tasks, document checklist items,
 plan items) into a second SQLite file with the same DDL and pragmas, with
 plain ``executemany`` in one transaction. Only the insert calls and commits
-are timed on the raw side; the missionbase side is the whole call.
+are timed on the raw side; the missionbase side is the whole call. Both
+sides write the same rows into the same tables and indexes, in one
+transaction each, and start with no writes of the setup still pending (the
+file system is synced before each timed part). Wall time is the figure; the
+process CPU time of each side is printed too, as a check on a busy machine.
 
-Also prints the working-day due-date cost per item: one precomputed walk
+Also measures the working-day due-date cost per item: one precomputed walk
 per batch (what ``create_plans`` does) against walking the calendar day by
-day for every item.
+day for every item, both in this run; the figure is their ratio.
 
     .venv/bin/python bench/actionplans_bulk.py [--quick] [--accounts N]
 
-Ends with ``figure: actionplans_bulk_ratio = <missionbase time / raw time> (target <= 3)``.
+Ends with one line per figure:
+
+    figure: actionplans_bulk_ratio = <missionbase time / raw time> (target <= 3)
+    figure: actionplans_due_date_cost_ratio = <precomputed / day-by-day cost per item> (target <= 0.1)
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sqlite3
 import tempfile
 import time
@@ -34,6 +42,7 @@ from missionbase.plugins.fsc_actionplans import templates as tpl
 from missionbase.plugins.fsc_actionplans.plans import create_plans
 
 TARGET = 3.0
+DUE_DATE_TARGET = 0.1  # the precomputed walk must cost at most a tenth of walking day by day per item
 TABLES = ("action_plan", "task", "document_checklist_item", "action_plan_item")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
@@ -61,8 +70,14 @@ def build_org(workdir: Path, accounts: int) -> tuple[App, list[str]]:
     return app, ids
 
 
-def raw_copy(app: App, workdir: Path) -> float:
-    """Insert the rows missionbase stored into a fresh file with the same DDL; returns the timed seconds."""
+def settle() -> None:
+    """Start a timed part with no earlier writes still being flushed (neither side pays for the other's)."""
+    if hasattr(os, "sync"):
+        os.sync()
+
+
+def raw_copy(app: App, workdir: Path) -> tuple[float, float]:
+    """Insert the rows missionbase stored into a fresh file with the same DDL; returns (wall, CPU) seconds."""
     src = sqlite3.connect(workdir / "mb.db")
     raw = sqlite3.connect(workdir / "raw.db", isolation_level=None)
     for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
@@ -78,15 +93,16 @@ def raw_copy(app: App, workdir: Path) -> float:
         columns = [c[0] for c in cursor.description]
         rows_by_table[table] = (columns, cursor.fetchall())
     src.close()
-    started = time.perf_counter()
+    settle()
+    started, cpu = time.perf_counter(), time.process_time()
     raw.execute("BEGIN IMMEDIATE")
     for table, (columns, rows) in rows_by_table.items():
         raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                         rows)
     raw.execute("COMMIT")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     raw.close()
-    return seconds
+    return seconds, cpu
 
 
 def due_date_costs(app: App) -> tuple[float, float]:
@@ -122,26 +138,29 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mb-bench-ap-") as tmp:
         workdir = Path(tmp)
         app, ids = build_org(workdir, accounts)
-        started = time.perf_counter()
+        settle()
+        started, cpu = time.perf_counter(), time.process_time()
         with app.session("admin") as s:
             plans = create_plans(s, "bench", ids, start_date=dt.date(2027, 1, 4), skip_nonworking=True)
-        mb_seconds = time.perf_counter() - started
+        mb_seconds, mb_cpu = time.perf_counter() - started, time.process_time() - cpu
         assert len(plans) == accounts
         with app.engine.connect() as conn:
             counts = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in TABLES}
         rows = sum(counts.values())
-        raw_seconds = raw_copy(app, workdir)
+        raw_seconds, raw_cpu = raw_copy(app, workdir)
         precomputed, naive = due_date_costs(app)
         app.dispose()
     ratio = mb_seconds / raw_seconds
+    due_ratio = precomputed / naive
     print(f"{accounts:,} plans from a 50-item template: {rows:,} rows "
           f"({', '.join(f'{t} {n:,}' for t, n in counts.items())})")
     print(f"create_plans {mb_seconds:.2f} s ({mb_seconds / rows * 1e6:.1f} us/row)  "
           f"raw executemany {raw_seconds:.2f} s ({raw_seconds / rows * 1e6:.1f} us/row)  ratio {ratio:.2f}x")
+    print(f"CPU time: create_plans {mb_cpu:.2f} s, raw executemany {raw_cpu:.2f} s (ratio {mb_cpu / raw_cpu:.2f}x)")
     print(f"working-day due date per item: {precomputed:.2f} us precomputed per batch, "
           f"{naive:.2f} us walking day by day per item ({naive / precomputed:.0f}x)")
     print(f"figure: actionplans_bulk_ratio = {ratio:.2f} (target <= {TARGET:g})")
-    print(f"figure: actionplans_due_date_us_per_item = {precomputed:.2f} (target <= {naive:.2f})")
+    print(f"figure: actionplans_due_date_cost_ratio = {due_ratio:.3f} (target <= {DUE_DATE_TARGET:g})")
     return 0
 
 

@@ -10,12 +10,14 @@ at read or edit, and a random org-wide default. For every user and Contact:
 - (a) the ids ``session.query("Contact")`` returns as that user (and
   ``session.count``),
 - (b) ``policy.record_access(session, Contact, row)``,
-- (c) ``expected_access`` below, written straight from the rules,
+- (c) ``Reference.access`` below, written straight from the rules,
 
 agree on read, and (b) and (c) agree on edit.
 
 One org (one database) per test function; every example wipes what the
 previous one created, so examples cost a few dozen small inserts each.
+Two fixed examples (``SHOWCASE``) exercise every kind of grant whatever
+Hypothesis draws; a run covers several thousand (user, Contact) cases.
 """
 
 from __future__ import annotations
@@ -40,15 +42,13 @@ from missionbase.core.security.sharing import (
 
 # -- the reference model's own copy of the rules ---------------------------------------
 
-# Contact letters of each permission set the test assigns (admin: everything).
+# Contact letters of each permission set the test assigns (the admin may do everything).
 PERMSET_LETTERS = {
     "Standard User": "CRED",
     "Read Only": "R",
     "Contact View All": "RV",
     "Contact Modify All": "RM",
 }
-ADMIN_LETTERS = "CREDVM"
-DEFAULTS = ("private", "public_read", "public_read_write")
 SHARE_TYPES = ("user", "group", "role", "role_and_subordinates")
 MEMBER_KINDS = ("user", "role", "role_sub", "group")
 
@@ -109,22 +109,19 @@ def org_specs(draw) -> OrgSpec:
         users.append((draw(role_choice), sets))
     n_groups, n_queues = draw(st.integers(1, 3)), draw(st.integers(1, 2))
     members = []
-    if n_groups + n_queues:
-        sizes = {"user": n_users, "role": n_roles, "role_sub": n_roles, "group": n_groups}
-        kinds = [k for k in MEMBER_KINDS if sizes[k]]
-        for _ in range(draw(st.integers(2, 16))):
-            container = draw(st.integers(0, n_groups + n_queues - 1))
-            kind = draw(st.sampled_from(kinds))
-            members.append((container, kind, draw(st.integers(0, sizes[kind] - 1))))
-    owner = st.tuples(st.just("user"), st.integers(0, n_users - 1))
-    if n_queues:
-        owner = owner | st.tuples(st.just("queue"), st.integers(0, n_queues - 1))
+    sizes = {"user": n_users, "role": n_roles, "role_sub": n_roles, "group": n_groups}
+    for _ in range(draw(st.integers(2, 16))):
+        container = draw(st.integers(0, n_groups + n_queues - 1))
+        kind = draw(st.sampled_from(MEMBER_KINDS))
+        members.append((container, kind, draw(st.integers(0, sizes[kind] - 1))))
+    owner = st.tuples(st.just("user"), st.integers(0, n_users - 1)) | st.tuples(
+        st.just("queue"), st.integers(0, n_queues - 1)
+    )
     contacts = tuple(draw(owner) for _ in range(draw(st.integers(4, 24))))
     sizes = {"user": n_users, "group": n_groups, "role": n_roles, "role_and_subordinates": n_roles}
-    share_types = [t for t in SHARE_TYPES if sizes[t]]
     shares = []
     for _ in range(draw(st.integers(0, 20))):
-        kind = draw(st.sampled_from(share_types))
+        kind = draw(st.sampled_from(SHARE_TYPES))
         shares.append(
             (
                 draw(st.integers(0, len(contacts) - 1)),
@@ -134,7 +131,9 @@ def org_specs(draw) -> OrgSpec:
             )
         )
     default = draw(st.sampled_from(["private", "private", "private", "public_read", "public_read_write"]))
-    return OrgSpec(role_parents, tuple(users), n_groups, n_queues, tuple(members), contacts, tuple(shares), default)
+    return OrgSpec(
+        role_parents, tuple(users), n_groups, n_queues, tuple(members), contacts, tuple(shares), default
+    )
 
 
 # Every kind of grant at least once, whatever Hypothesis draws: roles 0 > 1 > 2 and 3 apart;
@@ -154,7 +153,14 @@ SHOWCASE = OrgSpec(
     ),
     groups=2,
     queues=1,
-    members=((0, "group", 1), (1, "user", 4), (2, "role_sub", 1), (1, "role", 3), (2, "group", 1), (2, "user", 3)),
+    members=(
+        (0, "group", 1),
+        (1, "user", 4),
+        (2, "role_sub", 1),
+        (1, "role", 3),
+        (2, "group", 1),
+        (2, "user", 3),
+    ),
     contacts=(("user", 2), ("queue", 0), ("user", 3), ("user", 3), ("user", 4), ("user", 0), ("user", 6)),
     shares=(
         (2, "role_and_subordinates", 0, "read"),  # u1 and u2 are below role 0
@@ -220,7 +226,9 @@ class Reference:
                 found.add("user")
             elif kind == "role" and role is not None and index == role:
                 found.add("role")
-            elif kind == "role_sub" and role is not None and (role == index or role in self.roles_below(index)):
+            elif (
+                kind == "role_sub" and role is not None and (role == index or role in self.roles_below(index))
+            ):
                 found.add("role_sub" if role == index else "role_sub_below")
             elif kind == "group" and index not in seen and self.routes(user, index, seen | {container}):
                 found.add("nested")
@@ -320,7 +328,11 @@ def build(app, spec: OrgSpec) -> BuiltOrg:
         users = s.create_many(
             "User",
             [
-                {"username": f"u{i}", "name": f"User {i}", "role": role_ids[role] if role is not None else None}
+                {
+                    "username": f"u{i}",
+                    "name": f"User {i}",
+                    "role": role_ids[role] if role is not None else None,
+                }
                 for i, (role, _) in enumerate(spec.users)
             ],
         )
@@ -330,24 +342,39 @@ def build(app, spec: OrgSpec) -> BuiltOrg:
                 assign_permission_set(s, user_id, permset)
         group_ids = [g["id"] for g in s.create_many("Group", [{"name": f"G{i}"} for i in range(spec.groups)])]
         queue_ids = [
-            q["id"] for q in s.create_many("Queue", [{"name": f"Q{i}", "objects": "Contact"} for i in range(spec.queues)])
+            q["id"]
+            for q in s.create_many(
+                "Queue", [{"name": f"Q{i}", "objects": "Contact"} for i in range(spec.queues)]
+            )
         ]
         containers = group_ids + queue_ids
         member_ids = {"user": user_ids, "role": role_ids, "role_sub": role_ids, "group": group_ids}
         s.create_many(
             "GroupMember",
             [
-                {"group": containers[c], "member": member_ids[kind][i], "include_subordinates": kind == "role_sub"}
+                {
+                    "group": containers[c],
+                    "member": member_ids[kind][i],
+                    "include_subordinates": kind == "role_sub",
+                }
                 for c, kind, i in spec.members
             ],
         )
         owner_ids = {"user": user_ids, "queue": queue_ids}
         contacts = s.create_many(
             "Contact",
-            [{"last_name": f"C{i}", "owner_id": owner_ids[kind][o]} for i, (kind, o) in enumerate(spec.contacts)],
+            [
+                {"last_name": f"C{i}", "owner_id": owner_ids[kind][o]}
+                for i, (kind, o) in enumerate(spec.contacts)
+            ],
         )
         contact_ids = [c["id"] for c in contacts]
-        grantee_ids = {"user": user_ids, "group": group_ids, "role": role_ids, "role_and_subordinates": role_ids}
+        grantee_ids = {
+            "user": user_ids,
+            "group": group_ids,
+            "role": role_ids,
+            "role_and_subordinates": role_ids,
+        }
         for record, kind, index, level in spec.shares:
             grantee = resolve_grantee(s, kind, grantee_ids[kind][index])
             share_record(s, contact_ids[record], grantee, level)
@@ -404,8 +431,12 @@ def test_sql_filter_record_access_and_reference_agree(make_app):
                 c = index_of[contact_id]
                 where = f"{who} on contact C{c} (owner {spec.contacts[c]})"
                 assert (contact_id in ids) == read, f"SQL filter vs reference: {where}: expected read={read}"
-                assert decisions[contact_id][0] == read, f"record_access vs reference: {where}: expected read={read}"
-                assert decisions[contact_id][1] == edit, f"record_access vs reference: {where}: expected edit={edit}"
+                assert decisions[contact_id][0] == read, (
+                    f"record_access vs reference: {where}: expected read={read}"
+                )
+                assert decisions[contact_id][1] == edit, (
+                    f"record_access vs reference: {where}: expected edit={edit}"
+                )
                 cases[0] += 1
             assert ids == readable
             assert count == len(readable)
