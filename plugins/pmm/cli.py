@@ -1,0 +1,352 @@
+"""The ``missionbase pmm`` command group.
+
+Behaviour lives in the plugin's modules; the commands parse options, open
+one session (one transaction) as ``--as USER`` and print a table or JSON.
+"""
+
+from __future__ import annotations
+
+import click
+
+from missionbase.core.cli.context import as_user_option, echo_json, echo_table, json_option, pass_app
+
+
+@click.group()
+def pmm():
+    """Program management: schedules, participants, attendance, deliveries, rollups, reports."""
+
+
+def _load_rows(path: str) -> list[dict]:
+    """Rows from a JSON array, JSON lines or a CSV file with a header row."""
+    import csv
+    import json
+
+    from missionbase.core.errors import ValidationError
+
+    with click.open_file(path, encoding="utf-8") as handle:
+        text = handle.read()
+    stripped = text.lstrip()
+    try:
+        if stripped.startswith("["):
+            rows = json.loads(text)
+        elif stripped.startswith("{"):
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            rows = [{k: (v if v != "" else None) for k, v in r.items()} for r in csv.DictReader(text.splitlines())]
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{path} is not valid JSON ({exc})") from None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ValidationError(f"{path} must hold a list of objects (JSON array, JSON lines or CSV)")
+    return rows
+
+
+# -- schedules -----------------------------------------------------------------------
+
+
+@pmm.group()
+def schedule():
+    """Create service schedules with their sessions, and extend them."""
+
+
+@schedule.command("create")
+@click.option("--name", required=True)
+@click.option("--service", required=True, help="Service id")
+@click.option("--start", "first_session_start",
+              help="First session start, local time: 2025-01-06T18:00 (default: the next :00 or :30)")
+@click.option("--end", "first_session_end", help="First session end, local time (default: start + 1 hour)")
+@click.option("--frequency", type=click.Choice(["One Time", "Daily", "Weekly", "Monthly"]), default="One Time")
+@click.option("--interval", type=int, default=1, show_default=True)
+@click.option("--days", "days_of_week", help="Weekly days, 1 = Sunday ... 7 = Saturday, e.g. 2,4")
+@click.option("--monthly", "monthly_recurrence_option", help="LastDayOfMonth or e.g. 2MO; default: the start's day")
+@click.option("--until", "service_schedule_end_date", help="Last date (inclusive)")
+@click.option("--count", "number_of_service_sessions", type=int, help="Number of sessions")
+@click.option("--primary-provider", "primary_service_provider")
+@click.option("--other-provider", "other_service_provider")
+@click.option("--capacity", "participant_capacity", type=int)
+@click.option("--quantity", "default_service_quantity", help="Default quantity for attendance")
+@click.option("--no-sessions", is_flag=True, help="Create the schedule without generating sessions")
+@as_user_option
+@json_option
+@pass_app
+def schedule_create(app, as_user, as_json, no_sessions, days_of_week, **values):
+    """Create a schedule and generate its sessions (validated like the upstream wizard)."""
+    import datetime as dt
+
+    from .localtime import zone_of
+    from .schedules import create_schedule, default_first_start
+
+    values = {k: v for k, v in values.items() if v is not None}
+    if days_of_week:
+        values["days_of_week"] = [d.strip() for d in days_of_week.split(",") if d.strip()]
+    if "service_schedule_end_date" in values:
+        values["service_schedule_ends"] = "On"
+    elif "number_of_service_sessions" in values:
+        values["service_schedule_ends"] = "After"
+    if no_sessions:
+        values["create_service_session_records"] = False
+    with app.session(as_user) as s:
+        if "first_session_start" not in values:  # the wizard's defaults
+            start = default_first_start(dt.datetime.now(zone_of(s)).replace(microsecond=0))
+            values["first_session_start"] = start
+            values.setdefault("first_session_end", start + dt.timedelta(hours=1))
+        created, sessions = create_schedule(s, values)
+        tz = s.user.time_zone
+    if as_json:
+        echo_json({"schedule": created, "sessions": sessions})
+        return
+    click.echo(f"Created schedule {created['id']} ({created['name']}) with {len(sessions)} session(s).")
+    echo_table(sessions, ["id", "name", "session_start", "session_end"], time_zone=tz)
+
+
+@schedule.command("extend")
+@click.argument("schedule_id")
+@click.option("--until", "end_date", help="New last date (inclusive)")
+@click.option("--count", type=int, help="New total number of sessions")
+@as_user_option
+@json_option
+@pass_app
+def schedule_extend(app, schedule_id, end_date, count, as_user, as_json):
+    """Add the sessions after the schedule's last one up to a later end."""
+    import datetime as dt
+
+    from missionbase.core.errors import ValidationError
+
+    from .schedules import extend_schedule
+
+    try:
+        until = dt.date.fromisoformat(end_date) if end_date else None
+    except ValueError:
+        raise ValidationError(f"--until needs a date like 2025-06-30 (got {end_date!r})") from None
+    with app.session(as_user) as s:
+        sessions = extend_schedule(s, schedule_id, end_date=until, count=count)
+        tz = s.user.time_zone
+    if as_json:
+        echo_json(sessions)
+        return
+    click.echo(f"Added {len(sessions)} session(s).")
+    echo_table(sessions, ["id", "name", "session_start", "session_end"], time_zone=tz)
+
+
+# -- participants ------------------------------------------------------------------------
+
+
+@pmm.group()
+def participants():
+    """Find and add participants to a schedule."""
+
+
+def _filters(func):
+    func = click.option("--stage", help="Only this active stage")(func)
+    func = click.option("--cohort", help="Only this cohort (id)")(func)
+    return click.option("--search", help="Text in the engagement or the contact's name or email")(func)
+
+
+@participants.command("candidates")
+@click.argument("schedule_id")
+@_filters
+@as_user_option
+@json_option
+@pass_app
+def participants_candidates(app, schedule_id, stage, cohort, search, as_user, as_json):
+    """Engagements that could join the schedule (active stages of its program, not already on it)."""
+    from .participants import candidates
+
+    with app.session(as_user) as s:
+        rows = candidates(s, schedule_id, stage=stage, cohort=cohort, search=search)
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["id", "contact.first_name", "contact.last_name", "stage", "program_cohort"])
+
+
+@participants.command("add")
+@click.argument("schedule_id")
+@click.option("--engagement", "engagements", multiple=True, help="Engagement id; repeat for more")
+@click.option("--all", "add_all", is_flag=True, help="Every candidate matching the filters")
+@_filters
+@as_user_option
+@json_option
+@pass_app
+def participants_add(app, schedule_id, engagements, add_all, stage, cohort, search, as_user, as_json):
+    """Enrol engagements' clients on a schedule (capacity only warns)."""
+    from missionbase.core.errors import ValidationError
+
+    from .participants import add_participants, candidates
+
+    if not engagements and not add_all:
+        raise ValidationError("name engagements with --engagement ID, or use --all (with filters)")
+    with app.session(as_user) as s:
+        wanted = list(engagements)
+        if add_all:
+            wanted += [c["id"] for c in candidates(s, schedule_id, stage=stage, cohort=cohort, search=search)]
+        added = add_participants(s, schedule_id, wanted)
+    if added.warning:
+        click.echo(f"warning: {added.warning}", err=True)
+    if as_json:
+        echo_json(added.participants)
+    else:
+        click.echo(f"Added {len(added.participants)} participant(s).")
+
+
+# -- attendance ----------------------------------------------------------------------------
+
+
+@pmm.group()
+def attendance():
+    """Show a session's attendance roster and save attendance."""
+
+
+@attendance.command("show")
+@click.argument("session_id")
+@click.option("--sort", type=click.Choice(["first_name", "last_name"]), default="first_name")
+@click.option("--exclude-status", default="", help="Participant statuses to leave out, comma-separated")
+@click.option("--exclude-role", default="", help="Engagement roles to leave out, comma-separated")
+@click.option("--exclude-stage", default="", help="Engagement stages to leave out, comma-separated")
+@as_user_option
+@json_option
+@pass_app
+def attendance_show(app, session_id, sort, exclude_status, exclude_role, exclude_stage, as_user, as_json):
+    """The roster: existing deliveries plus a new (Present) row per participant without one."""
+    from .attendance import build_roster
+
+    with app.session(as_user) as s:
+        roster = build_roster(s, session_id, sort_by=sort,
+                              exclude_participant_statuses=tuple(exclude_status.split(",")),
+                              exclude_roles=tuple(exclude_role.split(",")),
+                              exclude_stages=tuple(exclude_stage.split(",")))
+    rows = [r.as_dict() for r in roster.rows]
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["contact", "contact_name", "attendance_status", "quantity", "delivery_date",
+                          "delivery", "skipped"])
+
+
+@attendance.command("save")
+@click.argument("session_id")
+@click.argument("file", required=False)
+@click.option("--present", multiple=True, help="Contact id; repeat for more")
+@click.option("--absent", multiple=True, help="Contact id (Unexcused Absence); repeat for more")
+@click.option("--excused", multiple=True, help="Contact id (Excused Absence); repeat for more")
+@click.option("--skip", multiple=True, help="Contact id to leave out (remembered); repeat for more")
+@click.option("--rest", help="Status for roster contacts not named (default: leave them out)")
+@as_user_option
+@json_option
+@pass_app
+def attendance_save(app, session_id, file, present, absent, excused, skip, rest, as_user, as_json):
+    """Save attendance from FILE (rows with contact, attendance_status, quantity, skip) or the flags.
+
+    One transaction: the deliveries are created and updated and the session
+    becomes Complete, or nothing changes.
+    """
+    from missionbase.core.errors import ValidationError
+
+    from .attendance import save_roster
+
+    marks: dict = {}
+    skipped = list(skip)
+    if file:
+        for index, row in enumerate(_load_rows(file)):
+            contact = row.get("contact")
+            if not contact:
+                raise ValidationError("needs a contact id", object_name="attendance", row=index, field="contact")
+            if str(row.get("skip") or "").lower() in ("1", "true", "yes"):
+                skipped.append(contact)
+                continue
+            marks[contact] = {k: v for k, v in row.items() if k in ("attendance_status", "quantity") and v is not None}
+    for status, contacts in (("Present", present), ("Unexcused Absence", absent), ("Excused Absence", excused)):
+        for contact in contacts:
+            marks[contact] = {"attendance_status": status}
+    if not marks and not rest and not skipped:
+        raise ValidationError("nothing to save: give a FILE, or --present/--absent/--excused/--skip/--rest")
+    with app.session(as_user) as s:
+        saved = save_roster(s, session_id, marks, skip=skipped, rest=rest)
+    if as_json:
+        echo_json({"created": saved.created, "updated": saved.updated, "skipped": saved.skipped,
+                   "session_status": saved.session_status, "message": saved.message})
+    else:
+        click.echo(saved.message)
+
+
+# -- deliveries ------------------------------------------------------------------------------
+
+
+@pmm.group()
+def deliveries():
+    """Record service deliveries outside sessions."""
+
+
+@deliveries.command("bulk")
+@click.argument("file")
+@as_user_option
+@json_option
+@pass_app
+def deliveries_bulk(app, file, as_user, as_json):
+    """Create deliveries from FILE (CSV or JSON rows: contact, program_engagement, service, delivery_date,
+    quantity...); an anonymous row has no contact and a quantity. All rows or none."""
+    from .deliveries import bulk_deliveries
+
+    rows = _load_rows(file)
+    with app.session(as_user) as s:
+        created = bulk_deliveries(s, rows)
+    if as_json:
+        echo_json(created)
+    else:
+        click.echo(f"Saved {len(created)} Service Delivery records.")
+
+
+# -- rollups ---------------------------------------------------------------------------------
+
+
+@pmm.group()
+def rollups():
+    """Attendance rollups on contacts, engagements, services, sessions and schedules."""
+
+
+@rollups.command("recalc")
+@click.option("--object", "objects", multiple=True,
+              help="Contact, ProgramEngagement, Service, ServiceSession or ServiceSchedule; default all")
+@as_user_option
+@json_option
+@pass_app
+def rollups_recalc(app, objects, as_user, as_json):
+    """Recompute rollups from every delivery (needs an administrator); writes only what changed."""
+    from missionbase.core.errors import AccessDenied
+
+    from .rollups import recalculate
+
+    with app.session(as_user) as s:
+        if not app.is_admin(s):
+            raise AccessDenied(f"{s.user.username} cannot recalculate rollups: it needs an administrator")
+        changed = recalculate(s, list(objects) or None)
+    if as_json:
+        echo_json(changed)
+    else:
+        for name, count in changed.items():
+            click.echo(f"{name}: {count} record(s) updated")
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+@pmm.command("report")
+@click.argument("name")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@as_user_option
+@json_option
+@pass_app
+def report(app, name, as_csv, as_user, as_json):
+    """Run a packaged PMM report as --as USER (names: 'missionbase reports list')."""
+    from missionbase.core.reports import run_report, write_csv
+
+    from .reports import report_name
+
+    with app.session(as_user) as s:
+        rows = run_report(s, report_name(name))
+        tz = s.user.time_zone
+    if as_json:
+        echo_json(rows)
+    elif as_csv:
+        write_csv(rows)
+    else:
+        echo_table(rows, time_zone=tz)
