@@ -17,9 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+import missionbase.core.plugins as plugins_mod
+
 from . import config as config_mod
 from . import objects as core_objects
-from . import plugins as plugins_mod
 from .db import make_engine, redact
 from .errors import ConfigError, MissionbaseError, UnknownName
 from .history import record_field_history

@@ -1,6 +1,6 @@
 """Plugin discovery and loading.
 
-Plugins are found through the ``missionbase.plugins`` entry-point group
+Plugins are found through the entry-point group named by ENTRY_POINT_GROUP
 (built-in ones too), enabled by name in the config, ordered so that a
 plugin's requirements come first, and registered with a fresh pluggy
 manager per app (never at import time, so tests can build apps with only

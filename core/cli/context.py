@@ -65,8 +65,9 @@ def plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
         settings = state.settings(require_file=False)
     except Exception:
         return {}
+    import missionbase.core.plugins as plugins_mod
+
     from .. import objects as core_objects
-    from .. import plugins as plugins_mod
 
     installed = plugins_mod.installed_plugins()
     try:
