@@ -21,6 +21,7 @@ _EXPORTS = {
     "Job": ("missionbase.core.registry", "Job"),
     "Report": ("missionbase.core.registry", "Report"),
     "Setting": ("missionbase.core.registry", "Setting"),
+    "Generator": ("missionbase.core.registry", "Generator"),
     "Restriction": ("missionbase.core.registry", "Restriction"),
     "MissionbaseError": ("missionbase.core.errors", "MissionbaseError"),
     "ValidationError": ("missionbase.core.errors", "ValidationError"),

@@ -40,6 +40,7 @@ class Field:
     """A declared field. ``name`` is snake_case; the column has the same name."""
 
     kind: ClassVar[str] = "field"
+    stored: ClassVar[bool] = True  # has a column; formulas are computed when read
     name: str
     label: str | None = None
     required: bool = False
@@ -347,6 +348,79 @@ class AutoNumber(Field):
 
     def _describe_extra(self) -> dict[str, Any]:
         return {"format": self.format}
+
+
+@_positional
+@dataclass(kw_only=True)
+class Formula(Field):
+    """A value computed when a record is read, never stored (no column).
+
+    ``result`` is the kind of the value: a field class (``Boolean``), a kind
+    name (``"boolean"``) or a field instance carrying options
+    (``Lookup("x", "Service")``). ``compute(record, session)`` gets the stored
+    record (every column, hidden ones included, plus each dotted
+    ``depends_on`` path such as ``"service.unit_of_measurement"``, read
+    through a join that only opens records the viewer may read) and the
+    viewer's session; it returns the value. ``depends_on`` names what
+    ``compute`` reads: fields, system fields or ``lookup.field`` paths; they
+    are fetched even when the caller asks for the formula alone.
+
+    A formula cannot be filtered or sorted on unless it declares
+    ``sql(table, session)``: a SQLAlchemy expression over ``table`` (the
+    object's table or an alias of it) equal to what ``compute`` returns, e.g.
+    ``lambda t, s: t.c.owner_id == s.user.id``. Field-level security applies
+    as to any field.
+    """
+
+    kind = "formula"
+    stored: ClassVar[bool] = False
+    result: Any = None
+    compute: Any = None
+    depends_on: list[str] = field(default_factory=list)
+    sql: Any = None
+    read_only: bool = True
+    _positional_args = ("result",)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        result = self.result
+        if isinstance(result, str):
+            if result not in KINDS:
+                raise ValueError(f"formula {self.name!r}: result kind {result!r} is not one of {', '.join(KINDS)}")
+            result = KINDS[result]
+        if isinstance(result, type) and issubclass(result, Field) and result is not Formula:
+            result = result(self.name)
+        if not isinstance(result, Field) or isinstance(result, Formula | AutoNumber):
+            raise ValueError(f"formula {self.name!r}: result must be a field kind such as f.Boolean or 'text'")
+        result.name = self.name
+        self.result = result
+        if not callable(self.compute):
+            raise ValueError(f"formula {self.name!r} needs compute=fn(record, session)")
+        if self.sql is not None and not callable(self.sql):
+            raise ValueError(f"formula {self.name!r}: sql must be fn(table, session) returning an expression")
+        if self.required or self.unique or self.default is not None or self.indexed:
+            raise ValueError(f"formula {self.name!r} is computed when read: it cannot be required, unique, "
+                             "indexed or have a default")
+        self.depends_on = list(self.depends_on)
+        self.read_only = True
+
+    @property
+    def filterable(self) -> bool:
+        return self.sql is not None
+
+    def _describe_extra(self) -> dict[str, Any]:
+        out = {"result": self.result.kind, "depends_on": list(self.depends_on), "filterable": self.filterable}
+        # The result's options (length, targets...); a formula deletes nothing, so no on_delete rule.
+        out.update({k: v for k, v in self.result._describe_extra().items() if k not in out and k != "on_delete"})
+        return out
+
+    def summary(self) -> str:
+        return f"formula({self.result.summary()})"
+
+
+def is_stored(fld: Field) -> bool:
+    """Whether the field has a column (formulas are computed when read)."""
+    return getattr(fld, "stored", True)
 
 
 KINDS = {

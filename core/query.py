@@ -61,11 +61,12 @@ class QueryCompiler:
     error, not an oracle) and traversed lookups only join readable records.
     """
 
-    def __init__(self, registry, schema, validators, obj, *, field_visible, readable) -> None:
+    def __init__(self, registry, schema, validators, obj, *, field_visible, readable, session=None) -> None:
         self.registry, self.schema, self.validators, self.obj = registry, schema, validators, obj
         self.table = schema.table(obj.name)
         self.field_visible = field_visible
         self.readable = readable
+        self.session = session  # the viewer, for formula fields' SQL expressions
         self.plan = QueryPlan()
 
     # -- column resolution ----------------------------------------------------
@@ -89,11 +90,24 @@ class QueryCompiler:
             if target_field in FILTERABLE_SYSTEM:
                 return alias.c[target_field], None, None
             fld = self._field(target, target_field)
-            return alias.c[target_field], fld, self.validators(target.name)
+            return self._stored_or_sql(alias, target, fld, path), fld, self.validators(target.name)
         if path in FILTERABLE_SYSTEM:
             return self.table.c[path], None, None
         fld = self._field(self.obj, path)
-        return self.table.c[path], fld, self.validators(self.obj.name)
+        return self._stored_or_sql(self.table, self.obj, fld, path), fld, self.validators(self.obj.name)
+
+    def _stored_or_sql(self, table, obj, fld: f.Field, path: str) -> sa.ColumnElement:
+        """The field's column, or a formula's declared SQL expression (an error without one)."""
+        if f.is_stored(fld):
+            return table.c[fld.name]
+        if fld.sql is None:
+            raise ValidationError(
+                f"{path!r} is a formula field computed when read; it cannot be used to filter or sort "
+                "(it declares no SQL expression)",
+                object_name=obj.name,
+                field=path,
+            )
+        return fld.sql(table, self.session)
 
     def _field(self, obj, name: str) -> f.Field:
         fld = obj.field(name)
@@ -144,6 +158,8 @@ class QueryCompiler:
         if op not in OPERATORS:
             raise UnknownName("operator", op, OPERATORS, where=path)
         column, fld, validator = self.column(path)
+        if isinstance(fld, f.Formula):
+            fld = fld.result  # the kind of value it yields decides which operators apply
         if op == "is_null":
             return column.is_(None) if _truthy(value) else column.is_not(None)
         if op in ("contains", "startswith"):

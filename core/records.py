@@ -46,6 +46,7 @@ IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter lim
 WRITABLE_SYSTEM_FIELDS = frozenset({"owner_id"})
 OWNER_OBJECTS = ("User", "Queue")
 GC_PAUSE_ROWS = 1000  # batches this large write with the cycle collector paused (see _gc_paused)
+FORMULA_DEP = "_dep."  # label prefix of the values formula fields read (see _formula_dependencies)
 
 
 def _atomic(method):
@@ -343,7 +344,7 @@ class RecordService:
             if self.registry.triggers_for(obj.name, "after_insert"):
                 self._run_triggers(obj, "after_insert", [TriggerRow(row, None) for row in valid])
         present = self._presenter(obj)
-        return BulkResult([present(row) for row in valid], errors)
+        return BulkResult([present(row) for row in self._with_formula_dependencies(obj, valid)], errors)
 
     def _execute_insert(self, table: sa.Table, rows: list[dict]) -> None:
         """``conn.execute(table.insert(), rows)``, minus SQLAlchemy's per-row parameter work.
@@ -582,6 +583,9 @@ class RecordService:
         compiler = self._compiler(obj)
         table = compiler.table
         columns = self._select_columns(obj, compiler, fields)
+        formulas = self._formulas(obj, fields)
+        if formulas:
+            columns += self._formula_dependencies(obj, compiler, formulas, {c.key for c in columns})
         condition = self._base_condition(obj, table, compiler, where)
         keys = compiler.order_keys(order_by)
         if cursor:
@@ -600,7 +604,7 @@ class RecordService:
             rows = rows[:limit]
             last = rows[-1]
             next_cursor = encode_cursor([last[f"_k{i}"] for i in range(len(keys))])
-        present = self._presenter(obj)
+        present = self._presenter(obj, formulas)
         records = []
         for row in rows:
             record = {k: v for k, v in row.items() if not k.startswith("_k")}
@@ -625,6 +629,7 @@ class RecordService:
                 self.field_access(self.object(object_name), field) != "hidden"
             ),
             readable=self._readable,
+            session=self,
         )
 
     def _base_condition(self, obj, table, compiler, where) -> Any:
@@ -651,25 +656,90 @@ class RecordService:
         ]
         if not fields:
             visible = [
-                table.c[fld.name] for fld in obj.fields if self.field_access(obj, fld.name) != "hidden"
+                table.c[fld.name]
+                for fld in obj.fields
+                if f.is_stored(fld) and self.field_access(obj, fld.name) != "hidden"
             ]
             return system + visible
         chosen = [table.c.id]
         for path in fields:
             if path == "id":
                 continue
+            if "." not in path:
+                fld = obj.field(path)
+                if fld is not None and not f.is_stored(fld):
+                    compiler._field(obj, path)  # hidden by FLS: unknown, like any field
+                    continue  # computed by the presenter from its dependencies
             column, _, _ = compiler.column(path)
             chosen.append(column.label(path) if "." in path else column)
         return chosen
 
-    def _presenter(self, obj: ObjectType):
-        """Stored row -> the dict callers see (lists for multi-picklists, aware datetimes, hidden fields gone)."""
+    def _formulas(self, obj: ObjectType, fields: list[str] | None = None) -> list[f.Formula]:
+        """The formula fields a read shows: those asked for, else every one the user may see."""
+        wanted = [obj.field(p) for p in fields if "." not in p] if fields else obj.fields
+        return [
+            fld
+            for fld in wanted
+            if isinstance(fld, f.Formula) and self.field_access(obj, fld.name) != "hidden"
+        ]
+
+    def _formula_dependencies(
+        self, obj: ObjectType, compiler: QueryCompiler, formulas: list[f.Formula], selected: set
+    ) -> list:
+        """Columns the formulas' ``compute`` reads, labelled ``_dep.<path>`` (the presenter drops them).
+
+        Read regardless of field-level security (the formula's own access decides what is shown);
+        a ``lookup.field`` path joins the target through the compiler, so only readable targets.
+        """
+        columns, seen = [], set(selected)
+        for fld in formulas:
+            for path in fld.depends_on:
+                if path in seen:
+                    continue
+                seen.add(path)
+                if "." in path:
+                    lookup_name, _, target_field = path.partition(".")
+                    target = self.object(obj.field(lookup_name).targets[0])
+                    column = compiler._join(lookup_name, target).c[target_field]
+                else:
+                    column = compiler.table.c[path]
+                columns.append(column.label(FORMULA_DEP + path))
+        return columns
+
+    def _with_formula_dependencies(self, obj: ObjectType, rows: list[dict]) -> list[dict]:
+        """Written rows plus the ``lookup.field`` values their formulas read (one query per batch)."""
+        formulas = [fld for fld in self._formulas(obj) if any("." in p for p in fld.depends_on)]
+        if not formulas or not rows:
+            return rows
+        compiler = self._compiler(obj)
+        columns = self._formula_dependencies(obj, compiler, formulas, set())
+        found: dict[str, dict] = {}
+        for chunk in chunks([row["id"] for row in rows]):
+            stmt = sa.select(compiler.table.c.id, *columns).select_from(compiler.from_clause())
+            for dep in self.conn.execute(stmt.where(compiler.table.c.id.in_(chunk))).mappings():
+                found[dep["id"]] = dict(dep)
+        return [{**found.get(row["id"], {}), **row} for row in rows]
+
+    def _presenter(self, obj: ObjectType, formulas: list[f.Formula] | None = None):
+        """Stored row -> the dict callers see (lists for multi-picklists, aware datetimes, hidden fields gone,
+        formula fields computed for this viewer from the stored row and its ``_dep.`` dependencies)."""
         multi = [fld.name for fld in obj.fields if isinstance(fld, f.MultiPicklist)]
         hidden = {fld.name for fld in obj.fields if self.field_access(obj, fld.name) == "hidden"}
         drop = tuple(hidden | {"is_deleted", "deleted_at", "deleted_by"})
+        if formulas is None:
+            formulas = self._formulas(obj)
+        computing = [(fld.name, fld.compute) for fld in formulas]
+        cut = len(FORMULA_DEP)
 
         def present(row: dict) -> dict:
             out = row.copy()  # rows are plain dicts; copy + del is twice as fast as dict() + pop()
+            if computing:
+                deps = [key for key in out if key.startswith(FORMULA_DEP)]
+                record = {**out, **{key[cut:]: out[key] for key in deps}} if deps else out
+                for key in deps:
+                    del out[key]
+                for name, compute in computing:
+                    out[name] = compute(record, self)
             for name in drop:
                 if name in out:
                     del out[name]
@@ -792,6 +862,7 @@ class RecordService:
             obj, "after_update", [TriggerRow(n, o) for n, o in zip(news, old_list, strict=True)]
         )
         present = self._presenter(obj)
+        news = self._with_formula_dependencies(obj, news)
         return {index: present(new) for (index, _), new in zip(indexed, news, strict=True)}
 
     def _after_write(self, obj: ObjectType, news: list[dict], olds: list[dict]) -> None:

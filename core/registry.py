@@ -16,6 +16,7 @@ from typing import Any
 
 from . import fields as f
 from .errors import ConfigError
+from .ids import prefix_of
 
 SHARING_DEFAULTS = ("private", "public_read", "public_read_write", "controlled_by_parent")
 TRIGGER_EVENTS = (
@@ -37,7 +38,8 @@ class Restriction:
 
     A record whose ``field`` holds an id is readable only by users listed
     against that id in ``membership`` -- ``(object, id lookup, user lookup)``,
-    e.g. ``("TeamMember", "team", "user")`` -- or holding the ``exempt``
+    e.g. ``("TeamMember", "team", "user")``; ``("User", "id", "id")`` makes a
+    user-lookup ``field`` mean "only that user" (a draft's author) -- or holding the ``exempt``
     system permission. A record whose ``field`` is empty is not restricted.
     Salesforce calls this a restriction rule; sharing can only widen access.
     """
@@ -218,6 +220,21 @@ class Setting:
 
 
 @dataclass
+class Generator:
+    """A named way to generate values such as client numbers; other plugins may add their own.
+
+    ``generate(session, rows)`` returns one value per row (the records being
+    written), inside the caller's transaction, so a counter it reserves with
+    ``session.reserve_numbers`` commits or rolls back with the records.
+    """
+
+    name: str
+    generate: Callable[..., list[Any]]
+    description: str = ""
+    plugin: str = field(default="", compare=False)
+
+
+@dataclass
 class Trigger:
     object: str
     event: str
@@ -236,6 +253,7 @@ class Registry:
         self.jobs: dict[str, Job] = {}
         self.reports: dict[str, Report] = {}
         self.settings: dict[str, Setting] = {}
+        self.generators: dict[str, Generator] = {}
         self.current_plugin = "core"
         self._prefixes: dict[str, str] = {}
         self._pending_extensions: list[tuple[str, str, list[f.Field], dict[str, list[str]]]] = []
@@ -328,6 +346,15 @@ class Registry:
         setting.plugin = self.current_plugin
         self.settings[setting.key] = setting
 
+    def add_generator(self, generator: Generator) -> None:
+        if generator.name in self.generators:
+            raise ConfigError(
+                f"generator {generator.name!r} is declared by both plugin "
+                f"{self.generators[generator.name].plugin!r} and plugin {self.current_plugin!r}"
+            )
+        generator.plugin = self.current_plugin
+        self.generators[generator.name] = generator
+
     def add_trigger(self, object_name: str, event: str, handler: Callable[..., Any]) -> None:
         if event not in TRIGGER_EVENTS:
             raise ConfigError(
@@ -363,8 +390,6 @@ class Registry:
             raise UnknownName("object", name, self.objects) from None
 
     def object_for_id(self, record_id: str) -> ObjectType | None:
-        from .ids import prefix_of
-
         name = self._prefixes.get(prefix_of(record_id) or "")
         return self.objects.get(name) if name else None
 
@@ -383,6 +408,27 @@ class Registry:
     def lookup_target_names(self, fld: f.Lookup) -> list[str]:
         """The object names a lookup accepts, with ``"*"`` expanded."""
         return list(self.objects) if f.ANY_OBJECT in fld.targets else list(fld.targets)
+
+    def _check_formulas(self, obj: ObjectType) -> None:
+        """A formula has no column: it cannot name, index or track history, and what it reads must exist."""
+        for fld in obj.fields:
+            if f.is_stored(fld):
+                continue
+            where = f"formula {obj.name}.{fld.name} (plugin {fld.plugin!r})"
+            if fld.name == obj.name_field or fld.name in obj.history or any(fld.name in i for i in obj.indexes):
+                raise ConfigError(f"{where} has no column: it cannot be the name field, be indexed or track history")
+            for path in fld.depends_on:
+                source, name = obj, path
+                if "." in path:
+                    lookup_name, _, name = path.partition(".")
+                    lookup = obj.field(lookup_name)
+                    if not isinstance(lookup, f.Lookup) or lookup.polymorphic:
+                        raise ConfigError(f"{where} depends on {path!r}, but {lookup_name!r} is not a "
+                                          "lookup to one object")
+                    source = self.objects[lookup.targets[0]]
+                target_field = source.field(name)
+                if name not in f.SYSTEM_FIELD_NAMES and (target_field is None or not f.is_stored(target_field)):
+                    raise ConfigError(f"{where} depends on {path!r}, which is not a stored field of {source.name}")
 
     def finish(self) -> None:
         """Apply extensions and check cross-references; called once all plugins declared."""
@@ -408,10 +454,11 @@ class Registry:
             for name in obj.history:
                 if not obj.has_field(name):
                     raise ConfigError(f"object {obj.name}: history field {name!r} is not one of its fields")
+            self._check_formulas(obj)
             for restriction in obj.restrictions:
                 member_obj = self.objects.get(restriction.membership[0])
                 if not obj.has_field(restriction.field) or member_obj is None or not all(
-                    member_obj.has_field(name) for name in restriction.membership[1:]
+                    member_obj.has_field(name) or name == "id" for name in restriction.membership[1:]
                 ):
                     raise ConfigError(
                         f"object {obj.name}: restriction on {restriction.field!r} needs that field and a "
@@ -447,7 +494,7 @@ class Registry:
                     )
 
 
-def _add(self: Registry, item: ObjectType | PermissionSet | Job | Report | Setting) -> Any:
+def _add(self: Registry, item: ObjectType | PermissionSet | Job | Report | Setting | Generator) -> Any:
     """``registry.add(x)`` for any declaration: the type says what it is."""
     if isinstance(item, ObjectType):
         return self.add_object(item)
@@ -459,8 +506,10 @@ def _add(self: Registry, item: ObjectType | PermissionSet | Job | Report | Setti
         return self.add_report(item)
     if isinstance(item, Setting):
         return self.add_setting(item)
+    if isinstance(item, Generator):
+        return self.add_generator(item)
     raise TypeError(
-        "registry.add() takes an ObjectType, PermissionSet, Job, Report or Setting, "
+        "registry.add() takes an ObjectType, PermissionSet, Job, Report, Setting or Generator, "
         f"not {type(item).__name__}"
     )
 

@@ -101,10 +101,12 @@ def system_columns() -> list[sa.Column]:
 def object_table(obj: ObjectType, metadata: sa.MetaData) -> sa.Table:
     table_name = obj.table_name
     columns = system_columns()
-    columns += [sa.Column(fld.name, column_type(fld), nullable=True, comment=None) for fld in obj.fields]
+    # Formula fields are computed when read: no column (so `db upgrade` never creates one).
+    stored = [fld for fld in obj.fields if f.is_stored(fld)]
+    columns += [sa.Column(fld.name, column_type(fld), nullable=True, comment=None) for fld in stored]
     table = sa.Table(table_name, metadata, *columns, info={"object": obj.name})
     sa.Index(index_name("ix", table_name, ("owner_id",)), table.c.owner_id)
-    for fld in obj.fields:
+    for fld in stored:
         if fld.unique:
             sa.Index(index_name("ux", table_name, (fld.name,)), table.c[fld.name], unique=True)
         elif fld.indexed or fld.name == obj.name_field:

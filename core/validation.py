@@ -151,12 +151,16 @@ class ObjectValidator:
         self.writable_names = frozenset(fld.name for fld in writable)
         self.all_names = frozenset(obj.field_names)
         annotations = {
-            fld.name: NotRequired[annotation_for(fld, lookup_prefixes) | None] for fld in obj.fields
+            fld.name: NotRequired[annotation_for(fld, lookup_prefixes) | None]
+            for fld in obj.fields
+            if f.is_stored(fld)
         }
         row_type = with_config(ConfigDict(extra="ignore"))(TypedDict(f"{obj.name}Input", annotations))
         self.batch_adapter = TypeAdapter(list[row_type])
+        # A formula is never written; its result kind validates filter values.
         self.value_adapters = {
-            fld.name: TypeAdapter(annotation_for(fld, lookup_prefixes)) for fld in obj.fields
+            fld.name: TypeAdapter(annotation_for(fld if f.is_stored(fld) else fld.result, lookup_prefixes))
+            for fld in obj.fields
         }
 
     def validate_batch(self, rows: list[dict], *, collect: bool = False) -> tuple[list[dict], dict[int, str]]:

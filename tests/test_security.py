@@ -393,3 +393,11 @@ def test_security_cli(cli, tmp_path, monkeypatch, database_url):
     assert cli("records", "delete", contact["id"], "--as", "ana").exit_code == 0
     assert contact["id"] in cli("records", "bin", "--as", "ana").out
     assert "Purged 1" in cli("records", "purge", "--older-than-days", "0").out
+
+
+def test_deactivating_a_user_keeps_their_records_visible_above(org):
+    anas = make_contact(org, "ana")
+    with org.session("admin") as s:
+        s.update(org.ids["ana"], {"is_active": False})
+    assert anas in visible(org, "mgr") and anas in visible(org, "dir")
+    assert anas not in visible(org, "sam")

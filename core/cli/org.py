@@ -48,7 +48,7 @@ def init(state: CliState, plugin_list: str, database_url: str, admin_username: s
 
 
 def _check_plugins(names: list[str]) -> None:
-    from .. import plugins as plugins_mod
+    import missionbase.core.plugins as plugins_mod
 
     plugins_mod.resolve_enabled(names, plugins_mod.installed_plugins())
 
@@ -61,7 +61,8 @@ def demo(state: CliState):
     In a folder without missionbase.toml, this creates one on the embedded
     database with every built-in plugin enabled.
     """
-    from .. import plugins as plugins_mod
+    import missionbase.core.plugins as plugins_mod
+
     from ..app import App, init_org
     from ..config import CONFIG_FILE, find_config, load_settings, write_config
     from ..demo import load_demo, what_to_try
@@ -96,7 +97,8 @@ def plugins():
 @pass_state
 def plugins_list(state: CliState, as_json: bool):
     """Installed plugins: enabled or not, version, requirements, objects contributed."""
-    from .. import plugins as plugins_mod
+    import missionbase.core.plugins as plugins_mod
+
     from ..app import App
 
     settings = state.settings(require_file=False)
@@ -150,7 +152,8 @@ def plugins_enable(state: CliState, name: str):
 @pass_state
 def plugins_disable(state: CliState, name: str):
     """Disable a plugin. Its tables and records stay; enabling it again finds them."""
-    from .. import plugins as plugins_mod
+    import missionbase.core.plugins as plugins_mod
+
     from ..config import update_config
     from ..errors import ConfigError, UnknownName
 
@@ -253,7 +256,10 @@ def objects_describe(app, name: str, as_json: bool):
     for fld in obj.fields:
         flags = [w for w in ("required", "unique", "read_only") if getattr(fld, w)]
         extra = ""
-        if getattr(fld, "values", None):
+        if fld.kind == "formula":
+            extra = (f"computed when read from {', '.join(fld.depends_on) or 'the viewer'}; "
+                     + ("filterable" if fld.filterable else "not filterable or sortable"))
+        elif getattr(fld, "values", None):
             extra = "values: " + ", ".join(fld.values)
         elif getattr(fld, "targets", None):
             extra = f"on delete: {fld.on_delete}"

@@ -87,3 +87,6 @@ def missionbase_register_triggers(registry):
     registry.add_trigger("Role", "before_update", behaviour.check_role_cycle)
     registry.add_trigger("BusinessHours", "before_insert", behaviour.check_business_hours)
     registry.add_trigger("BusinessHours", "before_update", behaviour.check_business_hours)
+    for name in ("User", "Role", "GroupMember"):  # the org graph cached for access checks
+        for event in ("after_insert", "after_update", "after_delete", "after_undelete"):
+            registry.add_trigger(name, event, behaviour.forget_org_graph)

@@ -53,6 +53,13 @@ def check_business_hours(ctx, rows) -> None:
                 )
 
 
+def forget_org_graph(ctx, rows) -> None:
+    """Users, roles and memberships changed: the next access check reloads the org graph."""
+    from ..security.model import forget_org_graph as forget
+
+    forget(ctx.session.conn)
+
+
 def check_role_cycle(ctx, rows) -> None:
     """A role may not end up above itself (directly or through its parents)."""
     import sqlalchemy as sa

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import sqlalchemy as sa
 
@@ -63,6 +64,29 @@ class OrgGraph:
     role_parent: dict[str, str | None]
     members: list[tuple[str, str, bool]]  # (group or queue id, member id, include_subordinates)
 
+    # Lookups built once per graph (a graph serves every user checked in one transaction).
+    @cached_property
+    def _children(self) -> dict[str, list[str]]:
+        children: dict[str, list[str]] = defaultdict(list)
+        for child, parent in self.role_parent.items():
+            if parent:
+                children[parent].append(child)
+        return children
+
+    @cached_property
+    def _users_by_role(self) -> dict[str | None, list[str]]:
+        by_role: dict[str | None, list[str]] = defaultdict(list)
+        for user, role in self.user_role.items():
+            by_role[role].append(user)
+        return by_role
+
+    @cached_property
+    def _groups_by_member(self) -> dict[str, list[tuple[str, bool]]]:
+        by_member: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+        for group, member, include_subordinates in self.members:
+            by_member[member].append((group, include_subordinates))
+        return by_member
+
     def ancestors_or_self(self, role_id: str | None) -> list[str]:
         path, seen = [], set()
         while role_id and role_id not in seen:
@@ -75,10 +99,7 @@ class OrgGraph:
         """Roles strictly below ``role_id``."""
         if not role_id:
             return set()
-        children: dict[str, list[str]] = defaultdict(list)
-        for child, parent in self.role_parent.items():
-            if parent:
-                children[parent].append(child)
+        children = self._children
         out: set[str] = set()
         stack = list(children.get(role_id, []))
         while stack:
@@ -89,28 +110,25 @@ class OrgGraph:
         return out
 
     def subordinate_users(self, user_id: str) -> list[str]:
-        below = self.descendants(self.user_role.get(user_id))
-        return sorted(u for u, r in self.user_role.items() if r in below and u != user_id)
+        by_role = self._users_by_role
+        return sorted(u for role in self.descendants(self.user_role.get(user_id)) for u in by_role.get(role, ())
+                      if u != user_id)
 
     def groups_of(self, user_id: str) -> set[str]:
         """Groups and queues the user belongs to, directly, by role, or through nested groups."""
         role = self.user_role.get(user_id)
-        role_line = set(self.ancestors_or_self(role))
-        found: set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for group, member, include_subordinates in self.members:
-                if group in found:
-                    continue
-                if (
-                    member == user_id
-                    or (role is not None and member == role)
-                    or (include_subordinates and member in role_line)
-                    or member in found
-                ):
+        by_member = self._groups_by_member
+        found: set[str] = {g for g, _ in by_member.get(user_id, ())}
+        if role is not None:
+            found |= {g for g, _ in by_member.get(role, ())}  # the user's own role, with or without subordinates
+            for above in self.ancestors_or_self(role):
+                found |= {g for g, include_subordinates in by_member.get(above, ()) if include_subordinates}
+        stack = list(found)
+        while stack:  # groups that contain a group already found
+            for group, _ in by_member.get(stack.pop(), ()):
+                if group not in found:
                     found.add(group)
-                    changed = True
+                    stack.append(group)
         return found
 
     def principal_keys(self, user_id: str) -> set[str]:
@@ -126,7 +144,9 @@ def load_graph(conn: sa.Connection, schema) -> OrgGraph:
     users, roles, members = schema.table("User"), schema.table("Role"), schema.table("GroupMember")
     alive = sa.false()
     user_role = dict(
-        conn.execute(sa.select(users.c.id, users.c.role).where(users.c.is_deleted == alive, users.c.is_active == sa.true()))
+        # Deactivated users stay in the hierarchy: their manager keeps the owner's access
+        # to what they own (Private means "the owner and roles above").
+        conn.execute(sa.select(users.c.id, users.c.role).where(users.c.is_deleted == alive))
 
         .all()
     )
@@ -135,6 +155,33 @@ def load_graph(conn: sa.Connection, schema) -> OrgGraph:
         sa.select(members.c.group, members.c.member, members.c.include_subordinates).where(members.c.is_deleted == alive)
     ).all()
     return OrgGraph(user_role, role_parent, [(g, m, bool(s)) for g, m, s in member_rows])
+
+
+_GRAPH_KEY = "missionbase.org_graph"
+
+
+def org_graph(conn: sa.Connection, schema) -> OrgGraph:
+    """The org graph, loaded once per transaction (and savepoint) of ``conn`` and then reused.
+
+    Checking many users in one run (``session.as_user`` for notifications and digests) then
+    costs one load, not one per user. A write to a user, role or group membership through a
+    RecordService forgets it (``forget_org_graph``, a core trigger), and a savepoint that ends
+    is a new key, so a rolled-back change is never served from the cache.
+    """
+    transaction = conn.get_transaction()
+    if transaction is None:
+        return load_graph(conn, schema)
+    key = (transaction, conn.get_nested_transaction(), schema)
+    cached = conn.info.get(_GRAPH_KEY)
+    if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
+        return cached[1]
+    graph = load_graph(conn, schema)
+    conn.info[_GRAPH_KEY] = (key, graph)
+    return graph
+
+
+def forget_org_graph(conn: sa.Connection) -> None:
+    conn.info.pop(_GRAPH_KEY, None)
 
 
 @dataclass
@@ -215,7 +262,7 @@ def load_user_access(conn: sa.Connection, schema, registry: Registry, user_id: s
         for permset in sets:
             letters |= set_letters(permset, object_name)
         objects[object_name] = frozenset(letters)
-    graph = load_graph(conn, schema)
+    graph = org_graph(conn, schema)
     hierarchy = [user_id, *graph.subordinate_users(user_id)]
     keys: set[str] = set()
     queues: set[str] = set()

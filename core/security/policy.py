@@ -19,6 +19,7 @@ sources at edit level; delete needs Delete and ownership (or Modify All).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +93,37 @@ class SecurityPolicy:
 
     # -- records ---------------------------------------------------------------------
     def readable_filter(self, session, object_name: str, table) -> Any | None:
-        return self._filter(session, object_name, table, "read", depth=0)
+        # Built once per session, object and table: the condition only depends on the session's
+        # access and sharing defaults (both cached on the session; a new defaults dict resets it).
+        filters = self._filter_memo(session)
+        key = (object_name, table)
+        if key not in filters:
+            filters[key] = self._filter(session, object_name, table, "read", depth=0)
+        return filters[key]
+
+    def _filter_memo(self, session) -> dict:
+        """Read conditions already built for this user's access (shared by their sessions).
+
+        A condition depends only on the user, their access and the sharing defaults (what it
+        reads -- shares, memberships -- is read by the SQL when it runs), so sessions with the
+        same inputs reuse it; any change of those inputs is a new key.
+        """
+        self.sharing_default(session, "User")  # loads the session's defaults
+        defaults, access = session._sharing_defaults, self.access(session)
+        memo = getattr(session, "_readable_filters", None)
+        if memo is not None and memo[0] is defaults and memo[1] is access:
+            return memo[2]
+        key = (id(session.schema), access.user_id, tuple(access.hierarchy), tuple(access.queues),
+               access.principal_keys, access.system, frozenset(access.object_letters.items()),
+               frozenset(defaults.items()))
+        cache = self.__dict__.setdefault("_filter_cache", {})
+        entry = cache.get(key)
+        if entry is None or entry[0] is not session.schema:
+            if len(cache) >= 256:
+                cache.pop(next(iter(cache)))
+            entry = cache[key] = (session.schema, {})
+        session._readable_filters = (defaults, access, entry[1])
+        return entry[1]
 
     def _filter(self, session, object_name: str, table, level: str, depth: int):
         granted = self._granted_filter(session, object_name, table, level, depth)
@@ -168,7 +199,7 @@ class SecurityPolicy:
         column = table.c[lookup.name]
         open_prefixes, options = [], []
         for target in parent_targets(session.registry, lookup):
-            parent_table = session.schema.table(target).alias(f"p{depth}_{session.registry.object(target).prefix}")
+            parent_table = _alias(session.schema.table(target), f"p{depth}_{session.registry.object(target).prefix}")
             condition = self._filter(session, target, parent_table, level, depth + 1)
             if isinstance(condition, sa.sql.elements.False_):
                 continue
@@ -272,6 +303,19 @@ def parent_targets(registry, lookup) -> list[str]:
     if f.ANY_OBJECT in lookup.targets:
         targets = [t for t in targets if registry.objects[t].sharing != "controlled_by_parent"]
     return targets
+
+
+# table -> alias name -> alias: reused, so building a filter does not set up fresh column
+# proxies (and their operator lookups) for every parent object on every query.
+_ALIASES: weakref.WeakKeyDictionary[sa.Table, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _alias(table: sa.Table, name: str):
+    by_name = _ALIASES.setdefault(table, {})
+    alias = by_name.get(name)
+    if alias is None:
+        alias = by_name[name] = table.alias(name)
+    return alias
 
 
 def _letters_of(permset, object_name):

@@ -2,7 +2,7 @@
 
 This module holds only the plugin's hook implementations; declarations
 live in objects.py and permissions.py, behaviour in posting.py, groups.py,
-follows.py, tracking.py, feeds.py, notifications.py and digests.py.
+follows.py, tracking.py, feeds.py, notifications.py, digests.py and demo.py.
 Feed-enabled objects are found in the registry (``ObjectType(feed=True)``),
 never listed by name.
 """
@@ -69,6 +69,13 @@ def missionbase_register_jobs(registry):
                      description="Email each user one digest of what they missed (daily or weekly)."))
     registry.add(Job("chatter-archive-groups", run=groups.archive_inactive_groups, schedule="daily",
                      description="Archive groups without a post or comment for chatter.archive_after_days."))
+
+
+@hookimpl
+def missionbase_load_demo_data(ctx):
+    from .demo import load_demo
+
+    load_demo(ctx)
 
 
 @hookimpl

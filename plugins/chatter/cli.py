@@ -280,7 +280,7 @@ def track_command(app, object_name, fields, as_user):
 
 @feed.group("groups")
 def groups_group():
-    """Chatter groups: create, join, ask to join, approve, archive, members."""
+    """Chatter groups: create, join, ask to join, approve, frequency, archive, members."""
 
 
 @groups_group.command("create")
@@ -370,11 +370,30 @@ def group_approve(app, request_id, decline, message, as_user):
 @as_user_option
 @pass_app
 def group_archive(app, name, undo, as_user):
+    """Archive a group (comments only, no new posts) or, with --undo, reactivate it.
+
+    ``missionbase jobs run chatter-archive-groups`` archives groups without a post
+    or comment for chatter.archive_after_days (default 90) days.
+    """
     from . import groups
 
     with app.session(as_user) as s:
         groups.set_archived(s, name, not undo)
     click.echo(f"{name}: {'active' if undo else 'archived'}")
+
+
+@groups_group.command("frequency")
+@click.argument("name")
+@click.argument("frequency", metavar="'Every post'|Daily|Weekly|Never")
+@as_user_option
+@pass_app
+def group_frequency(app, name, frequency, as_user):
+    """How often you hear about NAME's posts: "Every post" (an email each), Daily, Weekly or Never."""
+    from . import groups
+
+    with app.session(as_user) as s:
+        record = groups.set_frequency(s, name, frequency)
+    click.echo(f"{name}: {record['notification_frequency']}")
 
 
 @groups_group.command("members")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import weakref
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -101,11 +102,15 @@ def feed_page(session, membership_condition, *, limit: int = DEFAULT_PAGE, curso
     return FeedPage(items, next_cursor)
 
 
-def _hydrate(session, ids: list[str]) -> list[dict]:
-    """Posts as the caller sees them; tracked-change rows filtered by field-level security."""
+def _hydrate(session, ids: list[str], found: dict[str, dict] | None = None) -> list[dict]:
+    """Posts as the caller sees them; tracked-change rows filtered by field-level security.
+
+    ``found``: these posts already read through the caller's session (``get_many``).
+    """
     if not ids:
         return []
-    found = session.get_many(ids)
+    if found is None:
+        found = session.get_many(ids)
     tracked = [i for i in ids if i in found and found[i]["type"] == "TrackedChange"]
     rows_by_post: dict[str, list[dict]] = {}
     if tracked:
@@ -134,26 +139,218 @@ def _hydrate(session, ids: list[str]) -> list[dict]:
 # -- which posts belong to which feed -----------------------------------------------------------
 
 
-def what_i_follow(session, **kw) -> FeedPage:
-    me = session.user.id
-    posts = session.schema.table("FeedItem")
+def what_i_follow(session, *, limit: int = DEFAULT_PAGE, cursor: str | None = None) -> FeedPage:
+    """What I Follow: bounded index range scans, never a scan of the whole feed table.
+
+    Usually the page lies among the newest ``WINDOW`` posts of the org
+    (``_recent_window``: one scan of the recency index that stops at a page).
+    When it does not (what I follow is quiet next to the rest), or a source
+    turns out unreadable, the page is ranked source by source:
+
+    1. Sources: my profile, what I follow (at most ``chatter.follow_limit``),
+       my groups and the feed-enabled records I own. For each, its newest
+       qualifying post (not deleted, not muted by me, not my own tracked
+       change): one ``ORDER BY last_activity_at DESC LIMIT 1`` range scan of
+       ``FeedItem(parent, last_activity_at, id)`` per source, in one query.
+    2. The page can only hold posts of the ``limit + 1`` sources with the
+       newest posts: if a source outside them held a page post, each of those
+       sources' newest posts would rank above it, which is more than a page.
+       For those sources, up to ``limit + 1`` posts each (``UNION ALL`` of
+       ``LIMIT`` range scans), plus the newest posts mentioning me or my
+       groups; merged, the first ``limit + 1`` are the candidates.
+    3. Visibility is core security's, on the candidate rows only: they are
+       read with ``session.get_many`` (FeedItem is Controlled by Parent, and
+       a private group's posts carry its restriction). A parent's posts share
+       their visibility, so a source whose candidate core hides is left out
+       and the page is ranked again without it (a source I follow but can no
+       longer read costs one round, not a scan of its posts). Tracked-change
+       rows are then filtered by field-level security.
+
+    Work grows with the number of sources (follow limit, groups, owned
+    records) and the page size, never with the number of feed items.
+    """
+    if not 1 <= limit <= 200:
+        raise ValidationError(f"limit must be between 1 and 200 (got {limit})")
+    if not session.user.is_system:
+        session.policy.check_object(session, "FeedItem", "read")
+    after = _decode(cursor) if cursor else None
+    want = limit + 1
+    items: list[dict] = []
+    hidden_sources: set[str] = set()
+    while True:
+        ordered = None if hidden_sources else _recent_window(session, after, want)
+        if ordered is None:
+            ranked = [r for r in _run(session, "newest", after, want=want + len(hidden_sources))
+                      if r.parent not in hidden_sources]
+            chosen = [r.parent for r in ranked[:want]]
+            candidates = {r.id: r for r in _run(session, "sources", after, parents=chosen, want=want)}
+            candidates.update({r.id: r for r in _mentioning(session, after, want)})
+            ordered = sorted(candidates.values(), key=lambda r: (r.last_activity_at, r.id), reverse=True)
+        take = ordered[: want - len(items)]
+        found = session.get_many([r.id for r in take])  # core security decides, on these rows only
+        unreadable = {r.parent for r in take if r.id not in found}
+        if unreadable:
+            hidden_sources |= unreadable
+            continue
+        items += _hydrate(session, [r.id for r in take], found)
+        if len(items) >= want or len(ordered) < want:
+            break  # a page and one more, or every source is exhausted
+        after = (take[-1].last_activity_at, take[-1].id)
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        next_cursor = _cursor(items[-1]["last_activity_at"], items[-1]["id"])
+    return FeedPage(items, next_cursor)
+
+
+WINDOW = 2000  # newest posts looked at before ranking the sources one by one
+
+
+def _recent_window(session, after, want: int) -> list | None:
+    """The page's candidates when ``want`` posts of my sources lie among the ``WINDOW`` newest
+    posts (of the whole feed table, after the cursor), else None. Exact: a post outside the
+    window is older than every post in it. Cheap when what I follow is a fair share of the org's
+    activity: one short index-only scan for the window's floor, one scan of the recency index
+    from the top that stops at ``want`` matches; then my mentions, merged."""
+    floor = _run(session, "floor", after)
+    sources = [r.pid for r in _run(session, "source_ids", None)]
+    rows = _run(session, "window", after, want=want, floor=floor[0] if floor else False, source_ids=sources)
+    if floor and len(rows) < want:
+        return None
+    # Mentions are few per user: ranked on their own and merged (an OR would scan the window).
+    merged = {r.id: r for r in rows}
+    merged.update({r.id: r for r in _mentioning(session, after, want)})
+    return sorted(merged.values(), key=lambda r: (r.last_activity_at, r.id), reverse=True)[:want]
+
+
+def _mentioning(session, after, want: int) -> list:
+    """The newest posts that mention me or my groups and that core security lets me read
+    (work grows with my mentions, not with the feed table)."""
+    found: list = []
+    while True:
+        rows = _run(session, "mentions", after, want=want)
+        if not rows:
+            return found
+        visible = session.get_many([r.id for r in rows])
+        found += [r for r in rows if r.id in visible]
+        if len(found) >= want or len(rows) < want:
+            return found[:want]
+        after = (rows[-1].last_activity_at, rows[-1].id)
+
+
+# The candidate queries are built once per schema and shape, with bound parameters, so a page
+# costs no SQL construction or compilation; none of them decides visibility (core does, above).
+_STATEMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _run(session, kind: str, after, *, parents: list[str] | None = None, want: int = 1, floor=None,
+         source_ids: list[str] | None = None) -> list:
+    if kind == "sources" and not parents:
+        return []
+    shape = (kind, after is not None, len(parents or ()), want if kind in ("sources", "mentions") else 0,
+             floor is not None and floor is not False)
+    table = session.schema.table("FeedItem")
+    cache = _STATEMENTS.setdefault(table, {})
+    stmt = cache.get(shape)
+    if stmt is None:
+        stmt = cache[shape] = _build(session, *shape)
+    params = {"me": session.user.id, "top_n": want, "window": WINDOW - 1}
+    if after:
+        params["after_at"], params["after_id"] = after
+    if shape[-1]:
+        params["floor_at"], params["floor_id"] = floor
+    if source_ids is not None:
+        params["source_ids"] = source_ids
+    for index, parent in enumerate(parents or ()):
+        params[f"parent_{index}"] = parent
+    return session.conn.execute(stmt, params).all()
+
+
+def _qualifying(session, posts, has_after: bool) -> list:
+    """Row predicates every What I Follow post meets besides its source."""
+    me = sa.bindparam("me", type_=sa.String)
+    mutes = session.schema.table("FeedMute")
+    conditions = [
+        _not_deleted(posts),
+        sa.or_(posts.c.type != "TrackedChange", posts.c.owner_id != me),  # not my own tracked changes
+        ~sa.exists(sa.select(mutes.c.id).where(mutes.c.owner_id == me, mutes.c.post == posts.c.id,
+                                               _not_deleted(mutes))),
+    ]
+    if has_after:
+        at = sa.bindparam("after_at", type_=posts.c.last_activity_at.type)
+        last_id = sa.bindparam("after_id", type_=sa.String)
+        conditions.append(sa.tuple_(posts.c.last_activity_at, posts.c.id) < sa.tuple_(at, last_id))
+    return conditions
+
+
+def _sources(session):
+    """The parents whose posts are in my What I Follow: my profile, what I follow, my groups and
+    the feed-enabled records I own (which of their posts I may read is core security's call)."""
+    me = sa.bindparam("me", type_=sa.String)
     follows = session.schema.table("Follow")
     members = session.schema.table("ChatterGroupMember")
-    mentions = session.schema.table("FeedMention")
-    my_groups = sa.select(members.c.group).where(members.c.user == me, _not_deleted(members))
-    parents = [
+    parts = [
+        sa.select(sa.cast(me, sa.String).label("pid")),
         sa.select(follows.c.target).where(follows.c.owner_id == me, _not_deleted(follows)),
-        my_groups,
+        sa.select(members.c.group).where(members.c.user == me, _not_deleted(members)),
     ]
     for name in feed_enabled_objects(session.registry):
-        if name in ("User", "ChatterGroup"):
-            continue
-        table = session.schema.table(name)
-        parents.append(sa.select(table.c.id).where(table.c.owner_id == me, _not_deleted(table)))
-    mentioned = sa.select(mentions.c.post).where(
-        sa.or_(mentions.c.mentioned == me, mentions.c.mentioned.in_(my_groups)), _not_deleted(mentions))
-    condition = sa.or_(posts.c.parent == me, posts.c.parent.in_(sa.union_all(*parents)), posts.c.id.in_(mentioned))
-    return feed_page(session, condition, exclude_own_tracked=True, **kw)
+        if name not in ("User", "ChatterGroup"):
+            owned = session.schema.table(name)
+            parts.append(sa.select(owned.c.id).where(owned.c.owner_id == me, _not_deleted(owned)))
+    return sa.union(*parts).subquery("src")
+
+
+def _mentioned_posts(session):
+    me = sa.bindparam("me", type_=sa.String)
+    mentions = session.schema.table("FeedMention")
+    members = session.schema.table("ChatterGroupMember")
+    mine = sa.select(members.c.group).where(members.c.user == me, _not_deleted(members))
+    return sa.select(mentions.c.post).where(sa.or_(mentions.c.mentioned == me, mentions.c.mentioned.in_(mine)),
+                                            _not_deleted(mentions))
+
+
+def _build(session, kind: str, has_after: bool, n_parents: int, want: int, has_floor: bool):
+    table = session.schema.table("FeedItem")
+    newest_first = (table.c.last_activity_at.desc(), table.c.id.desc())
+    if kind == "floor":  # the oldest post of the window: WINDOW-1 entries down the recency index
+        conditions = _qualifying(session, table, has_after)[-1:] if has_after else []
+        return (sa.select(table.c.last_activity_at, table.c.id).where(*conditions).order_by(*newest_first)
+                .limit(1).offset(sa.bindparam("window", type_=sa.Integer)))
+    if kind == "window":  # matches among the window's posts, newest first
+        conditions = _qualifying(session, table, has_after)
+        if has_floor:
+            at = sa.bindparam("floor_at", type_=table.c.last_activity_at.type)
+            floor_id = sa.bindparam("floor_id", type_=sa.String)
+            conditions.append(sa.tuple_(table.c.last_activity_at, table.c.id) >= sa.tuple_(at, floor_id))
+        # A list of ids, not a subquery: PostgreSQL hashes a long IN list, while its semi-join
+        # plan under LIMIT compares each recent post with every source in turn.
+        mine = table.c.parent.in_(sa.bindparam("source_ids", expanding=True, type_=sa.String))
+        return (sa.select(table.c.last_activity_at, table.c.id, table.c.parent).where(mine, *conditions)
+                .order_by(*newest_first).limit(sa.bindparam("top_n", type_=sa.Integer)))
+    if kind == "source_ids":
+        return sa.select(_sources(session).c.pid)
+    if kind == "newest":  # each source's newest qualifying post
+        sources = _sources(session)
+        posts = table.alias("p")
+        top = (sa.select(posts.c.id).where(posts.c.parent == sources.c.pid, *_qualifying(session, posts, has_after))
+               .order_by(posts.c.last_activity_at.desc(), posts.c.id.desc()).limit(1).scalar_subquery())
+        tops = sa.select(top.label("top_id")).select_from(sources).subquery("tops")
+        return (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
+                .join(tops, table.c.id == tops.c.top_id).order_by(*newest_first)
+                .limit(sa.bindparam("top_n", type_=sa.Integer)))
+    if kind == "sources":  # up to `want` newest posts of each chosen source
+        branches = []
+        for index in range(n_parents):
+            per = (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
+                   .where(table.c.parent == sa.bindparam(f"parent_{index}", type_=sa.String),
+                          *_qualifying(session, table, has_after))
+                   .order_by(*newest_first).limit(want).subquery(f"s{index}"))
+            branches.append(sa.select(per.c.last_activity_at, per.c.id, per.c.parent))
+        return sa.union_all(*branches)
+    return (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)  # kind == "mentions"
+            .where(table.c.id.in_(_mentioned_posts(session)), *_qualifying(session, table, has_after))
+            .order_by(*newest_first).limit(want))
 
 
 def record_feed(session, record_id: str, **kw) -> FeedPage:

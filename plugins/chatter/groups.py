@@ -26,6 +26,7 @@ from missionbase.core.security.sharing import Grantee, share_record, unshare_rec
 
 from .common import has_permission, manages_group, membership, now, stored_row, system_view
 from .notifications import Notice, deliver, preferences
+from .objects import FREQUENCIES
 
 # -- triggers ---------------------------------------------------------------------------
 
@@ -36,6 +37,9 @@ def before_group_write(ctx, rows) -> None:
         archiving = row.old is not None and row.new.get("is_archived") != row.old.get("is_archived")
         if archiving and not ctx.user.is_system and not manages_group(ctx.session, row.old):
             raise AccessDenied(f"only the owner and managers of {row.old['name']!r} may archive or reactivate it")
+        if archiving and not row.new.get("is_archived"):
+            # Reactivated: the inactivity clock starts again, or the next archive run takes it back.
+            row.new["last_activity_at"] = now()
 
 
 def after_group_insert(ctx, rows) -> None:
@@ -277,11 +281,16 @@ def members(session, group_name: str) -> list[dict]:
     return rows
 
 
-def archive_inactive_groups(app) -> str:
-    """Job: archive groups without a post or comment for chatter.archive_after_days days."""
+def archive_inactive_groups(app, *, at: dt.datetime | None = None) -> str:
+    """Job: archive groups without a post or comment (or reactivation) for chatter.archive_after_days days.
+
+    Archived groups keep their members, posts and comments: members may still
+    comment, join and leave; new posts are refused until an owner or manager
+    reactivates the group (``feed groups archive NAME --undo``).
+    """
     with app.system_session() as s:
         days = s.get_setting("chatter.archive_after_days")
-        cutoff = now() - dt.timedelta(days=days)
+        cutoff = (at or now()) - dt.timedelta(days=days)
         table = s.schema.table("ChatterGroup")
         last = sa.func.coalesce(table.c.last_activity_at, table.c.created_at)
         ids = list(s.conn.execute(sa.select(table.c.id).where(
@@ -301,4 +310,8 @@ def set_frequency(session, group_name: str, frequency: str) -> dict:
     mine = session.query("ChatterGroupMember", where={"group": group["id"], "user": session.user.id}).records
     if not mine:
         raise ValidationError(f"you are not a member of {group['name']!r}")
-    return system_view(session).update(mine[0]["id"], {"notification_frequency": frequency})
+    chosen = {f.lower(): f for f in FREQUENCIES}.get(str(frequency).strip().lower())
+    if chosen is None:
+        raise ValidationError(f"{frequency!r} is not a notification frequency; choose one of {', '.join(FREQUENCIES)}",
+                              object_name="ChatterGroupMember", field="notification_frequency")
+    return system_view(session).update(mine[0]["id"], {"notification_frequency": chosen})

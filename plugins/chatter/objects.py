@@ -121,7 +121,7 @@ FEED_ITEM = ObjectType(
         Restriction("members_only", MEMBERSHIP, exempt="view_all_data"),
         Restriction("unlisted_members_only", MEMBERSHIP, exempt="manage_unlisted_groups"),
     ],
-    indexes=[("parent", "last_activity_at"), ("last_activity_at",), ("created_by", "last_activity_at")],
+    indexes=[("parent", "last_activity_at", "id"), ("last_activity_at", "id"), ("created_by", "last_activity_at")],
 )
 
 FEED_COMMENT = ObjectType(

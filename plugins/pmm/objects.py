@@ -9,8 +9,11 @@ only ``rollups.py`` writes them (system context, ``computed=``).
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from missionbase.core import ObjectType
 from missionbase.core import fields as f
+from missionbase.core.errors import AccessDenied
 
 PROGRAM_STATUSES = ["Planned", "Active", "Completed", "Canceled"]
 ISSUE_AREAS = ["Housing", "Employment", "Education", "Legal", "Counseling", "Food and Nutrition", "Advocacy"]
@@ -39,6 +42,48 @@ def attendance_fields() -> list[f.Field]:
         f.Percent("attendance_rate", read_only=True, help="present / (present + absent); blank when both are 0"),
         f.Text("attendance_summary", max_length=40, read_only=True, help='e.g. "67% (2/3)"'),
     ]
+
+
+def _parent_value(object_name: str, lookup: str, column: str):
+    """``sql=`` for a formula that reads ``column`` of the record ``lookup`` points at: a correlated
+    subquery that, like the formula's ``lookup.column`` dependency, only opens records the viewer may read."""
+
+    def expression(table, session):
+        parent = session.schema.table(object_name).alias(f"f_{lookup}")
+        try:
+            visible = session.visible_condition(object_name, parent)
+        except AccessDenied:
+            visible = sa.false()
+        return sa.select(parent.c[column]).where(parent.c.id == table.c[lookup], visible).scalar_subquery()
+
+    return expression
+
+
+# Formula fields (A3, A6, A8) are computed when read, never stored (core's f.Formula).
+# Unit of measurement and service link read the parent record at read time rather than
+# being copies that triggers keep in sync, because that is what the spec's formulas mean:
+# the value is always the parent's current one. A stored copy would go stale whenever a
+# Service's unit or a schedule's Service changes (a fan-out rewrite of every delivery or
+# session, rollups and history included) and when deleting a Service clears a schedule's
+# lookup in SQL, which runs no trigger. Each declares sql= so it can be filtered and sorted.
+CURRENT_USER_OWNER = f.Formula(
+    "current_user_owner", f.Boolean, label="Current user owner",
+    compute=lambda record, session: record["owner_id"] == session.user.id,
+    depends_on=["owner_id"], sql=lambda table, session: table.c.owner_id == session.user.id,
+    help="Checked when you own the engagement (My Program Engagements)",
+)
+DELIVERY_UNIT_OF_MEASUREMENT = f.Formula(
+    "unit_of_measurement", f.Text("unit_of_measurement", max_length=255),
+    compute=lambda record, session: record["service.unit_of_measurement"],
+    depends_on=["service.unit_of_measurement"], sql=_parent_value("Service", "service", "unit_of_measurement"),
+    help="The service's unit (e.g. Hours)",
+)
+SESSION_SERVICE_LINK = f.Formula(
+    "service_link", f.Lookup("service_link", "Service"), label="Service",
+    compute=lambda record, session: record["service_schedule.service"],
+    depends_on=["service_schedule.service"], sql=_parent_value("ServiceSchedule", "service_schedule", "service"),
+    help="The service of the session's schedule",
+)
 
 
 def client_history_fields() -> list[f.Field]:
@@ -106,6 +151,7 @@ PROGRAM_ENGAGEMENT = ObjectType(
         f.Boolean("auto_name_override", help="Checked: the name is yours, not generated"),
         *attendance_fields(),
         *client_history_fields(),
+        CURRENT_USER_OWNER,
     ],
 )
 
@@ -172,6 +218,7 @@ SERVICE_SESSION = ObjectType(
         f.Picklist("status", SESSION_STATUSES, default="Pending"),
         f.Lookup("primary_service_provider", "Contact", on_delete="clear"),
         f.Lookup("other_service_provider", "Contact", on_delete="clear"),
+        SESSION_SERVICE_LINK,
         *attendance_fields(),
         # A system field (A6): the contacts skipped when attendance was taken.
         # No permission set grants it; the attendance code writes it as the system.
@@ -217,6 +264,7 @@ SERVICE_DELIVERY = ObjectType(
         f.Picklist("attendance_status", ATTENDANCE_STATUSES),
         f.Boolean("autoname_override", help="Checked: the name is yours, not generated"),
         f.Boolean("household_benefit", read_only=True, help="True when a household account is set"),
+        DELIVERY_UNIT_OF_MEASUREMENT,
     ],
 )
 

@@ -154,3 +154,38 @@ def test_losing_access_hides_followed_posts(org):
         unshare_record(s, contact["id"], Grantee("user", org.users["ben"], "ben"))
     with org.session("ben") as s:
         assert ids(feeds.what_i_follow(s)) == []
+
+
+@pytest.mark.parametrize("window", [2, 2000])
+def test_what_i_follow_pages_are_the_same_however_the_posts_are_ranked(org, monkeypatch, window):
+    """Followed posts among many others, one followed record becoming unreadable: newest first,
+    page after page, whether the page is found among the newest posts or source by source."""
+    monkeypatch.setattr(feeds, "WINDOW", window)
+    with org.session("ana") as s:
+        contacts = [s.create("Contact", {"last_name": f"C{i}"}) for i in range(4)]
+        for contact in contacts[:3]:
+            share_record(s, contact["id"], Grantee("user", org.users["ben"], "ben"), "read")
+    with org.session("ben") as s:
+        for contact in contacts[:3]:
+            follows.follow(s, contact["id"])
+    expected = []
+    with org.session("ana") as s:
+        for round_ in range(4):
+            for index, contact in enumerate(contacts):
+                post = posting.post(s, contact["id"], f"Update {round_}.{index}").record
+                if index in (0, 1):
+                    expected.append(post["id"])
+        from missionbase.core.security.sharing import unshare_record
+
+        unshare_record(s, contacts[2]["id"], Grantee("user", org.users["ben"], "ben"))
+        posting.comment(s, expected[0], "Bumped")  # the oldest followed post comes back to the top
+    expected = [expected[0], *reversed(expected[1:])]
+    with org.session("ben") as s:
+        seen, cursor = [], None
+        while True:
+            page = feeds.what_i_follow(s, limit=3, cursor=cursor)
+            seen += ids(page)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == expected
