@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from missionbase.core.errors import ValidationError
+from missionbase.core.security.policy import parent_targets
 
 from .common import feed_enabled_objects
 from .groups import find_group
@@ -158,9 +159,12 @@ def what_i_follow(session, *, limit: int = DEFAULT_PAGE, cursor: str | None = No
        For those sources, up to ``limit + 1`` posts each (``UNION ALL`` of
        ``LIMIT`` range scans), plus the newest posts mentioning me or my
        groups; merged, the first ``limit + 1`` are the candidates.
-    3. Visibility is core security's, on the candidate rows only: they are
-       read with ``session.get_many`` (FeedItem is Controlled by Parent, and
-       a private group's posts carry its restriction). A parent's posts share
+    3. Visibility is core security's, on the candidate rows only
+       (``_readable_posts``: FeedItem is Controlled by Parent, so core's
+       readable filter of each candidate parent's object, asked for those
+       parents only, and FeedItem's restriction rules -- a private group's
+       posts carry its restriction; the same rows ``session.get_many``
+       returns, without its condition over every parent object). A parent's posts share
        their visibility, so a source whose candidate core hides is left out
        and the page is ranked again without it (a source I follow but can no
        longer read costs one round, not a scan of its posts). Tracked-change
@@ -187,7 +191,7 @@ def what_i_follow(session, *, limit: int = DEFAULT_PAGE, cursor: str | None = No
             candidates.update({r.id: r for r in _mentioning(session, after, want)})
             ordered = sorted(candidates.values(), key=lambda r: (r.last_activity_at, r.id), reverse=True)
         take = ordered[: want - len(items)]
-        found = session.get_many([r.id for r in take])  # core security decides, on these rows only
+        found = _readable_posts(session, take)  # core security decides, on these rows only
         unreadable = {r.parent for r in take if r.id not in found}
         if unreadable:
             hidden_sources |= unreadable
@@ -203,6 +207,105 @@ def what_i_follow(session, *, limit: int = DEFAULT_PAGE, cursor: str | None = No
     return FeedPage(items, next_cursor)
 
 
+def _readable_posts(session, rows) -> dict[str, dict]:
+    """The candidate posts the caller may read, as ``session.get_many`` returns them.
+
+    Same rule as core's read condition for FeedItem (Controlled by Parent: readable exactly
+    when its parent is, plus FeedItem's restriction rules), but asked per parent object for
+    these parents only instead of through the condition's OR over every object a post can
+    hang on: core's readable filter of each distinct parent object on the candidates'
+    parent ids, then the posts under core's restriction rules. Any other setup (View All on
+    posts, a changed sharing default, formula fields) goes through ``get_many``.
+    """
+    ids = [r.id for r in rows]
+    if not ids:
+        return {}
+    plan = None if session.user.is_system else _visibility_plan(session)
+    if plan is None:
+        return session.get_many(ids)
+    by_prefix, parent_checks, load, present = plan
+    open_ids, checked_ids, parents_by_target = [], [], {}
+    for r in rows:
+        target = by_prefix.get(str(r.parent)[:3])
+        check = parent_checks.get(target, False)
+        if check is True:  # core opens every post on this object (whatever its parent row)
+            open_ids.append(r.id)
+        elif check is not False:  # core's readable filter of that object, on these parents
+            checked_ids.append(r.id)
+            parents_by_target.setdefault(target, set()).add(r.parent)
+    if not open_ids and not checked_ids:
+        return {}
+    targets = tuple(sorted(parents_by_target))
+    stmt = load.get(targets)
+    if stmt is None:
+        stmt = load[targets] = _load_posts(session, load[None], [parent_checks[t] for t in targets])
+    params = {"ids": open_ids + checked_ids, "open_ids": open_ids}
+    for index, target in enumerate(targets):
+        params[f"parents_{index}"] = sorted(parents_by_target[target])
+    return {row["id"]: present(dict(row)) for row in session.conn.execute(stmt, params).mappings()}
+
+
+def _load_posts(session, base, checks):
+    """The posts among ``ids`` that are on an open parent or on a parent core lets me read."""
+    posts = session.schema.table("FeedItem")
+    options = [posts.c.id.in_(sa.bindparam("open_ids", expanding=True, type_=sa.String))]
+    for index, (table, condition) in enumerate(checks):
+        options.append(posts.c.parent.in_(sa.select(table.c.id).where(
+            table.c.id.in_(sa.bindparam(f"parents_{index}", expanding=True, type_=sa.String)),
+            _not_deleted(table), condition)))
+    return base.where(sa.or_(*options))
+
+
+# FeedItem's read condition (memoized by core per user access and sharing defaults) -> the plan
+# built from the same inputs, so a page builds no SQL.
+_PLANS: dict[tuple, tuple] = {}
+
+
+def _visibility_plan(session):
+    """(parent prefix -> object, object -> True / False / (table, core's readable filter),
+    statements loading the posts, presenter), or None when
+    FeedItem's read condition is not its parent's plus its restrictions."""
+    policy = session.policy
+    posts = session.schema.table("FeedItem")
+    memo_key = policy.readable_filter(session, "FeedItem", posts)
+    obj = session.registry.object("FeedItem")
+    hidden = frozenset(fld.name for fld in obj.fields if session.field_access(obj, fld.name) == "hidden")
+    key = (id(memo_key), session.user.id, hidden)  # the columns read follow field-level security
+    cached = _PLANS.get(key)
+    if cached is not None and cached[0] is memo_key and cached[1] is session.schema:
+        plan = cached[2]
+        return plan if plan is None else (*plan, session._presenter(obj, []))
+    letters = policy.access(session).letters("FeedItem")
+    targets = parent_targets(session.registry, obj.field(obj.parent_field))
+    plan = None
+    if not ("R" not in letters or "M" in letters or "V" in letters
+            or policy.sharing_default(session, "FeedItem") != "controlled_by_parent"
+            or any(policy.sharing_default(session, t) == "controlled_by_parent" for t in targets)
+            or session._formulas(obj)):
+        parent_checks: dict = {}
+        for target in targets:
+            table = session.schema.table(target)
+            condition = policy.readable_filter(session, target, table)
+            if condition is None or isinstance(condition, sa.sql.elements.False_):
+                parent_checks[target] = condition is None
+            else:
+                parent_checks[target] = (table, condition)
+        conditions = [posts.c.id.in_(sa.bindparam("ids", expanding=True, type_=sa.String)), _not_deleted(posts)]
+        restricted = policy._restriction_filter(session, "FeedItem", posts)
+        if restricted is not None:
+            conditions.append(restricted)
+        columns = session._select_columns(obj, session._compiler(obj), None)
+        by_prefix = {session.registry.object(t).prefix: t for t in targets}
+        # statements by the parent objects checked; None: the posts among ``ids`` under
+        # FeedItem's restriction rules, with the columns field-level security shows
+        plan = (by_prefix, parent_checks, {None: sa.select(*columns).where(*conditions)})
+    if isinstance(memo_key, sa.sql.ClauseElement) and not isinstance(memo_key, sa.sql.elements.False_):
+        if len(_PLANS) >= 256:  # keyed by the user and core's memoized condition, which it keeps alive
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = (memo_key, session.schema, plan)
+    return plan if plan is None else (*plan, session._presenter(obj, []))
+
+
 WINDOW = 2000  # newest posts looked at before ranking the sources one by one
 
 
@@ -213,8 +316,7 @@ def _recent_window(session, after, want: int) -> list | None:
     activity: one short index-only scan for the window's floor, one scan of the recency index
     from the top that stops at ``want`` matches; then my mentions, merged."""
     floor = _run(session, "floor", after)
-    sources = [r.pid for r in _run(session, "source_ids", None)]
-    rows = _run(session, "window", after, want=want, floor=floor[0] if floor else False, source_ids=sources)
+    rows = _run(session, "window", after, want=want, floor=floor[0] if floor else False)
     if floor and len(rows) < want:
         return None
     # Mentions are few per user: ranked on their own and merged (an OR would scan the window).
@@ -243,8 +345,7 @@ def _mentioning(session, after, want: int) -> list:
 _STATEMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _run(session, kind: str, after, *, parents: list[str] | None = None, want: int = 1, floor=None,
-         source_ids: list[str] | None = None) -> list:
+def _run(session, kind: str, after, *, parents: list[str] | None = None, want: int = 1, floor=None) -> list:
     if kind == "sources" and not parents:
         return []
     shape = (kind, after is not None, len(parents or ()), want if kind in ("sources", "mentions") else 0,
@@ -259,8 +360,6 @@ def _run(session, kind: str, after, *, parents: list[str] | None = None, want: i
         params["after_at"], params["after_id"] = after
     if shape[-1]:
         params["floor_at"], params["floor_id"] = floor
-    if source_ids is not None:
-        params["source_ids"] = source_ids
     for index, parent in enumerate(parents or ()):
         params[f"parent_{index}"] = parent
     return session.conn.execute(stmt, params).all()
@@ -323,13 +422,18 @@ def _build(session, kind: str, has_after: bool, n_parents: int, want: int, has_f
             at = sa.bindparam("floor_at", type_=table.c.last_activity_at.type)
             floor_id = sa.bindparam("floor_id", type_=sa.String)
             conditions.append(sa.tuple_(table.c.last_activity_at, table.c.id) >= sa.tuple_(at, floor_id))
-        # A list of ids, not a subquery: PostgreSQL hashes a long IN list, while its semi-join
-        # plan under LIMIT compares each recent post with every source in turn.
-        mine = table.c.parent.in_(sa.bindparam("source_ids", expanding=True, type_=sa.String))
+        # My sources are read once inside the statement (no round trip, no binding every id).
+        # PostgreSQL: ``parent = ANY(ARRAY(sources))``, an init plan, not a semi-join (whose plan
+        # under LIMIT compares each recent post with every source in turn). SQLite builds the
+        # subquery's ids once (an ephemeral index) and probes it per post of the recency index
+        # scan (``parent || ''`` keeps it on that scan rather than one parent seek per source).
+        sources = sa.select(_sources(session).c.pid)
+        if session.is_postgres:
+            mine = table.c.parent == sa.func.any(sa.func.array(sources.scalar_subquery()))
+        else:
+            mine = table.c.parent.op("||")(sa.literal_column("''")).in_(sources)
         return (sa.select(table.c.last_activity_at, table.c.id, table.c.parent).where(mine, *conditions)
                 .order_by(*newest_first).limit(sa.bindparam("top_n", type_=sa.Integer)))
-    if kind == "source_ids":
-        return sa.select(_sources(session).c.pid)
     if kind == "newest":  # each source's newest qualifying post
         sources = _sources(session)
         posts = table.alias("p")

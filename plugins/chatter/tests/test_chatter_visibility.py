@@ -189,3 +189,34 @@ def test_what_i_follow_pages_are_the_same_however_the_posts_are_ranked(org, monk
             if cursor is None:
                 break
         assert seen == expected
+
+
+def test_what_i_follow_visibility_check_agrees_with_core_read_condition(org):
+    """``what_i_follow`` asks core per parent object; for every post and viewer that must be
+    exactly what ``get_many`` (core's FeedItem read condition) returns."""
+    import sqlalchemy as sa
+
+    with org.system_session() as s:
+        assign_permission_set(s, org.users["vera"], "System Administrator")
+        assign_permission_set(s, org.users["cleo"], "Chatter: Manage Unlisted Groups")
+    with org.session("ana") as s:
+        shared, private, gone = (s.create("Contact", {"last_name": n}) for n in ("Shared", "Mine", "Gone"))
+        share_record(s, shared["id"], Grantee("user", org.users["ben"], "ben"), "read")
+        for name, visibility in [("Open", "Public"), ("Board", "Private"), ("Crisis", "Unlisted")]:
+            groups.create_group(s, name, visibility=visibility)
+            posting.post(s, groups.find_group(s, name)["id"], f"In {name}")
+        for record in (shared, private, gone):
+            posting.post(s, record["id"], "On a contact")
+        posting.post(s, org.users["ana"], "On my profile")
+        s.create("ChatterGroupMember", {"group": groups.find_group(s, "Board")["id"], "user": org.users["ben"]})
+    with org.session("ben") as s:
+        posting.post(s, org.users["ben"], "On Ben's profile")
+    table = org.schema.table("FeedItem")
+    with org.system_session() as s:  # a parent deleted under its posts (no cascade): core's rule decides
+        contacts = org.schema.table("Contact")
+        s.conn.execute(sa.update(contacts).where(contacts.c.id == gone["id"]).values(is_deleted=True))
+        rows = s.conn.execute(sa.select(table.c.id, table.c.parent).where(table.c.is_deleted == sa.false())).all()
+    assert len(rows) >= 8
+    for user in ("ana", "ben", "cleo", "vera"):
+        with org.session(user) as s:
+            assert feeds._readable_posts(s, rows) == s.get_many([r.id for r in rows]), user
