@@ -101,3 +101,29 @@ def test_visible_condition_selects_in_sql_what_query_returns(make_app):
         assert found == [mine["id"]] == [c["id"] for c in s.query("Contact").records]
     with app.session("out") as s, pytest.raises(AccessDenied):
         s.visible_condition("Contact")
+
+
+def test_concurrent_first_reservations_of_a_counter_all_succeed_without_sharing_a_number(make_app):
+    import threading
+
+    app = make_app()
+    barrier = threading.Barrier(4)
+    got: list[int] = []
+    errors: list[BaseException] = []
+
+    def reserve() -> None:
+        try:
+            with app.system_session() as s:
+                if s.is_postgres:  # SQLite serialises writers at BEGIN IMMEDIATE; PostgreSQL races here
+                    barrier.wait(timeout=10)
+                got.append(s.reserve_numbers("fresh.counter", 2))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reserve) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(got) == [1, 3, 5, 7]
