@@ -43,7 +43,7 @@ def load_demo(ctx) -> None:
     posting.post(maria, staff["id"], "Welcome to the new feed! Post questions here, and follow the clients "
                                      "and accounts you work with.")
     posting.post(ben, groups.find_group(ben, "Program Updates")["id"],
-                 "The Tuesday reading club moves to room 2 from next week.", type="Announcement")
+                 "The weekly reading club moves to room 2 from next week.", type="Announcement")
     lead = posting.post(maria, groups.find_group(maria, "Leadership")["id"],
                         "Draft budget for next year is ready; @[Dina Haddad] can you check the grant lines?").record
     posting.comment(dina, lead["id"], "On it, I will send comments by Friday.")

@@ -52,7 +52,7 @@ def load_demo(ctx) -> None:
     provider = contact_ids[-1] if contact_ids else None
     start = dt.datetime.combine(today - dt.timedelta(weeks=9), dt.time(16, 0), tzinfo=dt.UTC)
     weekly, sessions = create_schedule(s, {
-        "name": "Tuesday reading club", "service": tutoring["id"], "frequency": "Weekly",
+        "name": "Weekly reading club", "service": tutoring["id"], "frequency": "Weekly",
         "service_schedule_ends": "After", "number_of_service_sessions": 14, "first_session_start": start,
         "first_session_end": start + dt.timedelta(hours=1, minutes=30), "default_service_quantity": "1.5",
         "participant_capacity": 15, "primary_service_provider": provider})
