@@ -206,8 +206,12 @@ class SecurityPolicy:
             if condition is None:  # every record of that object is open to the user
                 open_prefixes.append(session.registry.object(target).prefix)
                 continue
-            subquery = sa.select(parent_table.c.id).where(parent_table.c.is_deleted == sa.false(), condition)
-            options.append(column.in_(subquery))
+            # Correlated on the child's parent id: one primary-key probe per child row, so a page of
+            # children never enumerates every readable parent (an IN (subquery) would, on SQLite).
+            parent_readable = sa.select(sa.literal(1)).where(
+                parent_table.c.id == column, parent_table.c.is_deleted == sa.false(), condition
+            )
+            options.append(sa.exists(parent_readable))
         if open_prefixes:
             options.append(sa.func.substr(column, 1, 3).in_(open_prefixes))
         return sa.or_(*options) if options else sa.false()
