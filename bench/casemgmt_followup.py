@@ -24,9 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from fixtures import insert_rows
+
 from missionbase.core.app import App, init_org
 from missionbase.core.config import settings_from_dict
-from missionbase.core.ids import SYSTEM_USER_ID, new_ids
 from missionbase.core.security.sharing import assign_permission_set
 
 TARGET = 2.0
@@ -35,20 +36,6 @@ WORKERS = 20
 RUNS = 15
 STATUSES = ["Present", "Present", "Present", "Unexcused Absence", "Excused Absence"]
 TODAY = dt.date(2025, 6, 30)
-
-
-def insert(conn, schema, object_name: str, rows: list[dict], prefix: str) -> list[str]:
-    """Rows (each with its owner_id) written straight to the table (bench fixtures, not timed)."""
-    table = schema.table(object_name)
-    now = dt.datetime.now(dt.UTC)
-    blank = dict.fromkeys(table.c.keys())
-    ids = new_ids(prefix, len(rows))
-    for offset in range(0, len(rows), 20_000):
-        conn.execute(table.insert(), [
-            {**blank, **row, "id": i, "created_at": now, "created_by": SYSTEM_USER_ID, "modified_at": now,
-             "modified_by": SYSTEM_USER_ID, "version": 1, "is_deleted": False}
-            for row, i in zip(rows[offset : offset + 20_000], ids[offset : offset + 20_000], strict=True)])
-    return ids
 
 
 def build(workdir: Path, clients: int, deliveries: int) -> App:
@@ -72,10 +59,10 @@ def build(workdir: Path, clients: int, deliveries: int) -> App:
         return me if i in mine else others[i % len(others)]
 
     with app.connect() as conn, conn.begin():
-        contact_ids = insert(conn, app.schema, "Contact", [
+        contact_ids = insert_rows(conn, app.schema, "Contact", [
             {"first_name": f"F{i}", "last_name": f"L{i}", "name": f"F{i} L{i}", "is_client": True,
              "client_id": f"C{i:07d}", "owner_id": owner(i)} for i in range(clients)], "con")
-        engagement_ids = insert(conn, app.schema, "ProgramEngagement", [
+        engagement_ids = insert_rows(conn, app.schema, "ProgramEngagement", [
             {"name": f"E{i}", "program": program, "contact": c, "stage": "Active",
              "start_date": TODAY - dt.timedelta(days=rng.randint(20, 400)), "owner_id": owner(i)}
             for i, c in enumerate(contact_ids)], "pen")
@@ -88,7 +75,7 @@ def build(workdir: Path, clients: int, deliveries: int) -> App:
                              "program_engagement": engagement_ids[who], "attendance_status": status,
                              "quantity": 1 if status == "Present" else 0, "owner_id": owner(who),
                              "delivery_date": TODAY - dt.timedelta(days=rng.randrange(120))})
-            insert(conn, app.schema, "ServiceDelivery", rows, "sdv")
+            insert_rows(conn, app.schema, "ServiceDelivery", rows, "sdv")
     from missionbase.plugins.pmm.rollups import recalculate
 
     with app.system_session() as s:

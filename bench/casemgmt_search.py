@@ -23,16 +23,16 @@ Ends with ``figure: search_growth_1m_over_100k = <p95 large / p95 small> (target
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import random
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from fixtures import insert_rows
+
 from missionbase.core.app import App, init_org
 from missionbase.core.config import settings_from_dict
-from missionbase.core.ids import SYSTEM_USER_ID, new_ids
 from missionbase.core.security.sharing import assign_permission_set
 
 GROWTH_TARGET = 2.0
@@ -50,22 +50,6 @@ def words(rng: random.Random, count: int, parts: int) -> list[str]:
     while len(out) < count:
         out.add("".join(rng.choice(SYLLABLES) for _ in range(parts)).capitalize())
     return sorted(out)
-
-
-def insert(conn, schema, object_name: str, rows: list[dict], prefix: str, owners: list[str]) -> list[str]:
-    """Rows written straight to the table with system columns (bench fixtures, not timed)."""
-    table = schema.table(object_name)
-    now = dt.datetime.now(dt.UTC)
-    blank = dict.fromkeys(table.c.keys())
-    ids = new_ids(prefix, len(rows))
-    for offset in range(0, len(rows), 20_000):
-        conn.execute(table.insert(), [
-            {**blank, **row, "id": i, "owner_id": owners[(offset + n) % len(owners)], "created_at": now,
-             "created_by": SYSTEM_USER_ID, "modified_at": now, "modified_by": SYSTEM_USER_ID, "version": 1,
-             "is_deleted": False}
-            for n, (row, i) in enumerate(zip(rows[offset : offset + 20_000], ids[offset : offset + 20_000],
-                                             strict=True))])
-    return ids
 
 
 def build(workdir: Path, contacts: int) -> tuple[App, list[dict]]:
@@ -91,7 +75,7 @@ def build(workdir: Path, contacts: int) -> tuple[App, list[dict]]:
                      "pronouns": rng.choice(["she/her", "he/him", "they/them", None]),
                      "roles": "Client"})
     with app.connect() as conn, conn.begin():
-        insert(conn, app.schema, "Contact", rows, "con", workers)
+        insert_rows(conn, app.schema, "Contact", rows, "con", workers)
     from missionbase.plugins.casemgmt.search import rebuild_index
 
     with app.system_session() as s:

@@ -32,29 +32,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from fixtures import insert_rows
+
 from missionbase.core.app import App, init_org
 from missionbase.core.config import settings_from_dict
-from missionbase.core.ids import SYSTEM_USER_ID, new_ids
 
 TARGET = 1.5
 SERVICES = 10
 ROSTER = 30
 SAVES = 9
 STATUSES = ["Present", "Present", "Present", "Unexcused Absence", "Excused Absence"]
-
-
-def insert(conn, schema, object_name: str, rows: list[dict], prefix: str, batch: int = 20_000) -> list[str]:
-    """Rows written straight to the table with system columns (bench fixtures, not timed)."""
-    table = schema.table(object_name)
-    now = dt.datetime.now(dt.UTC)
-    blank = dict.fromkeys(table.c.keys())
-    ids = new_ids(prefix, len(rows))
-    full = [{**blank, **row, "id": i, "owner_id": SYSTEM_USER_ID, "created_at": now, "created_by": SYSTEM_USER_ID,
-             "modified_at": now, "modified_by": SYSTEM_USER_ID, "version": 1, "is_deleted": False}
-            for row, i in zip(rows, ids, strict=True)]
-    for offset in range(0, len(full), batch):
-        conn.execute(table.insert(), full[offset : offset + batch])
-    return ids
 
 
 def build(workdir: Path, contacts: int, deliveries: int) -> tuple[App, dict]:
@@ -64,13 +51,13 @@ def build(workdir: Path, contacts: int, deliveries: int) -> tuple[App, dict]:
     rng = random.Random(deliveries)
     schema = app.schema
     with app.connect() as conn, conn.begin():
-        program = insert(conn, schema, "Program", [{"name": "Bench", "status": "Active"}], "prg")[0]
-        services = insert(conn, schema, "Service", [{"name": f"Service {i}", "program": program, "status": "Active"}
+        program = insert_rows(conn, schema, "Program", [{"name": "Bench", "status": "Active"}], "prg")[0]
+        services = insert_rows(conn, schema, "Service", [{"name": f"Service {i}", "program": program, "status": "Active"}
                                                     for i in range(SERVICES)], "svc")
-        contact_ids = insert(conn, schema, "Contact", [
+        contact_ids = insert_rows(conn, schema, "Contact", [
             {"first_name": f"F{i}", "last_name": f"L{i}", "name": f"F{i} L{i}", "is_client": True}
             for i in range(contacts)], "con")
-        engagement_ids = insert(conn, schema, "ProgramEngagement", [
+        engagement_ids = insert_rows(conn, schema, "ProgramEngagement", [
             {"name": f"E{i}", "program": program, "contact": c, "stage": "Active"}
             for i, c in enumerate(contact_ids)], "pen")
         start = dt.date(2024, 1, 1)
@@ -83,7 +70,7 @@ def build(workdir: Path, contacts: int, deliveries: int) -> tuple[App, dict]:
                              "program_engagement": engagement_ids[who], "attendance_status": status,
                              "quantity": 1 if status == "Present" else 0,
                              "delivery_date": start + dt.timedelta(days=rng.randrange(500))})
-            insert(conn, schema, "ServiceDelivery", rows, "sdv")
+            insert_rows(conn, schema, "ServiceDelivery", rows, "sdv")
     from missionbase.plugins.pmm.participants import add_participants
     from missionbase.plugins.pmm.schedules import create_schedule
 
