@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -223,6 +223,8 @@ class Schema:
     metadata: sa.MetaData
     tables: dict[str, sa.Table]  # object name -> table
     internal: dict[str, sa.Table]
+    # statements built once from these tables and reused (the system context's reads by id)
+    statements: dict = field(default_factory=dict, compare=False, repr=False)
 
     def table(self, object_name: str) -> sa.Table:
         return self.tables[object_name]

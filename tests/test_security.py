@@ -245,8 +245,15 @@ def test_sensitive_field_hidden_everywhere_unless_granted(org):
         assign_permission_set(s, org.ids["ana"], "Health Reader")
     with org.session("ana") as s:
         assert s.get(anas)["health_notes"] == "asthma"
+        assert s.get_many([anas])[anas]["health_notes"] == "asthma"
         with pytest.raises(ValidationError, match="read-only for you"):
             s.update(anas, {"health_notes": "edited"})
+    with org.session("mgr") as s:  # the sets ana had before: still hidden (levels follow the sets)
+        assert "health_notes" not in s.get_many([anas])[anas]
+    with org.session("admin") as s:
+        unassign_permission_set(s, org.ids["ana"], "Health Reader")
+    with org.session("ana") as s:
+        assert "health_notes" not in s.get(anas) and "health_notes" not in s.get_many([anas])[anas]
 
 
 def test_hidden_field_not_searchable_and_read_only_field_not_writable(org):

@@ -12,7 +12,10 @@ at read or edit, and a random org-wide default. For every user and Contact:
 - (b) ``policy.record_access(session, Contact, row)``,
 - (c) ``Reference.access`` below, written straight from the rules,
 
-agree on read, and (b) and (c) agree on edit.
+agree on read, and (b) and (c) agree on edit. Reads by id agree too:
+``session.get_many`` of every Contact returns the readable ones, and of a
+Note on each Contact (Controlled by Parent, whose reads by id check the
+parents apart) the notes on the readable ones, as ``query("Note")`` does.
 
 One org (one database) per test function; every example wipes what the
 previous one created, so examples cost a few dozen small inserts each.
@@ -301,6 +304,7 @@ class Reference:
 class BuiltOrg:
     user_ids: list[str]
     contact_ids: list[str]
+    note_parents: dict[str, str]  # a Note on each Contact: note id -> contact id
 
 
 def wipe(app, admin_id: str) -> None:
@@ -311,7 +315,7 @@ def wipe(app, admin_id: str) -> None:
     setting = schema.internal["setting"]
     with app.connect() as conn, conn.begin():
         conn.execute(schema.internal["share"].delete())
-        for name in ("Contact", "GroupMember", "Group", "Queue"):
+        for name in ("Note", "Contact", "GroupMember", "Group", "Queue"):
             conn.execute(schema.table(name).delete())
         conn.execute(assignments.delete().where(assignments.c.user_id != admin_id))
         conn.execute(users.delete().where(users.c.id.not_in([SYSTEM_USER_ID, admin_id])))
@@ -369,6 +373,7 @@ def build(app, spec: OrgSpec) -> BuiltOrg:
             ],
         )
         contact_ids = [c["id"] for c in contacts]
+        notes = s.create_many("Note", [{"title": f"N{i}", "parent": c} for i, c in enumerate(contact_ids)])
         grantee_ids = {
             "user": user_ids,
             "group": group_ids,
@@ -381,18 +386,26 @@ def build(app, spec: OrgSpec) -> BuiltOrg:
         # After the shares: sharing refuses a share below the default, but a default
         # may be raised over existing shares.
         set_sharing_default(s, "Contact", spec.default)
-    return BuiltOrg(user_ids, contact_ids)
+    return BuiltOrg(user_ids, contact_ids, {n["id"]: n["parent"] for n in notes})
 
 
-def observed(app, user_id: str, rows: list[dict]) -> tuple[set[str], int, dict[str, tuple[bool, bool]]]:
-    """(a) query ids and count as the user, (b) record_access per row."""
+def observed(
+    app, user_id: str, rows: list[dict], built: BuiltOrg
+) -> tuple[set[str], int, dict[str, tuple[bool, bool]]]:
+    """(a) query ids and count as the user, (b) record_access per row; and reads by id agree."""
     contact = app.registry.object("Contact")
     with app.session(user_id) as s:
         try:
             ids = {r["id"] for r in s.query("Contact", fields=["id"]).records}
             count = s.count("Contact")
+            assert set(s.get_many(built.contact_ids)) == ids, "get_many vs query on Contact"
         except AccessDenied:
             ids, count = set(), 0
+        if s.policy.access(s).can("Note", "R"):
+            notes_by_id = set(s.get_many(list(built.note_parents)))
+            notes_queried = {r["id"] for r in s.query("Note", fields=["id"]).records}
+            on_readable = {n for n, parent in built.note_parents.items() if parent in ids}
+            assert notes_by_id == notes_queried == on_readable, "Note (controlled by parent) by id and by query"
         decisions = {}
         for row in rows:
             decision = app.access_policy.record_access(s, contact, row)
@@ -423,7 +436,7 @@ def test_sql_filter_record_access_and_reference_agree(make_app):
         index_of = {contact_id: i for i, contact_id in enumerate(built.contact_ids)}
         people = [(i, user_id) for i, user_id in enumerate(built.user_ids)] + [(None, admin_id)]
         for user, user_id in people:
-            ids, count, decisions = observed(app, user_id, rows)
+            ids, count, decisions = observed(app, user_id, rows, built)
             expected = {contact_id: reference.access(user, index_of[contact_id]) for contact_id in index_of}
             readable = {contact_id for contact_id, (read, _) in expected.items() if read}
             who = f"user u{user}" if user is not None else "admin"

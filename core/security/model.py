@@ -17,6 +17,7 @@ next session, with nothing to rebuild.
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -197,6 +198,7 @@ class UserAccess:
     principal_keys: frozenset[str]
     role_path: list[str] = field(default_factory=list)  # the user's role and those above it
     _field_cache: dict[tuple[str, str], str] = field(default_factory=dict)
+    settings: dict[str, str] | None = None  # org settings read in the same statement, when asked
 
     def letters(self, object_name: str) -> frozenset[str]:
         return self.object_letters.get(object_name, frozenset())
@@ -247,21 +249,50 @@ def set_letters(permset: PermissionSet, object_name: str) -> frozenset[str]:
     return normalise_letters(letters)
 
 
-def assigned_set_names(conn: sa.Connection, schema, user_id: str) -> list[str]:
-    table = schema.internal["permset_assignment"]
-    return list(conn.execute(sa.select(table.c.permset).where(table.c.user_id == user_id)).scalars())
+def assigned_set_names(conn: sa.Connection, schema, user_id: str,
+                       settings_prefix: str | None = None) -> tuple[list[str], dict[str, str] | None]:
+    """The user's permission set names and, when ``settings_prefix`` is given, the org settings
+    whose keys start with it (the sharing defaults): one statement, as a session needs both
+    before its first read."""
+    table, settings = schema.internal["permset_assignment"], schema.internal["setting"]
+    assigned = sa.select(sa.literal("set").label("kind"), table.c.permset.label("key"),
+                         sa.literal(None, settings.c.value.type).label("value")).where(table.c.user_id == user_id)
+    if settings_prefix is None:
+        return [row.key for row in conn.execute(assigned)], None
+    chosen = sa.select(sa.literal("setting").label("kind"), settings.c.key, settings.c.value).where(
+        settings.c.key.like(settings_prefix + "%"))
+    names, found = [], {}
+    for row in conn.execute(sa.union_all(assigned, chosen)):
+        if row.kind == "set":
+            names.append(row.key)
+        else:
+            found[row.key] = row.value
+    return names, found
 
 
-def load_user_access(conn: sa.Connection, schema, registry: Registry, user_id: str) -> UserAccess:
-    names = assigned_set_names(conn, schema, user_id)
+# registry -> permission set names -> (object letters, field levels): both follow from the sets'
+# declarations alone, so sessions of users with the same sets share them.
+_BY_SETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def load_user_access(conn: sa.Connection, schema, registry: Registry, user_id: str,
+                     settings_prefix: str | None = None) -> UserAccess:
+    names, settings = assigned_set_names(conn, schema, user_id, settings_prefix)
     sets = [registry.permission_sets[n] for n in names if n in registry.permission_sets]
     system = frozenset(p for s in sets for p in s.system)
-    objects: dict[str, frozenset[str]] = {}
-    for object_name in registry.objects:
-        letters: set[str] = set()
-        for permset in sets:
-            letters |= set_letters(permset, object_name)
-        objects[object_name] = frozenset(letters)
+    by_sets = _BY_SETS.setdefault(registry, {})
+    shared = by_sets.get(tuple(sorted(s.name for s in sets)))
+    if shared is None:
+        objects: dict[str, frozenset[str]] = {}
+        for object_name in registry.objects:
+            letters: set[str] = set()
+            for permset in sets:
+                letters |= set_letters(permset, object_name)
+            objects[object_name] = frozenset(letters)
+        if len(by_sets) >= 256:
+            by_sets.pop(next(iter(by_sets)))
+        shared = by_sets[tuple(sorted(s.name for s in sets))] = (objects, {})
+    objects, field_levels = shared
     graph = org_graph(conn, schema)
     hierarchy = [user_id, *graph.subordinate_users(user_id)]
     keys: set[str] = set()
@@ -279,4 +310,6 @@ def load_user_access(conn: sa.Connection, schema, registry: Registry, user_id: s
         queues=sorted(queues),
         principal_keys=frozenset(keys),
         role_path=graph.ancestors_or_self(graph.user_role.get(user_id)),
+        _field_cache=field_levels,
+        settings=settings,
     )

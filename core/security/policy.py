@@ -56,8 +56,13 @@ class SecurityPolicy:
     def access(self, session) -> UserAccess:
         cached = getattr(session, "_user_access", None)
         if cached is None:
-            cached = load_user_access(session.conn, session.schema, session.registry, session.user.id)
+            # The sharing defaults come in the same statement unless this session already has them.
+            prefix = SHARING_SETTING_PREFIX if getattr(session, "_sharing_defaults", None) is None else None
+            cached = load_user_access(session.conn, session.schema, session.registry, session.user.id,
+                                      settings_prefix=prefix)
             session._user_access = cached
+            if cached.settings is not None:
+                session._sharing_defaults = _defaults_from(cached.settings)
         return cached
 
     def sharing_default(self, session, object_name: str) -> str:
@@ -67,7 +72,7 @@ class SecurityPolicy:
             rows = session.conn.execute(
                 sa.select(table.c.key, table.c.value).where(table.c.key.like(SHARING_SETTING_PREFIX + "%"))
             )
-            defaults = {key[len(SHARING_SETTING_PREFIX):]: value for key, value in rows}
+            defaults = _defaults_from(dict(rows.all()))
             session._sharing_defaults = defaults
         return defaults.get(object_name) or session.registry.object(object_name).sharing
 
@@ -95,21 +100,23 @@ class SecurityPolicy:
     def readable_filter(self, session, object_name: str, table) -> Any | None:
         # Built once per session, object and table: the condition only depends on the session's
         # access and sharing defaults (both cached on the session; a new defaults dict resets it).
-        filters = self._filter_memo(session)
+        filters = self.memo(session)
         key = (object_name, table)
         if key not in filters:
             filters[key] = self._filter(session, object_name, table, "read", depth=0)
         return filters[key]
 
-    def _filter_memo(self, session) -> dict:
-        """Read conditions already built for this user's access (shared by their sessions).
+    def memo(self, session) -> dict:
+        """SQL already built for this user's access (shared by their sessions): read conditions,
+        and what callers build from them (a dict they may add their own keys to).
 
         A condition depends only on the user, their access and the sharing defaults (what it
         reads -- shares, memberships -- is read by the SQL when it runs), so sessions with the
         same inputs reuse it; any change of those inputs is a new key.
         """
-        self.sharing_default(session, "User")  # loads the session's defaults
-        defaults, access = session._sharing_defaults, self.access(session)
+        access = self.access(session)
+        self.sharing_default(session, "User")  # loads the session's defaults (if access did not)
+        defaults = session._sharing_defaults
         memo = getattr(session, "_readable_filters", None)
         if memo is not None and memo[0] is defaults and memo[1] is access:
             return memo[2]
@@ -127,13 +134,14 @@ class SecurityPolicy:
 
     def _filter(self, session, object_name: str, table, level: str, depth: int):
         granted = self._granted_filter(session, object_name, table, level, depth)
-        restricted = self._restriction_filter(session, object_name, table)
+        restricted = self.restriction_filter(session, object_name, table)
         if restricted is None or isinstance(granted, sa.sql.elements.False_):
             return granted
         return restricted if granted is None else sa.and_(granted, restricted)
 
-    def _restriction_filter(self, session, object_name: str, table):
-        """The object's restriction rules as SQL (None: nothing restricts this user)."""
+    def restriction_filter(self, session, object_name: str, table):
+        """The object's restriction rules as SQL (None: nothing restricts this user); part of
+        ``readable_filter``, on its own for reads that check the rest apart."""
         parts = []
         system = self.access(session).system
         for restriction in session.registry.object(object_name).restrictions:
@@ -216,6 +224,54 @@ class SecurityPolicy:
             options.append(sa.func.substr(column, 1, 3).in_(open_prefixes))
         return sa.or_(*options) if options else sa.false()
 
+    def parent_decides(self, session, object_name: str) -> bool:
+        """Whether this user reads the object's records exactly when they can read the records'
+        parents (Controlled by Parent, without View All or Modify All on the object); reads by
+        id then check the parents apart (``readable_parents``)."""
+        letters = self.access(session).letters(object_name)
+        return ("R" in letters and "M" not in letters and "V" not in letters
+                and self.sharing_default(session, object_name) == "controlled_by_parent")
+
+    def readable_parents(self, session, object_name: str, parent_ids: set[str]) -> set[str]:
+        """The ids among ``parent_ids`` whose records open their ``object_name`` children to
+        this user for reading: ``_parent_filter``'s rule, asked of each parent object for these
+        ids only (one statement; none when every parent object is wholly open or closed)."""
+        obj = session.registry.object(object_name)
+        by_prefix = {session.registry.object(t).prefix: t
+                     for t in parent_targets(session.registry, obj.field(obj.parent_field))}
+        wanted: dict[str, list[str]] = {}
+        for parent_id in parent_ids:
+            target = by_prefix.get(str(parent_id)[:3])
+            if target is not None:
+                wanted.setdefault(target, []).append(parent_id)
+        readable: set[str] = set()
+        checked: dict[str, list[str]] = {}
+        for target, ids in sorted(wanted.items()):
+            condition = self.readable_filter(session, target, session.schema.table(target))
+            if condition is None:  # every record of that object is open (as in _parent_filter)
+                readable.update(ids)
+            elif not isinstance(condition, sa.sql.elements.False_):
+                checked[target] = ids
+        if checked:
+            statement = self._parents_statement(session, tuple(checked))
+            params = {f"ids_{i}": ids for i, ids in enumerate(checked.values())}
+            readable.update(session.conn.execute(statement, params).scalars())
+        return readable
+
+    def _parents_statement(self, session, targets: tuple[str, ...]):
+        memo = self.memo(session)
+        key = ("readable_parents", targets)
+        if key not in memo:
+            checks = []
+            for index, target in enumerate(targets):
+                table = session.schema.table(target)
+                ids = sa.bindparam(f"ids_{index}", expanding=True, type_=sa.String)
+                checks.append(sa.select(table.c.id).where(
+                    table.c.id.in_(ids), table.c.is_deleted == sa.false(),
+                    self.readable_filter(session, target, table)))
+            memo[key] = checks[0] if len(checks) == 1 else sa.union_all(*checks)
+        return memo[key]
+
     def check_rows(self, session, object_name: str, action: str, rows: list[dict]) -> None:
         obj = session.registry.object(object_name)
         for row in rows:
@@ -294,6 +350,11 @@ class SecurityPolicy:
         elif grant_edit and "E" not in letters:
             out.reasons.append(f"no Edit permission on {obj.name}, so read only")
         return out
+
+
+def _defaults_from(settings: dict[str, str]) -> dict[str, str]:
+    return {key[len(SHARING_SETTING_PREFIX):]: value for key, value in settings.items()
+            if key.startswith(SHARING_SETTING_PREFIX)}
 
 
 def parent_targets(registry, lookup) -> list[str]:

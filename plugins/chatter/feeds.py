@@ -26,7 +26,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from missionbase.core.errors import ValidationError
-from missionbase.core.security.policy import parent_targets
 
 from .common import feed_enabled_objects
 from .groups import find_group
@@ -160,14 +159,13 @@ def what_i_follow(session, *, limit: int = DEFAULT_PAGE, cursor: str | None = No
        ``LIMIT`` range scans), plus the newest posts mentioning me or my
        groups; merged, the first ``limit + 1`` are the candidates.
     3. Visibility is core security's, on the candidate rows only
-       (``_readable_posts``: FeedItem is Controlled by Parent, so core's
-       readable filter of each candidate parent's object, asked for those
-       parents only, and FeedItem's restriction rules -- a private group's
-       posts carry its restriction; the same rows ``session.get_many``
-       returns, without its condition over every parent object). A parent's posts share
-       their visibility, so a source whose candidate core hides is left out
-       and the page is ranked again without it (a source I follow but can no
-       longer read costs one round, not a scan of its posts). Tracked-change
+       (``session.get_many``; for FeedItem, Controlled by Parent, core checks
+       the candidates' parents per parent object, and FeedItem's restriction
+       rules -- a private group's posts carry its restriction). A parent's
+       posts share their visibility, so a source whose candidate core hides
+       is left out and the page is ranked again without it (a source I follow
+       but can no longer read costs one round, not a scan of its posts).
+       Tracked-change
        rows are then filtered by field-level security.
 
     Work grows with the number of sources (follow limit, groups, owned
@@ -208,102 +206,9 @@ def what_i_follow(session, *, limit: int = DEFAULT_PAGE, cursor: str | None = No
 
 
 def _readable_posts(session, rows) -> dict[str, dict]:
-    """The candidate posts the caller may read, as ``session.get_many`` returns them.
-
-    Same rule as core's read condition for FeedItem (Controlled by Parent: readable exactly
-    when its parent is, plus FeedItem's restriction rules), but asked per parent object for
-    these parents only instead of through the condition's OR over every object a post can
-    hang on: core's readable filter of each distinct parent object on the candidates'
-    parent ids, then the posts under core's restriction rules. Any other setup (View All on
-    posts, a changed sharing default, formula fields) goes through ``get_many``.
-    """
-    ids = [r.id for r in rows]
-    if not ids:
-        return {}
-    plan = None if session.user.is_system else _visibility_plan(session)
-    if plan is None:
-        return session.get_many(ids)
-    by_prefix, parent_checks, load, present = plan
-    open_ids, checked_ids, parents_by_target = [], [], {}
-    for r in rows:
-        target = by_prefix.get(str(r.parent)[:3])
-        check = parent_checks.get(target, False)
-        if check is True:  # core opens every post on this object (whatever its parent row)
-            open_ids.append(r.id)
-        elif check is not False:  # core's readable filter of that object, on these parents
-            checked_ids.append(r.id)
-            parents_by_target.setdefault(target, set()).add(r.parent)
-    if not open_ids and not checked_ids:
-        return {}
-    targets = tuple(sorted(parents_by_target))
-    stmt = load.get(targets)
-    if stmt is None:
-        stmt = load[targets] = _load_posts(session, load[None], [parent_checks[t] for t in targets])
-    params = {"ids": open_ids + checked_ids, "open_ids": open_ids}
-    for index, target in enumerate(targets):
-        params[f"parents_{index}"] = sorted(parents_by_target[target])
-    return {row["id"]: present(dict(row)) for row in session.conn.execute(stmt, params).mappings()}
-
-
-def _load_posts(session, base, checks):
-    """The posts among ``ids`` that are on an open parent or on a parent core lets me read."""
-    posts = session.schema.table("FeedItem")
-    options = [posts.c.id.in_(sa.bindparam("open_ids", expanding=True, type_=sa.String))]
-    for index, (table, condition) in enumerate(checks):
-        options.append(posts.c.parent.in_(sa.select(table.c.id).where(
-            table.c.id.in_(sa.bindparam(f"parents_{index}", expanding=True, type_=sa.String)),
-            _not_deleted(table), condition)))
-    return base.where(sa.or_(*options))
-
-
-# FeedItem's read condition (memoized by core per user access and sharing defaults) -> the plan
-# built from the same inputs, so a page builds no SQL.
-_PLANS: dict[tuple, tuple] = {}
-
-
-def _visibility_plan(session):
-    """(parent prefix -> object, object -> True / False / (table, core's readable filter),
-    statements loading the posts, presenter), or None when
-    FeedItem's read condition is not its parent's plus its restrictions."""
-    policy = session.policy
-    posts = session.schema.table("FeedItem")
-    memo_key = policy.readable_filter(session, "FeedItem", posts)
-    obj = session.registry.object("FeedItem")
-    hidden = frozenset(fld.name for fld in obj.fields if session.field_access(obj, fld.name) == "hidden")
-    key = (id(memo_key), session.user.id, hidden)  # the columns read follow field-level security
-    cached = _PLANS.get(key)
-    if cached is not None and cached[0] is memo_key and cached[1] is session.schema:
-        plan = cached[2]
-        return plan if plan is None else (*plan, session._presenter(obj, []))
-    letters = policy.access(session).letters("FeedItem")
-    targets = parent_targets(session.registry, obj.field(obj.parent_field))
-    plan = None
-    if not ("R" not in letters or "M" in letters or "V" in letters
-            or policy.sharing_default(session, "FeedItem") != "controlled_by_parent"
-            or any(policy.sharing_default(session, t) == "controlled_by_parent" for t in targets)
-            or session._formulas(obj)):
-        parent_checks: dict = {}
-        for target in targets:
-            table = session.schema.table(target)
-            condition = policy.readable_filter(session, target, table)
-            if condition is None or isinstance(condition, sa.sql.elements.False_):
-                parent_checks[target] = condition is None
-            else:
-                parent_checks[target] = (table, condition)
-        conditions = [posts.c.id.in_(sa.bindparam("ids", expanding=True, type_=sa.String)), _not_deleted(posts)]
-        restricted = policy._restriction_filter(session, "FeedItem", posts)
-        if restricted is not None:
-            conditions.append(restricted)
-        columns = session._select_columns(obj, session._compiler(obj), None)
-        by_prefix = {session.registry.object(t).prefix: t for t in targets}
-        # statements by the parent objects checked; None: the posts among ``ids`` under
-        # FeedItem's restriction rules, with the columns field-level security shows
-        plan = (by_prefix, parent_checks, {None: sa.select(*columns).where(*conditions)})
-    if isinstance(memo_key, sa.sql.ClauseElement) and not isinstance(memo_key, sa.sql.elements.False_):
-        if len(_PLANS) >= 256:  # keyed by the user and core's memoized condition, which it keeps alive
-            _PLANS.pop(next(iter(_PLANS)))
-        _PLANS[key] = (memo_key, session.schema, plan)
-    return plan if plan is None else (*plan, session._presenter(obj, []))
+    """The candidate posts the caller may read, as core security decides (``get_many``: for a
+    Controlled by Parent object it checks these posts' parents, per parent object)."""
+    return session.get_many([r.id for r in rows])
 
 
 WINDOW = 2000  # newest posts looked at before ranking the sources one by one
@@ -382,9 +287,10 @@ def _qualifying(session, posts, has_after: bool) -> list:
     return conditions
 
 
-def _sources(session):
+def _sources(session, *, distinct: bool = True):
     """The parents whose posts are in my What I Follow: my profile, what I follow, my groups and
-    the feed-enabled records I own (which of their posts I may read is core security's call)."""
+    the feed-enabled records I own (which of their posts I may read is core security's call).
+    ``distinct=False`` when only membership matters (an IN list), which spares the dedup sort."""
     me = sa.bindparam("me", type_=sa.String)
     follows = session.schema.table("Follow")
     members = session.schema.table("ChatterGroupMember")
@@ -397,7 +303,7 @@ def _sources(session):
         if name not in ("User", "ChatterGroup"):
             owned = session.schema.table(name)
             parts.append(sa.select(owned.c.id).where(owned.c.owner_id == me, _not_deleted(owned)))
-    return sa.union(*parts).subquery("src")
+    return (sa.union(*parts) if distinct else sa.union_all(*parts)).subquery("src")
 
 
 def _mentioned_posts(session):
@@ -427,7 +333,7 @@ def _build(session, kind: str, has_after: bool, n_parents: int, want: int, has_f
         # under LIMIT compares each recent post with every source in turn). SQLite builds the
         # subquery's ids once (an ephemeral index) and probes it per post of the recency index
         # scan (``parent || ''`` keeps it on that scan rather than one parent seek per source).
-        sources = sa.select(_sources(session).c.pid)
+        sources = sa.select(_sources(session, distinct=False).c.pid)
         if session.is_postgres:
             mine = table.c.parent == sa.func.any(sa.func.array(sources.scalar_subquery()))
         else:

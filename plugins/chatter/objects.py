@@ -75,7 +75,7 @@ CHATTER_GROUP_MEMBER = ObjectType(
         f.Picklist("role", MEMBER_ROLES, default="Member", required=True),
         f.Picklist("notification_frequency", FREQUENCIES, default="Weekly", required=True),
     ],
-    indexes=[("user", "group")],
+    indexes=[("user", "is_deleted", "group")],  # a user's live groups from the index alone
 )
 
 CHATTER_JOIN_REQUEST = ObjectType(
@@ -121,7 +121,10 @@ FEED_ITEM = ObjectType(
         Restriction("members_only", MEMBERSHIP, exempt="view_all_data"),
         Restriction("unlisted_members_only", MEMBERSHIP, exempt="manage_unlisted_groups"),
     ],
-    indexes=[("parent", "last_activity_at", "id"), ("last_activity_at", "id"), ("created_by", "last_activity_at")],
+    # (parent, recency): one feed's page; (recency, parent): What I Follow walks the newest posts
+    # and tests each one's parent from the index alone; (author, recency): a profile's posts.
+    indexes=[("parent", "last_activity_at", "id"), ("last_activity_at", "id", "parent"),
+             ("created_by", "last_activity_at")],
 )
 
 FEED_COMMENT = ObjectType(
@@ -194,7 +197,7 @@ FOLLOW = ObjectType(
     fields=[
         f.Lookup("target", "*", required=True, on_delete="cascade"),
     ],
-    indexes=[("owner_id", "target")],
+    indexes=[("owner_id", "is_deleted", "target")],  # what a user follows, from the index alone
 )
 
 FEED_BOOKMARK = ObjectType(
