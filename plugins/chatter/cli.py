@@ -307,7 +307,7 @@ def group_list(app, as_user, as_json):
     with app.session(as_user) as s:
         rows = s.query("ChatterGroup", order_by=["name"], limit=500).records
     echo_json(rows) if as_json else echo_table(rows, ["name", "visibility", "is_broadcast", "is_archived",
-                                                      "member_count"])
+                                                      "auto_archive_disabled", "member_count"])
 
 
 @groups_group.command("join")
@@ -380,6 +380,20 @@ def group_archive(app, name, undo, as_user):
     with app.session(as_user) as s:
         groups.set_archived(s, name, not undo)
     click.echo(f"{name}: {'active' if undo else 'archived'}")
+
+
+@groups_group.command("auto-archive")
+@click.argument("name")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@as_user_option
+@pass_app
+def group_auto_archive(app, name, state, as_user):
+    """Let the archive job archive this group when it goes quiet (on, the default) or never (off)."""
+    from . import groups
+
+    with app.session(as_user) as s:
+        groups.set_auto_archive(s, name, state == "on")
+    click.echo(f"{name}: auto-archiving {state}")
 
 
 @groups_group.command("frequency")

@@ -9,9 +9,11 @@ row is kept only when the caller's field-level security shows its field.
 
 - What I Follow: posts on people and records I follow, groups I belong to,
   records I own (any feed-enabled object), my profile, and posts mentioning
-  me or a group of mine; not my own tracked changes; not muted posts.
+  me or a group of mine; not my own tracked changes; not muted posts; not
+  the posts of an archived group nobody commented on since its archiving.
 - record / group / profile (posts to the user and by the user) / mentions
-  ("To me") / bookmarks / company (everything readable but tracked changes).
+  ("To me") / bookmarks / company (everything readable but tracked changes
+  and an archived group's dormant posts).
 A comment moves its post back to the top (``last_activity_at``).
 """
 
@@ -218,15 +220,15 @@ def _recent_window(session, after, want: int) -> list | None:
     """The page's candidates when ``want`` posts of my sources lie among the ``WINDOW`` newest
     posts (of the whole feed table, after the cursor), else None. Exact: a post outside the
     window is older than every post in it. Cheap when what I follow is a fair share of the org's
-    activity: one short index-only scan for the window's floor, one scan of the recency index
-    from the top that stops at ``want`` matches; then my mentions, merged."""
-    floor = _run(session, "floor", after)
-    rows = _run(session, "window", after, want=want, floor=floor[0] if floor else False)
-    if floor and len(rows) < want:
+    activity. One statement: the window's floor (a short index-only scan), the scan of the
+    recency index from the top that stops at ``want`` matches, and my newest mentions (few per
+    user, merged here: an OR would scan the window), which core security checks with the rest."""
+    rows = _run(session, "recent", after, want=want)
+    floor = any(r.src == "f" for r in rows)
+    window = [r for r in rows if r.src == "w"]
+    if floor and len(window) < want:
         return None
-    # Mentions are few per user: ranked on their own and merged (an OR would scan the window).
-    merged = {r.id: r for r in rows}
-    merged.update({r.id: r for r in _mentioning(session, after, want)})
+    merged = {r.id: r for r in rows if r.src != "f"}
     return sorted(merged.values(), key=lambda r: (r.last_activity_at, r.id), reverse=True)[:want]
 
 
@@ -250,11 +252,10 @@ def _mentioning(session, after, want: int) -> list:
 _STATEMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _run(session, kind: str, after, *, parents: list[str] | None = None, want: int = 1, floor=None) -> list:
+def _run(session, kind: str, after, *, parents: list[str] | None = None, want: int = 1) -> list:
     if kind == "sources" and not parents:
         return []
-    shape = (kind, after is not None, len(parents or ()), want if kind in ("sources", "mentions") else 0,
-             floor is not None and floor is not False)
+    shape = (kind, after is not None, len(parents or ()), want if kind in ("sources", "mentions") else 0)
     table = session.schema.table("FeedItem")
     cache = _STATEMENTS.setdefault(table, {})
     stmt = cache.get(shape)
@@ -263,11 +264,20 @@ def _run(session, kind: str, after, *, parents: list[str] | None = None, want: i
     params = {"me": session.user.id, "top_n": want, "window": WINDOW - 1}
     if after:
         params["after_at"], params["after_id"] = after
-    if shape[-1]:
-        params["floor_at"], params["floor_id"] = floor
     for index, parent in enumerate(parents or ()):
         params[f"parent_{index}"] = parent
     return session.conn.execute(stmt, params).all()
+
+
+def _awake(session, posts):
+    """Not a dormant post: an archived group's posts leave feeds until someone comments on
+    them after the archiving (spec §1.2), which brings that post back. Only posts on groups
+    are looked up (``substr`` of the id: no probe for a post on anything else)."""
+    groups = session.schema.table("ChatterGroup")
+    prefix = session.registry.object("ChatterGroup").prefix
+    return sa.or_(sa.func.substr(posts.c.parent, 1, len(prefix)) != prefix, ~sa.exists(
+        sa.select(groups.c.id).where(groups.c.id == posts.c.parent, groups.c.is_archived == sa.true(),
+                                     groups.c.archived_at >= posts.c.last_activity_at)))
 
 
 def _qualifying(session, posts, has_after: bool) -> list:
@@ -279,6 +289,7 @@ def _qualifying(session, posts, has_after: bool) -> list:
         sa.or_(posts.c.type != "TrackedChange", posts.c.owner_id != me),  # not my own tracked changes
         ~sa.exists(sa.select(mutes.c.id).where(mutes.c.owner_id == me, mutes.c.post == posts.c.id,
                                                _not_deleted(mutes))),
+        _awake(session, posts),
     ]
     if has_after:
         at = sa.bindparam("after_at", type_=posts.c.last_activity_at.type)
@@ -315,31 +326,11 @@ def _mentioned_posts(session):
                                             _not_deleted(mentions))
 
 
-def _build(session, kind: str, has_after: bool, n_parents: int, want: int, has_floor: bool):
+def _build(session, kind: str, has_after: bool, n_parents: int, want: int):
     table = session.schema.table("FeedItem")
     newest_first = (table.c.last_activity_at.desc(), table.c.id.desc())
-    if kind == "floor":  # the oldest post of the window: WINDOW-1 entries down the recency index
-        conditions = _qualifying(session, table, has_after)[-1:] if has_after else []
-        return (sa.select(table.c.last_activity_at, table.c.id).where(*conditions).order_by(*newest_first)
-                .limit(1).offset(sa.bindparam("window", type_=sa.Integer)))
-    if kind == "window":  # matches among the window's posts, newest first
-        conditions = _qualifying(session, table, has_after)
-        if has_floor:
-            at = sa.bindparam("floor_at", type_=table.c.last_activity_at.type)
-            floor_id = sa.bindparam("floor_id", type_=sa.String)
-            conditions.append(sa.tuple_(table.c.last_activity_at, table.c.id) >= sa.tuple_(at, floor_id))
-        # My sources are read once inside the statement (no round trip, no binding every id).
-        # PostgreSQL: ``parent = ANY(ARRAY(sources))``, an init plan, not a semi-join (whose plan
-        # under LIMIT compares each recent post with every source in turn). SQLite builds the
-        # subquery's ids once (an ephemeral index) and probes it per post of the recency index
-        # scan (``parent || ''`` keeps it on that scan rather than one parent seek per source).
-        sources = sa.select(_sources(session, distinct=False).c.pid)
-        if session.is_postgres:
-            mine = table.c.parent == sa.func.any(sa.func.array(sources.scalar_subquery()))
-        else:
-            mine = table.c.parent.op("||")(sa.literal_column("''")).in_(sources)
-        return (sa.select(table.c.last_activity_at, table.c.id, table.c.parent).where(mine, *conditions)
-                .order_by(*newest_first).limit(sa.bindparam("top_n", type_=sa.Integer)))
+    if kind == "recent":
+        return _recent_statement(session, table, has_after)
     if kind == "newest":  # each source's newest qualifying post
         sources = _sources(session)
         posts = table.alias("p")
@@ -358,9 +349,50 @@ def _build(session, kind: str, has_after: bool, n_parents: int, want: int, has_f
                    .order_by(*newest_first).limit(want).subquery(f"s{index}"))
             branches.append(sa.select(per.c.last_activity_at, per.c.id, per.c.parent))
         return sa.union_all(*branches)
-    return (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)  # kind == "mentions"
+    return _mentions_statement(session, table, has_after, sa.literal(want))  # kind == "mentions"
+
+
+def _mentions_statement(session, table, has_after: bool, limit):
+    return (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
             .where(table.c.id.in_(_mentioned_posts(session)), *_qualifying(session, table, has_after))
-            .order_by(*newest_first).limit(want))
+            .order_by(table.c.last_activity_at.desc(), table.c.id.desc()).limit(limit))
+
+
+def _recent_statement(session, table, has_after: bool):
+    """Rows tagged ``src``: ``w`` my sources' newest posts within the window, ``m`` my newest
+    mentions, ``f`` the window's floor (absent when fewer posts than the window remain)."""
+    newest_first = (table.c.last_activity_at.desc(), table.c.id.desc())
+    top_n = sa.bindparam("top_n", type_=sa.Integer)
+    # The oldest post of the window: WINDOW-1 entries down the recency index (index only).
+    floor_conditions = _qualifying(session, table, has_after)[-1:] if has_after else []
+    floor = (sa.select(table.c.last_activity_at.label("at"), table.c.id.label("fid")).where(*floor_conditions)
+             .order_by(*newest_first).limit(1).offset(sa.bindparam("window", type_=sa.Integer))
+             .cte("window_floor"))
+    # No floor (fewer posts than the window): from the beginning of time. A row comparison with
+    # no OR, so both databases walk the recency index between the top and the floor.
+    beginning = sa.literal(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), type_=table.c.last_activity_at.type)
+    floor_at = sa.func.coalesce(sa.select(floor.c.at).scalar_subquery(), beginning)
+    floor_id = sa.func.coalesce(sa.select(floor.c.fid).scalar_subquery(), sa.literal(""))
+    within = sa.tuple_(table.c.last_activity_at, table.c.id) >= sa.tuple_(floor_at, floor_id)
+    # My sources are read once inside the statement (no round trip, no binding every id) into a
+    # hash: PostgreSQL's "hashed SubPlan" (an IN inside COALESCE stays a sub-plan; a bare IN
+    # becomes a semi-join whose plan under LIMIT compares each recent post with every source,
+    # and ``= ANY(ARRAY(...))`` searches the array linearly), SQLite's ephemeral index. On both,
+    # ``parent || ''`` keeps the walk on the recency index (stopping at a page) rather than a
+    # seek per source: the floor is unknown when the statement is planned, so the planner
+    # cannot see that the window is short.
+    sources = sa.select(_sources(session, distinct=False).c.pid)
+    parent = table.c.parent.op("||")(sa.literal_column("''"))
+    mine = sa.func.coalesce(parent.in_(sources), sa.false())
+    window = (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
+              .where(mine, within, *_qualifying(session, table, has_after))
+              .order_by(*newest_first).limit(top_n).subquery("w"))
+    mentions = _mentions_statement(session, table.alias("mentioned"), has_after, top_n).subquery("m")
+    return sa.union_all(
+        sa.select(sa.literal("w").label("src"), window.c.last_activity_at, window.c.id, window.c.parent),
+        sa.select(sa.literal("m"), mentions.c.last_activity_at, mentions.c.id, mentions.c.parent),
+        sa.select(sa.literal("f"), floor.c.at, floor.c.fid, sa.null()),
+    )
 
 
 def record_feed(session, record_id: str, **kw) -> FeedPage:
@@ -396,7 +428,8 @@ def bookmarks_feed(session, **kw) -> FeedPage:
 
 
 def company_feed(session, **kw) -> FeedPage:
-    return feed_page(session, sa.true(), include_tracked=False, **kw)
+    posts = session.schema.table("FeedItem")
+    return feed_page(session, _awake(session, posts), include_tracked=False, **kw)
 
 
 def bookmark(session, post_id: str) -> dict:

@@ -11,8 +11,11 @@
   system), so core security lets them change its settings like the owner.
 - Making a private group public accepts every pending request.
 - Broadcast-only: only the owner and managers post; members comment.
-- Archived groups take comments, not new posts. ``chatter.archive_groups``
-  archives groups without a post or comment for ``chatter.archive_after_days``.
+- Archived groups take comments, not new posts; their posts leave What I
+  Follow and the company feed until a comment brings one back (§1.2). The
+  ``chatter-archive-groups`` job archives groups without a post or comment
+  for ``chatter.archive_after_days``, unless auto-archiving is turned off
+  for the group (owner, managers, modify_all_data / manage_unlisted_groups).
 """
 
 from __future__ import annotations
@@ -34,12 +37,20 @@ from .objects import FREQUENCIES
 def before_group_write(ctx, rows) -> None:
     for row in rows:
         row.new["members_only"] = row.new["id"] if row.new.get("visibility") == "Unlisted" else None
-        archiving = row.old is not None and row.new.get("is_archived") != row.old.get("is_archived")
-        if archiving and not ctx.user.is_system and not manages_group(ctx.session, row.old):
-            raise AccessDenied(f"only the owner and managers of {row.old['name']!r} may archive or reactivate it")
-        if archiving and not row.new.get("is_archived"):
+        archiving = row.old is not None and bool(row.new.get("is_archived")) != bool(row.old.get("is_archived"))
+        switching = (row.old is not None
+                     and bool(row.new.get("auto_archive_disabled")) != bool(row.old.get("auto_archive_disabled")))
+        if (archiving or switching) and not ctx.user.is_system and not manages_group(ctx.session, row.old):
+            doing = "archive or reactivate it" if archiving else "turn its auto-archiving on or off"
+            raise AccessDenied(f"only the owner and managers of {row.old['name']!r} may {doing}")
+        if archiving and row.new.get("is_archived"):
+            row.new["archived_at"] = now()
+        elif archiving:
             # Reactivated: the inactivity clock starts again, or the next archive run takes it back.
             row.new["last_activity_at"] = now()
+            row.new["archived_at"] = None
+        elif row.old is None and row.new.get("is_archived"):
+            row.new["archived_at"] = now()
 
 
 def after_group_insert(ctx, rows) -> None:
@@ -273,6 +284,13 @@ def set_archived(session, group_name: str, archived: bool = True) -> dict:
     return session.update(group["id"], {"is_archived": archived}, version=group["version"])
 
 
+def set_auto_archive(session, group_name: str, enabled: bool) -> dict:
+    """Turn the inactivity archiving of one group on or off (owner, managers, modify_all_data;
+    manage_unlisted_groups for an unlisted group)."""
+    group = find_group(session, group_name)
+    return session.update(group["id"], {"auto_archive_disabled": not enabled}, version=group["version"])
+
+
 def members(session, group_name: str) -> list[dict]:
     group = find_group(session, group_name)
     rows = session.query("ChatterGroupMember", where={"group": group["id"]},
@@ -282,11 +300,14 @@ def members(session, group_name: str) -> list[dict]:
 
 
 def archive_inactive_groups(app, *, at: dt.datetime | None = None) -> str:
-    """Job: archive groups without a post or comment (or reactivation) for chatter.archive_after_days days.
+    """Job: archive groups without a post or comment (or reactivation) for chatter.archive_after_days days,
+    except those whose owner or managers turned auto-archiving off.
 
     Archived groups keep their members, posts and comments: members may still
     comment, join and leave; new posts are refused until an owner or manager
-    reactivates the group (``feed groups archive NAME --undo``).
+    reactivates the group (``feed groups archive NAME --undo``). Its posts
+    leave What I Follow and the company feed until someone comments on one
+    (the group's own feed keeps them all).
     """
     with app.system_session() as s:
         days = s.get_setting("chatter.archive_after_days")
@@ -294,7 +315,9 @@ def archive_inactive_groups(app, *, at: dt.datetime | None = None) -> str:
         table = s.schema.table("ChatterGroup")
         last = sa.func.coalesce(table.c.last_activity_at, table.c.created_at)
         ids = list(s.conn.execute(sa.select(table.c.id).where(
-            table.c.is_archived == sa.false(), table.c.is_deleted == sa.false(), last < cutoff)).scalars())
+            table.c.is_archived == sa.false(), table.c.is_deleted == sa.false(), last < cutoff,
+            sa.or_(table.c.auto_archive_disabled.is_(None), table.c.auto_archive_disabled == sa.false()),
+        )).scalars())
         if ids:
             s.update_many([{"id": i, "is_archived": True} for i in ids])
     return f"archived {len(ids)} group(s) without activity for {days} days"

@@ -52,6 +52,9 @@ CHATTER_GROUP = ObjectType(
         f.Picklist("visibility", GROUP_VISIBILITY, default="Public", required=True),
         f.Boolean("is_broadcast", help="Only the owner and managers post; members comment"),
         f.Boolean("is_archived", help="No new posts; comments still allowed"),
+        f.Boolean("auto_archive_disabled", help="Never archived for inactivity"),
+        # When it was archived: its posts stay out of feeds until a comment (after this) wakes one.
+        f.Datetime("archived_at", read_only=True),
         f.Text("description", max_length=255),
         f.LongText("information", max_length=4000),
         f.Datetime("last_activity_at", read_only=True, indexed=True),

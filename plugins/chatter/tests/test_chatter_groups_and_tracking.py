@@ -1,4 +1,5 @@
-"""Archiving groups (the job, what an archived group still allows, reactivation), your own
+"""Archiving groups (the job, the per-group switch, what an archived group still allows and
+shows in feeds, reactivation), your own
 group notification frequency, and the cap on tracked fields."""
 
 from __future__ import annotations
@@ -44,6 +45,58 @@ def test_archive_job_archives_only_inactive_groups_and_reactivation_restarts_the
             groups.set_archived(s, "Quiet", False)
         groups.leave(s, "Quiet")  # leaving and joining stay possible
         groups.join(s, "Quiet")
+
+
+def test_an_archived_groups_posts_leave_feeds_until_a_comment_brings_one_back(org):
+    with org.session("ana") as s:
+        group = groups.create_group(s, "Garden")
+        first = posting.post(s, group["id"], "Seeds arrived").record
+        second = posting.post(s, group["id"], "Watering rota").record
+    with org.session("ben") as s:
+        groups.join(s, "Garden")
+        assert {first["id"], second["id"]} <= {i["id"] for i in feeds.what_i_follow(s).items}
+    with org.session("ana") as s:
+        groups.set_archived(s, "Garden")
+    with org.session("ben") as s:
+        assert {i["id"] for i in feeds.what_i_follow(s).items}.isdisjoint({first["id"], second["id"]})
+        assert {i["id"] for i in feeds.company_feed(s).items}.isdisjoint({first["id"], second["id"]})
+        # the group's own feed keeps its history, where members can still comment
+        assert [i["id"] for i in feeds.group_feed(s, "Garden").items] == [second["id"], first["id"]]
+        posting.comment(s, first["id"], "Planted them today")
+    with org.session("ben") as s:
+        shown = [i["id"] for i in feeds.what_i_follow(s).items]
+        assert shown[0] == first["id"] and second["id"] not in shown
+        assert first["id"] in {i["id"] for i in feeds.company_feed(s).items}
+    with org.session("ana") as s:
+        groups.set_archived(s, "Garden", False)
+        assert {first["id"], second["id"]} <= {i["id"] for i in feeds.what_i_follow(s).items}
+
+
+def test_auto_archiving_can_be_turned_off_per_group_by_its_managers(org, cli, tmp_path, monkeypatch):
+    with org.session("ana") as s:
+        groups.create_group(s, "Board")
+        groups.create_group(s, "Choir")
+    with org.session("ben") as s:
+        groups.join(s, "Board")
+        with pytest.raises(AccessDenied):
+            groups.set_auto_archive(s, "Board", False)  # a member, not a manager
+    with org.session("ana") as s:
+        assert groups.set_auto_archive(s, "Board", False)["auto_archive_disabled"] is True
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=91)
+    assert "archived 1 group(s)" in groups.archive_inactive_groups(org, at=later)
+    with org.session("ana") as s:
+        assert not groups.find_group(s, "Board")["is_archived"] and groups.find_group(s, "Choir")["is_archived"]
+    from missionbase.core.config import write_config
+
+    monkeypatch.chdir(tmp_path)
+    for var in ("MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
+        monkeypatch.delenv(var, raising=False)
+    write_config(tmp_path / "missionbase.toml", {"database_url": org.settings.database_url,
+                                                 "plugins": ["chatter"], "default_user": "admin"})
+    refused = cli("feed", "groups", "auto-archive", "Board", "on", "--as", "ben")
+    assert refused.exit_code != 0 and "ben cannot edit ChatterGroup" in refused.err
+    assert cli("feed", "groups", "auto-archive", "Board", "on").out.strip() == "Board: auto-archiving on"  # admin
+    assert "archived 1 group(s)" in groups.archive_inactive_groups(org, at=later)
 
 
 def test_cli_archive_and_own_group_frequency(org, cli, tmp_path, monkeypatch):

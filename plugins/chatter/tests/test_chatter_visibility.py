@@ -191,9 +191,10 @@ def test_what_i_follow_pages_are_the_same_however_the_posts_are_ranked(org, monk
         assert seen == expected
 
 
-def test_what_i_follow_visibility_check_agrees_with_core_read_condition(org):
-    """``what_i_follow`` asks core per parent object; for every post and viewer that must be
-    exactly what ``get_many`` (core's FeedItem read condition) returns."""
+def test_reading_posts_by_id_agrees_with_core_read_condition(org):
+    """Feeds read their candidate posts with ``get_many``, which for FeedItem (Controlled by
+    Parent) checks the posts' parents per parent object; for every post and viewer that must be
+    exactly what a query under core's whole FeedItem read condition returns."""
     import sqlalchemy as sa
 
     with org.system_session() as s:
@@ -217,6 +218,17 @@ def test_what_i_follow_visibility_check_agrees_with_core_read_condition(org):
         s.conn.execute(sa.update(contacts).where(contacts.c.id == gone["id"]).values(is_deleted=True))
         rows = s.conn.execute(sa.select(table.c.id, table.c.parent).where(table.c.is_deleted == sa.false())).all()
     assert len(rows) >= 8
+    post_ids = [r.id for r in rows]
+    parent_of = {r.id: r.parent for r in rows}
+    seen = {}
     for user in ("ana", "ben", "cleo", "vera"):
         with org.session(user) as s:
-            assert feeds._readable_posts(s, rows) == s.get_many([r.id for r in rows]), user
+            by_id = s.get_many(post_ids)
+            queried = {r["id"]: r for r in s.query("FeedItem", where={"id": {"in": post_ids}}).records}
+            assert by_id == queried, user
+            seen[user] = {parent_of[i] for i in by_id}
+    with org.system_session() as s:
+        board, crisis = (groups.find_group(s, n)["id"] for n in ("Board", "Crisis"))
+    assert shared["id"] in seen["ben"] and board in seen["ben"]
+    assert not {private["id"], gone["id"], crisis} & seen["ben"]
+    assert crisis in seen["cleo"] and crisis not in seen["vera"]  # unlisted: even view_all_data
