@@ -376,6 +376,8 @@ class RecordService:
         names = {fld.name for fld in obj.fields if not fld.read_only} | WRITABLE_SYSTEM_FIELDS
         if not self.user.is_system:
             names = {n for n in names if n in WRITABLE_SYSTEM_FIELDS or self.field_access(obj, n) == "edit"}
+            if obj.owner_is_creator:
+                names.discard("owner_id")
         return frozenset(names)
 
     def _check_keys(
@@ -390,6 +392,9 @@ class RecordService:
         extra = row.keys() - allowed
         name = sorted(extra)[0]
         fld = obj.field(name)
+        if name == "owner_id" and obj.owner_is_creator:
+            return ValidationError(f"is whoever creates the {obj.label.lower()}; only the system sets it",
+                                   object_name=obj.name, row=index, field=name)
         if name in f.SYSTEM_FIELD_NAMES or (fld is not None and fld.read_only):
             return ValidationError("is read-only", object_name=obj.name, row=index, field=name)
         if fld is not None and self.field_access(obj, name) == "read":

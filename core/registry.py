@@ -73,6 +73,7 @@ class ObjectType:
         description: str = "",
         indexes: Iterable[tuple[str, ...]] = (),
         restrictions: Iterable[Restriction] = (),
+        owner_is_creator: bool = False,
     ) -> None:
         if not OBJECT_NAME.match(name):
             raise ValueError(f"object name {name!r} must be PascalCase letters and digits")
@@ -95,6 +96,9 @@ class ObjectType:
         self.description = description
         self.indexes = [tuple(i) for i in indexes]
         self.restrictions = list(restrictions)
+        # The record is its creator's (a post's author, a subscriber's follow): users cannot set
+        # or change owner_id, since the owner is who the record speaks for; only the system can.
+        self.owner_is_creator = owner_is_creator
         self.plugin = ""  # set by the registry
         self.fields: list[f.Field] = []
         self._by_name: dict[str, f.Field] = {}

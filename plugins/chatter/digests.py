@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from missionbase.core.mail import Email, send_emails
 
 from .common import now
-from .notifications import _emails_of, readable_by, stored_rows
+from .notifications import _emails_of, readable_by
 
 
 def period_key(frequency: str, at: dt.datetime) -> str:
@@ -51,13 +51,12 @@ def run_digests(app, frequency: str = "daily", *, at: dt.datetime | None = None)
             if not row.is_read:
                 by_user.setdefault(row.owner_id, []).append(row)
         addresses = _emails_of(s, list(by_user))
-        posts = stored_rows(s, sorted({r.post for r in rows if r.post}))  # loaded once for every recipient
         emails = []
         for user_id, items in by_user.items():
             address, name = addresses.get(user_id, (None, ""))
             if not address:
                 continue
-            visible = readable_by(s, user_id, sorted({i.post for i in items if i.post}), posts)
+            visible = readable_by(s, user_id, sorted({i.post for i in items if i.post}))
             lines = [f"- {i.message}" for i in items if i.post is None or i.post in visible]
             if not lines:
                 continue

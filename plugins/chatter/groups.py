@@ -73,9 +73,10 @@ def after_group_update(ctx, rows) -> None:
         posts = session.schema.table("FeedItem")
         ids = list(session.conn.execute(sa.select(posts.c.id).where(
             posts.c.parent == new["id"], posts.c.is_deleted == sa.false())).scalars())
-        if ids:
-            members_only = new["id"] if new["visibility"] == "Private" else None
-            sys.update_many([{"id": i} for i in ids], computed={key: {"members_only": members_only} for key in ids})
+        if ids:  # the posts carry the group's restriction (as before_post_insert sets it)
+            restriction = {"members_only": new["id"] if new["visibility"] == "Private" else None,
+                           "unlisted_members_only": new["id"] if new["visibility"] == "Unlisted" else None}
+            sys.update_many([{"id": i} for i in ids], computed=dict.fromkeys(ids, restriction))
         if new["visibility"] == "Public":
             pending = sys.query("ChatterJoinRequest", where={"group": new["id"], "status": "Pending"}).records
             if pending:

@@ -100,6 +100,7 @@ FEED_ITEM = ObjectType(
     "FeedItem",
     label="Feed item",
     prefix="fdi",
+    owner_is_creator=True,  # its author / subscriber: nobody posts, likes or follows for someone else
     sharing="controlled_by_parent",
     parent_field="parent",
     name_field=None,
@@ -134,6 +135,7 @@ FEED_COMMENT = ObjectType(
     "FeedComment",
     label="Feed comment",
     prefix="fdc",
+    owner_is_creator=True,  # its author / subscriber: nobody posts, likes or follows for someone else
     sharing="controlled_by_parent",
     parent_field="post",
     name_field=None,
@@ -150,6 +152,7 @@ FEED_LIKE = ObjectType(
     "FeedLike",
     label="Feed like",
     prefix="fdl",
+    owner_is_creator=True,  # its author / subscriber: nobody posts, likes or follows for someone else
     sharing="controlled_by_parent",
     parent_field="post",
     name_field=None,
@@ -194,6 +197,7 @@ FEED_TRACKED_CHANGE = ObjectType(
 FOLLOW = ObjectType(
     "Follow",
     prefix="fol",
+    owner_is_creator=True,  # its author / subscriber: nobody posts, likes or follows for someone else
     sharing="private",
     name_field=None,
     description="A subscription of a user (its owner) to a person or a feed-enabled record.",
@@ -207,6 +211,7 @@ FEED_BOOKMARK = ObjectType(
     "FeedBookmark",
     label="Feed bookmark",
     prefix="fbk",
+    owner_is_creator=True,  # its author / subscriber: nobody posts, likes or follows for someone else
     sharing="private",
     name_field=None,
     fields=[f.Lookup("post", "FeedItem", required=True, on_delete="cascade")],
@@ -217,6 +222,7 @@ FEED_MUTE = ObjectType(
     "FeedMute",
     label="Feed mute",
     prefix="fmu",
+    owner_is_creator=True,  # its author / subscriber: nobody posts, likes or follows for someone else
     sharing="private",
     name_field=None,
     fields=[f.Lookup("post", "FeedItem", required=True, on_delete="cascade")],

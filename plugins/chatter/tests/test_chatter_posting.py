@@ -127,3 +127,18 @@ def test_follow_only_readable_with_limit_and_auto_follow_not_for_imports(org):
         imported = s.create_many_collecting("Contact", [{"last_name": "Imported"}]).records[0]
         targets = {f["target"] for f in follows.following(s).records}
         assert created["id"] in targets and imported["id"] not in targets
+
+
+def test_nobody_posts_comments_likes_or_follows_in_someone_elses_name(org):
+    with org.session("ana") as s:
+        post = posting.post(s, org.users["ana"], "Mine").record
+        for object_name, values in [("FeedItem", {"parent": org.users["ana"], "body": "Said by Ben?"}),
+                                    ("FeedComment", {"post": post["id"], "body": "Ben agrees?"}),
+                                    ("FeedLike", {"post": post["id"]}),
+                                    ("Follow", {"target": org.users["ana"]})]:
+            with pytest.raises(ValidationError, match="'owner_id': is whoever creates"):
+                s.create(object_name, {**values, "owner_id": org.users["ben"]})
+        with pytest.raises(ValidationError, match="'owner_id'"):
+            s.update(post["id"], {"owner_id": org.users["ben"]})
+    with org.session("ben") as s:
+        assert feeds.profile_feed(s, org.users["ben"]).items == []

@@ -62,6 +62,28 @@ def test_unlisted_group_hidden_even_from_view_all_data_but_not_manage_unlisted(o
         assert ids(feeds.group_feed(s, "Crisis team")) == [post["id"]]
 
 
+def test_a_groups_existing_posts_follow_its_new_visibility(org):
+    with org.system_session() as s:
+        assign_permission_set(s, org.users["vera"], "System Administrator")
+    with org.session("ana") as s:
+        group = groups.create_group(s, "Crisis team", visibility="Unlisted")
+        post = posting.post(s, group["id"], "Hotline numbers").record
+        s.update(group["id"], {"visibility": "Private"})
+    with org.session("vera") as s:  # private: view_all_data reads it now, ben still does not
+        assert ids(feeds.group_feed(s, "Crisis team")) == [post["id"]]
+    with org.session("ben") as s:
+        assert ids(feeds.group_feed(s, "Crisis team")) == []
+    with org.session("ana") as s:
+        s.update(group["id"], {"visibility": "Public"})
+    with org.session("ben") as s:
+        assert ids(feeds.group_feed(s, "Crisis team")) == [post["id"]]
+        assert post["id"] in ids(feeds.company_feed(s))
+    with org.session("ana") as s:
+        s.update(group["id"], {"visibility": "Unlisted"})
+    with org.session("vera") as s:
+        assert post["id"] not in ids(feeds.company_feed(s))
+
+
 def _limited_plugin():
     module = types.ModuleType("limited")
 
