@@ -213,10 +213,27 @@ class App:
         return [o.name for o in self.registry.objects.values() if o.plugin == plugin]
 
     def send_email(self, to: str, subject: str, body: str) -> None:
-        """Send one email through the org's SMTP relay (see core.mail); call after commit."""
-        from .mail import Email, send_emails
+        """Send one email (see ``send_emails``); call after commit."""
+        from .mail import Email
 
-        send_emails(self.settings, [Email(to, subject, body)])
+        self.send_emails([Email(to, subject, body)])
+
+    @property
+    def email_configured(self) -> bool:
+        """Whether mail can go out: an SMTP relay in the config or a plugin transport."""
+        return bool(self.settings.smtp_host) or bool(self.pm.hook.missionbase_send_emails.get_hookimpls())
+
+    def send_emails(self, emails: list) -> int:
+        """Send emails through the first plugin implementing ``missionbase_send_emails`` that takes
+        them, else the org's SMTP relay (core.mail); returns how many were sent."""
+        from .mail import send_emails
+
+        if not emails:
+            return 0
+        for _plugin, sent in self.call_hook("missionbase_send_emails", settings=self.settings, emails=emails):
+            if sent is not None:
+                return sent
+        return send_emails(self.settings, emails)
 
     def dispose(self) -> None:
         if "engine" in self.__dict__:

@@ -106,3 +106,17 @@ def missionbase_load_demo_data(ctx):
     Called in dependency order by ``missionbase demo``; must be idempotent per org
     (``ctx.already_loaded(plugin)`` tells).
     """
+
+
+@hookspec
+def missionbase_send_emails(settings, emails):
+    """Deliver outgoing email instead of core's SMTP relay (a provider's API, say).
+
+    ``emails`` is a list of ``missionbase.core.mail.Email`` (to, subject, body);
+    ``settings`` the org's. Return how many were sent, or None to leave them to
+    the next plugin and finally to the SMTP relay of the config. Every sender
+    (``app.send_emails``: the outbound email queue, Chatter's notifications and
+    digests, engagement plan tasks) goes through this hook, so no plugin needs
+    another plugin's code to send mail. Raise ``MissionbaseError`` with one line
+    naming the provider when it refuses; nothing is marked sent then.
+    """

@@ -2,10 +2,11 @@
 
 The relay comes from the org config (``smtp_host``, ``smtp_port``,
 ``smtp_username``/``smtp_password``, ``smtp_security``, ``mail_from``).
-Any plugin sends with ``app.send_email(...)`` or ``send_emails(settings, ...)``;
-no plugin needs another plugin's code to send mail. Send after the
-transaction that decided to send has committed, so a rolled-back change
-never emails anyone.
+Any plugin sends with ``app.send_email(...)`` / ``app.send_emails([...])``,
+which a plugin implementing the ``missionbase_send_emails`` hook may take
+over (another transport); no plugin needs another plugin's code to send
+mail. Send after the transaction that decided to send has committed, so a
+rolled-back change never emails anyone.
 """
 
 from __future__ import annotations

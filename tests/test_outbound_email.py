@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from missionbase.core.errors import MissionbaseError
+
 
 def _queue(app):
     with app.system_session() as s:
@@ -45,3 +49,43 @@ def test_a_user_reads_only_the_emails_queued_to_them(make_app):
         assign_permission_set(s, s.query("User", where={"username": "ana"}).records[0]["id"], "Standard User")
     with app.session("ana") as s:
         assert [m["subject"] for m in s.query("OutboundEmail").records] == ["Call the donor"]
+
+
+def _transport(delivered: list, refuse_from: str | None = None):
+    import types
+
+    from missionbase.core import hookimpl
+
+    module = types.ModuleType("test_transport")
+
+    @hookimpl
+    def missionbase_send_emails(settings, emails):
+        if refuse_from and any(e.to.endswith(refuse_from) for e in emails):
+            raise MissionbaseError(f"provider refused mail to {refuse_from}")
+        delivered.extend(emails)
+        return len(emails)
+
+    module.missionbase_send_emails = missionbase_send_emails
+    return module
+
+
+def test_a_plugin_transport_delivers_instead_of_the_smtp_relay(make_app, smtp_server):
+    delivered: list = []
+    app = make_app(["transport"], extra_plugins={"transport": _transport(delivered)}, **smtp_server.settings())
+    _queue(app)
+    assert app.registry.jobs["core.send_outbound_email"].run(app) == "sent 1 email(s); 1 could not be sent"
+    app.send_email("board@example.org", "Minutes", "Attached")
+    assert [(e.to, e.subject) for e in delivered] == [("ana@example.org", "Call the donor"),
+                                                      ("board@example.org", "Minutes")]
+    assert smtp_server.messages == []  # the relay was never used
+
+
+def test_a_plugin_transport_works_without_a_relay_and_its_refusal_keeps_the_queue(make_app):
+    delivered: list = []
+    app = make_app(["transport"], extra_plugins={"transport": _transport(delivered, refuse_from="example.org")})
+    assert app.email_configured
+    _queue(app)
+    with pytest.raises(MissionbaseError, match=r"provider refused mail to example\.org"):
+        app.registry.jobs["core.send_outbound_email"].run(app)
+    with app.system_session() as s:
+        assert s.count("OutboundEmail", {"status": "Queued"}) == 2

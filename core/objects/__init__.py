@@ -63,7 +63,7 @@ def missionbase_register_jobs(registry):
             "core.send_outbound_email",
             run=behaviour.send_outbound_email_job,
             schedule="every few minutes",
-            description="Send queued OutboundEmail records through the SMTP relay (smtp_host in the config).",
+            description="Send queued OutboundEmail records (SMTP relay of the config, or a plugin transport).",
         )
     )
 

@@ -107,9 +107,9 @@ def send_outbound_email_job(app) -> str:
     for the next run. A recipient without an email address (or deactivated)
     marks the message Failed with the reason.
     """
-    from ..mail import Email, send_emails
+    from ..mail import Email
 
-    if not app.settings.smtp_host:
+    if not app.email_configured:
         with app.system_session() as session:
             queued = session.count("OutboundEmail", {"status": "Queued"})
         return f"email is not configured (smtp_host); {queued} message(s) stay queued"
@@ -134,6 +134,6 @@ def send_outbound_email_job(app) -> str:
                 changes.append({"id": message["id"], "status": "Sent"})
                 computed[message["id"]] = {"sent_at": now}
                 sent += 1
-            send_emails(app.settings, emails)
+            app.send_emails(emails)
             session.update_many(changes, computed=computed)
     return f"sent {sent} email(s); {failed} could not be sent"

@@ -34,9 +34,11 @@ def missionbase_register_triggers(registry):
     add("FeedItem", "before_insert", posting.before_post_insert)
     add("FeedItem", "after_insert", posting.after_post_insert)
     add("FeedItem", "before_update", posting.before_post_update)
+    add("FeedItem", "after_update", posting.after_text_update)
     add("FeedItem", "before_delete", posting.before_post_delete)
     add("FeedComment", "before_insert", posting.before_comment_insert)
     add("FeedComment", "after_insert", posting.after_comment_insert)
+    add("FeedComment", "after_update", posting.after_text_update)
     add("FeedLike", "before_insert", posting.before_like_insert)
     add("FeedLike", "after_insert", posting.after_like_change)
     add("FeedLike", "after_delete", posting.after_like_change)
@@ -62,13 +64,15 @@ def missionbase_register_triggers(registry):
 
 @hookimpl
 def missionbase_register_jobs(registry):
-    from . import digests, groups
+    from . import digests, groups, notifications
 
     registry.add(Job("chatter-digests", run=digests.run_digests, schedule="daily",
                      options={"frequency": ("daily", "weekly")},
                      description="Email each user one digest of what they missed (daily or weekly)."))
     registry.add(Job("chatter-archive-groups", run=groups.archive_inactive_groups, schedule="daily",
                      description="Archive groups without a post or comment for chatter.archive_after_days."))
+    registry.add(Job("chatter-send-emails", run=notifications.send_pending_emails_job, schedule="every few minutes",
+                     description="Send the per-post emails (Every post groups, immediate toggles) not sent yet."))
 
 
 @hookimpl

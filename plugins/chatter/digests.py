@@ -8,7 +8,7 @@ is recorded with a high-water mark in the same transaction that marks the
 notifications emailed, and the emails go out before that commits (a relay
 failure rolls everything back for the next run to retry). Access is
 re-checked by core security as each recipient before listing a post
-(its single-record decision on posts loaded once for all recipients).
+(one ``get_many`` of their posts as that user).
 One set-based pass: a single query gathers every pending item, grouped by
 user in memory; one SMTP connection; one bulk update marks them emailed.
 """
@@ -19,7 +19,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from missionbase.core.mail import Email, send_emails
+from missionbase.core.mail import Email
 
 from .common import now
 from .notifications import _emails_of, readable_by
@@ -62,11 +62,15 @@ def run_digests(app, frequency: str = "daily", *, at: dt.datetime | None = None)
                 continue
             body = f"Hello {name},\n\nWhat you missed on Chatter ({period}):\n\n" + "\n".join(lines) + "\n"
             emails.append(Email(address, f"[Chatter] {frequency} digest: {len(lines)} update(s)", body))
-        if emails:
-            send_emails(app.settings, emails)
+        # The period is claimed (its unique row) and the notifications marked before the relay
+        # is called, all in this transaction: a second run started meanwhile waits on the claim
+        # and then fails instead of sending again; a relay failure rolls everything back, so
+        # the next run sends the period whole.
+        s.create("ChatterDigestRun", {"frequency": frequency, "period": period, "high_water": at,
+                                      "emails_sent": len(emails)})
         ids = [r.id for r in rows]
         if ids:
             s.update_many([{"id": i} for i in ids], computed={key: {"emailed_at": at} for key in ids})
-        s.create("ChatterDigestRun", {"frequency": frequency, "period": period, "high_water": at,
-                                      "emails_sent": len(emails)})
+        if emails:
+            app.send_emails(emails)
     return f"{period}: {len(emails)} digest email(s) sent"

@@ -60,11 +60,16 @@ def _not_deleted(table):
 
 def feed_page(session, membership_condition, *, limit: int = DEFAULT_PAGE, cursor: str | None = None,
               exclude_own_tracked: bool = False, include_tracked: bool = True) -> FeedPage:
-    """One page of the posts matching ``membership_condition`` that the caller may see."""
+    """One page of the posts matching ``membership_condition`` that the caller may see.
+
+    A list of conditions means posts matching any of them, each read newest first on its own
+    index and merged (``UNION`` of limited branches), rather than an OR that gathers every
+    matching post to sort them."""
     if not 1 <= limit <= 200:
         raise ValidationError(f"limit must be between 1 and 200 (got {limit})")
     posts = session.schema.table("FeedItem")
-    conditions = [_not_deleted(posts), membership_condition]
+    branches = membership_condition if isinstance(membership_condition, list) else [membership_condition]
+    conditions = [_not_deleted(posts)]
     if not session.user.is_system:
         session.policy.check_object(session, "FeedItem", "read")
         readable = session.policy.readable_filter(session, "FeedItem", posts)
@@ -86,10 +91,15 @@ def feed_page(session, membership_condition, *, limit: int = DEFAULT_PAGE, curso
             page_conditions.append(sa.or_(posts.c.last_activity_at < at,
                                           sa.and_(posts.c.last_activity_at == at, posts.c.id < last_id)))
         want = limit - len(items) + 1
-        rows = session.conn.execute(
-            sa.select(posts.c.id, posts.c.last_activity_at).where(*page_conditions)
-            .order_by(posts.c.last_activity_at.desc(), posts.c.id.desc()).limit(want)
-        ).all()
+        newest_first = (posts.c.last_activity_at.desc(), posts.c.id.desc())
+        selects = [sa.select(posts.c.id, posts.c.last_activity_at).where(branch, *page_conditions)
+                   .order_by(*newest_first).limit(want) for branch in branches]
+        if len(selects) == 1:
+            rows = session.conn.execute(selects[0]).all()
+        else:
+            merged = sa.union(*(sa.select(q.subquery().c) for q in selects)).subquery()
+            rows = session.conn.execute(sa.select(merged.c.id, merged.c.last_activity_at).order_by(
+                merged.c.last_activity_at.desc(), merged.c.id.desc()).limit(want)).all()
         more = len(rows) == want
         rows = rows[: want - 1] if more else rows
         items += _hydrate(session, [r.id for r in rows])
@@ -410,7 +420,8 @@ def group_feed(session, group_name: str, **kw) -> FeedPage:
 def profile_feed(session, user_id: str, **kw) -> FeedPage:
     session.get(user_id)
     posts = session.schema.table("FeedItem")
-    return feed_page(session, sa.or_(posts.c.parent == user_id, posts.c.owner_id == user_id), **kw)
+    # posts to the user and by the user (a post's owner is its author: FeedItem.owner_is_creator)
+    return feed_page(session, [posts.c.parent == user_id, posts.c.owner_id == user_id], **kw)
 
 
 def mentions_feed(session, **kw) -> FeedPage:

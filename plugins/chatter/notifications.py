@@ -209,15 +209,23 @@ def _emails_of(session, user_ids: list[str]) -> dict[str, tuple[str | None, str]
     return out
 
 
+def send_pending_emails_job(app) -> str:
+    """Job: the per-post emails of every committed change, whatever wrote it (the CLI sends its
+    own at once; the API, imports and other plugins' writes wait for this job)."""
+    if not app.email_configured:
+        return "email is not configured (smtp_host); per-post emails stay pending"
+    return f"sent {send_pending_emails(app)} email(s)"
+
+
 def send_pending_emails(app) -> int:
-    """Send the immediate emails written by committed transactions; returns how many left.
+    """Send the immediate emails written by committed transactions; returns how many were sent.
 
     Marked sent in the same transaction that reads them, after the SMTP
     relay accepted them; a relay failure leaves them pending for the next call.
     """
-    from missionbase.core.mail import Email, send_emails
+    from missionbase.core.mail import Email
 
-    if not app.settings.smtp_host:
+    if not app.email_configured:
         return 0
     with app.system_session() as s:
         table = s.schema.table("ChatterNotification")
@@ -241,7 +249,7 @@ def send_pending_emails(app) -> int:
             if email:
                 body = row.message + ("\n\n" + plain_text(row.body) if row.body else "")
                 emails.append(Email(email, f"[Chatter] {row.message}"[:200], body))
-        send_emails(app.settings, emails)
+        app.send_emails(emails)
         stamp = now()
         s.update_many([{"id": i} for i in sent_ids], computed={key: {"emailed_at": stamp} for key in sent_ids})
     return len(emails)

@@ -128,7 +128,7 @@ FEED_ITEM = ObjectType(
     # (parent, recency): one feed's page; (recency, parent): What I Follow walks the newest posts
     # and tests each one's parent from the index alone; (author, recency): a profile's posts.
     indexes=[("parent", "last_activity_at", "id"), ("last_activity_at", "id", "parent"),
-             ("created_by", "last_activity_at")],
+             ("owner_id", "last_activity_at", "id")],
 )
 
 FEED_COMMENT = ObjectType(

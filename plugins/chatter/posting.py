@@ -465,10 +465,36 @@ def edit(session, item_id: str, body: str) -> dict:
     clean = sanitise(body)
     if not plain_text(clean):
         raise ValidationError("is required", object_name=obj.name, field="body")
-    mentions.resolve(session, clean, object_name=obj.name)  # same limits as when posting
+    mentions.resolve(session, clean, object_name=obj.name)  # same limits as when posting (a clear error first)
     stamp = {"revision": (stored.get("revision") or 0) + 1, "last_edited_by": session.user.id,
              "last_edited_at": now()}
     return system_view(session).update(item_id, {"body": clean}, version=current["version"], computed=stamp)
+
+
+def after_text_update(ctx, rows) -> None:
+    """A post or comment whose edit mentions someone new: that mention is recorded and notified
+    as on a new post (same limits); those mentioned before are not notified again."""
+    for row in rows:
+        if row.new.get("body") != row.old.get("body"):
+            mentioned = mentions.resolve(ctx.session, row.new.get("body"), object_name=ctx.object.name)
+            editor = row.new.get("last_edited_by") or ctx.user.id
+            _mention_added(ctx.session, ctx.object.name, row.new, mentioned, editor)
+
+
+def _mention_added(session, object_name: str, item: dict, mentioned: list[str], editor: str) -> None:
+    post = item if object_name == "FeedItem" else stored_row(session, "FeedItem", item["post"])
+    comment_id = item["id"] if object_name == "FeedComment" else None
+    table = session.schema.table("FeedMention")
+    before = set(session.conn.execute(sa.select(table.c.mentioned).where(
+        table.c.post == post["id"], table.c.is_deleted == sa.false(),
+        table.c.comment == comment_id if comment_id else table.c.comment.is_(None))).scalars())
+    added = [m for m in mentioned if m not in before]
+    if not added:
+        return
+    values = {"post": post["id"], **({"comment": comment_id} if comment_id else {})}
+    notices = _mention_notices(session, [({**values, "mentioned": m}, {**post, "owner_id": item["owner_id"],
+                                                                        "body": item["body"]}) for m in added])
+    deliver(session, [n for _, n in notices], actor=editor)
 
 
 def delete(session, item_id: str) -> None:

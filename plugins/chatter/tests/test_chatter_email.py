@@ -34,7 +34,8 @@ def test_immediate_emails_follow_toggles_and_group_frequency(mail_org):
         s.create("ChatterPreference", {"user": s.user.id, "email_on_mention": False})
     with app.session("ana") as s:
         posting.post(s, groups.find_group(s, "Volunteers")["id"], "Shift tomorrow @[Cleo]")
-    assert notifications.send_pending_emails(app) == 1
+    assert app.smtp.messages == []  # posted through the API: the job sends it
+    assert app.registry.jobs["chatter-send-emails"].run(app) == "sent 1 email(s)"
     [message] = app.smtp.messages
     assert message["To"] == "ben@example.org" and "Shift tomorrow" in message.get_content()
     assert notifications.send_pending_emails(app) == 0  # never twice
@@ -84,3 +85,50 @@ def test_cli_post_show_groups_notifications_and_digest_job(mail_org, cli, tmp_pa
     assert ran.exit_code == 0 and "Weekly" in ran.out
     tracked = cli("feed", "track", "Contact", "mailing_city")
     assert tracked.exit_code == 0 and "mailing_city" in tracked.out
+
+
+def test_two_digest_runs_at_once_send_the_period_once(make_app):
+    """A second run starting while the first is delivering waits on the first's claim of the
+    period, then sends nothing (it finds the period sent, or fails on the claim)."""
+    import threading
+    import types
+
+    from missionbase.core import hookimpl
+
+    delivered, second = [], {}
+
+    def run_second():
+        try:
+            second["result"] = digests.run_digests(app, "daily", at=later)
+        except Exception as exc:  # refusing the period is what this run should do
+            second["result"] = f"refused: {exc}"
+
+    transport = types.ModuleType("slow_transport")
+
+    @hookimpl
+    def missionbase_send_emails(settings, emails):
+        if not delivered:  # the first delivery: another run starts now and must not send
+            racer = threading.Thread(target=run_second)
+            racer.start()
+            racer.join(timeout=0.5)
+            second["thread"] = racer
+        delivered.extend(emails)
+        return len(emails)
+
+    transport.missionbase_send_emails = missionbase_send_emails
+    app = make_app(["chatter", "slow"], extra_plugins={"slow": transport})
+    with app.system_session() as s:
+        for name in ("ana", "ben"):
+            uid = s.create("User", {"username": name, "name": name.title(), "email": f"{name}@example.org"})["id"]
+            for permset in ("Standard User", "Chatter: User"):
+                assign_permission_set(s, uid, permset)
+    with app.session("ben") as s:
+        s.create("ChatterPreference", {"user": s.user.id, "email_on_comment_on_my_post": False})
+        post = posting.post(s, s.user.id, "Anyone free Friday?").record
+    with app.session("ana") as s:
+        posting.comment(s, post["id"], "Me!")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    assert "1 digest email(s) sent" in digests.run_digests(app, "daily", at=later)
+    second["thread"].join(timeout=30)
+    assert "already sent" in second["result"] or second["result"].startswith("refused")
+    assert [e.to for e in delivered] == ["ben@example.org"]

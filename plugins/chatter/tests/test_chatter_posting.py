@@ -142,3 +142,42 @@ def test_nobody_posts_comments_likes_or_follows_in_someone_elses_name(org):
             s.update(post["id"], {"owner_id": org.users["ben"]})
     with org.session("ben") as s:
         assert feeds.profile_feed(s, org.users["ben"]).items == []
+
+
+def test_an_edit_that_mentions_someone_new_notifies_them_once(org):
+    with org.session("ana") as s:
+        post = posting.post(s, org.users["ana"], "Welcome @[Ben Okafor]").record
+        comment = posting.comment(s, post["id"], "Thanks all").record
+        posting.edit(s, post["id"], "Welcome @[Ben Okafor] and @[Cleo Martin]")
+        posting.edit(s, post["id"], "Welcome @[Ben Okafor] and @[Cleo Martin]!")  # nobody new
+        posting.edit(s, comment["id"], "Thanks @[Cleo Martin]")
+    assert kinds(org, "ben") == ["mention"]
+    assert kinds(org, "cleo") == ["mention", "mention"]  # the post, then the comment
+    with org.session("cleo") as s:
+        assert [p["id"] for p in feeds.mentions_feed(s).items] == [post["id"]]
+    with org.system_session() as s:
+        s.set_setting("chatter.max_mentions", 2)
+    with org.session("ana") as s, pytest.raises(ValidationError, match="has 3 @mentions; at most 2"):
+        posting.edit(s, post["id"], "@[Ben Okafor] @[Cleo Martin] @[Vera Viewall]")  # edits have the limit too
+    assert kinds(org, "vera") == []
+
+
+def test_profile_feed_pages_merge_posts_to_and_by_the_user_newest_first_once_each(org):
+    with org.session("ana") as s:
+        group = groups.create_group(s, "Open")
+        expected = [posting.post(s, org.users["ana"], "On my own profile").record["id"],
+                    posting.post(s, group["id"], "In a group").record["id"]]
+    with org.session("ben") as s:
+        expected.append(posting.post(s, org.users["ana"], "To Ana").record["id"])
+        posting.post(s, org.users["ben"], "Not about Ana")
+    with org.session("ana") as s:
+        expected.append(posting.post(s, org.users["ben"], "On Ben's profile").record["id"])
+    with org.session("cleo") as s:
+        seen, cursor = [], None
+        while True:
+            page = feeds.profile_feed(s, org.users["ana"], limit=2, cursor=cursor)
+            seen += [i["id"] for i in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+    assert seen == list(reversed(expected))
