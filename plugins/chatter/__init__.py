@@ -59,6 +59,7 @@ def missionbase_register_triggers(registry):
     for obj in list(registry.objects.values()):
         if obj.feed:
             add(obj.name, "after_insert", follows.auto_follow_created)
+            add(obj.name, "after_insert", tracking.record_created)
             add(obj.name, "after_update", tracking.track_changes)
 
 

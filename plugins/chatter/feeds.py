@@ -296,7 +296,8 @@ def _qualifying(session, posts, has_after: bool) -> list:
     mutes = session.schema.table("FeedMute")
     conditions = [
         _not_deleted(posts),
-        sa.or_(posts.c.type != "TrackedChange", posts.c.owner_id != me),  # not my own tracked changes
+        # not my own system posts (what I changed or created: I know)
+        sa.or_(posts.c.type.not_in(["TrackedChange", "RecordCreated"]), posts.c.owner_id != me),
         ~sa.exists(sa.select(mutes.c.id).where(mutes.c.owner_id == me, mutes.c.post == posts.c.id,
                                                _not_deleted(mutes))),
         _awake(session, posts),

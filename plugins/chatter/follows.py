@@ -7,6 +7,8 @@
 - Auto-follow of records you create is a preference (default on: spec §6.3
   leaves the default open); it skips imports and never fails the save (past
   the limit the record is simply not followed).
+- Nobody else is followed in for you: no auto-follow of the creator's
+  manager or team (spec §6.4 found no such behaviour upstream).
 """
 
 from __future__ import annotations

@@ -10,14 +10,18 @@ record sharing: an author may delete their post on a Contact they can only
 read. So after the rule allowed it, the change is carried out by the system
 context in the caller's transaction.
 
-- Edit a post: its author, the owner of the record it is on ("edit posts on
-  records I own"), or modify_all_data. Tracked changes are never edited.
-  Each edit counts a revision and stamps editor and time.
+- Edit a post: modify_all_data always; otherwise, while the org allows edits
+  (``chatter.allow_edits``, on by default), its author, and the owner of the
+  record it is on with the "Chatter: Edit Posts on Records I Own" permission
+  (``edit_posts_on_owned_records``). System posts (tracked changes, record
+  created) are never edited. Each edit counts a revision and stamps editor
+  and time; an edit that mentions someone new notifies them.
 - Delete a post: its author, the owner or a manager of its group, Modify
   All on the parent's object, modify_all_data, moderate_chatter, or (in an
   unlisted group) manage_unlisted_groups. A tracked change only with
   modify_all_data. Its comments, likes and mentions go with it.
-- Comments: edited by their author (or modify_all_data); deleted by their
+- Comments: edited by their author while edits are allowed (or
+  modify_all_data); deleted by their
   author, the profile owner for comments on their profile, and the people
   who may delete the post.
 - Share: a new post pointing at the original. Comments are not carried over
@@ -238,19 +242,40 @@ def _stamp_edit(new: dict, old: dict, editor: str) -> None:
 
 
 def edit_refusal(session, post: dict) -> str | None:
-    """Why the caller may not edit this post (None: they may)."""
+    """Why the caller may not edit this post (None: they may).
+
+    Spec §1.8: modify_all_data edits anything; otherwise edits need the org setting
+    ``chatter.allow_edits`` (on by default), and then the author edits their own posts and,
+    with ``edit_posts_on_owned_records``, the owner of the record edits others' posts on it --
+    its owner only: a manager above the owner in the role hierarchy gets the owner's access to
+    the record (core security), not this Chatter right (spec §6.5 leaves it open).
+    """
     user = session.user
-    if post["type"] == "TrackedChange":
-        return f"post {post['id']} is a tracked change; tracked changes cannot be edited"
-    if user.is_system or post["owner_id"] == user.id or has_permission(session, "modify_all_data"):
+    if post["type"] in ("TrackedChange", "RecordCreated"):
+        return f"post {post['id']} is a {post['type']} post written by the system; it cannot be edited"
+    if user.is_system or has_permission(session, "modify_all_data"):
+        return None
+    if not session.get_setting("chatter.allow_edits"):
+        return "editing posts and comments is turned off in this org (chatter.allow_edits)"
+    if post["owner_id"] == user.id:
         return None
     parent_object = session.registry.object_for_id(post["parent"])
-    if parent_object.name not in ("User", "ChatterGroup"):
+    if parent_object.name not in ("User", "ChatterGroup") and has_permission(session, "edit_posts_on_owned_records"):
         parent = stored_row(session, parent_object.name, post["parent"])
         if parent and parent["owner_id"] == user.id:
             return None
     return (f"{user.username} cannot edit post {post['id']}: only its author, the owner of the record it is on "
-            "or modify_all_data may")
+            "(with edit_posts_on_owned_records) or modify_all_data may")
+
+
+def _comment_edit_refusal(session, comment: dict) -> str | None:
+    if session.user.is_system or has_permission(session, "modify_all_data"):
+        return None
+    if not session.get_setting("chatter.allow_edits"):
+        return "editing posts and comments is turned off in this org (chatter.allow_edits)"
+    if comment["owner_id"] == session.user.id:
+        return None
+    return f"{session.user.username} cannot edit comment {comment['id']}: only its author or modify_all_data may"
 
 
 def delete_refusal(session, post: dict) -> str | None:
@@ -458,8 +483,7 @@ def edit(session, item_id: str, body: str) -> dict:
     if obj.name == "FeedItem":
         reason = edit_refusal(session, stored)
     else:
-        reason = None if stored["owner_id"] == session.user.id or has_permission(session, "modify_all_data") else \
-            f"{session.user.username} cannot edit comment {item_id}: only its author or modify_all_data may"
+        reason = _comment_edit_refusal(session, stored)
     if reason:
         raise AccessDenied(reason)
     clean = sanitise(body)

@@ -1,7 +1,8 @@
 """Feed tracking (§1.7): changes to tracked fields become one post per save.
 
 An admin enables tracking per object and field (``feed track OBJECT
-FIELD...``; at most ``chatter.max_tracked_fields`` per object, default 20).
+FIELD...``; at most ``chatter.max_tracked_fields`` per object, default 20:
+spec §6.3 leaves the upstream cap unverified, so it is a setting).
 Any feed-enabled object qualifies -- found in the registry by its
 ``feed=True`` flag, so other plugins' objects are tracked without this
 plugin knowing them. One save of N records writes N TrackedChange posts,
@@ -9,6 +10,11 @@ each with a FeedTrackedChange row per changed field, authored by the editor.
 
 A row is shown only when the viewer's field-level security shows that
 field; a post whose rows are all hidden disappears for that viewer.
+
+On a tracked object, a record someone creates also gets a RecordCreated
+post ("created this Program"), authored by its creator, as Salesforce's
+create-record event. Not for imports and system writes (jobs, demo data):
+a million imported rows should not become a million posts.
 """
 
 from __future__ import annotations
@@ -78,4 +84,18 @@ def track_changes(ctx, rows) -> None:
     system.create_many("FeedTrackedChange", [
         {"post": post["id"], "field": name, "old_value": old, "new_value": new}
         for post, rows_ in zip(created, changes, strict=True) for name, old, new in rows_
+    ])
+
+
+def record_created(ctx, rows) -> None:
+    """After-insert on every feed-enabled object: one RecordCreated post per record created by
+    a person on a tracked object."""
+    if ctx.importing or ctx.user.is_system or not rows:
+        return
+    if not ctx.session.get_setting(SETTING).get(ctx.object.name):
+        return
+    label = ctx.object.label.lower()
+    system_view(ctx.session).create_many("FeedItem", [
+        {"parent": row.new["id"], "type": "RecordCreated", "body": f"created this {label}", "owner_id": ctx.user.id}
+        for row in rows
     ])

@@ -345,10 +345,12 @@ def test_pmm_program_has_a_feed_and_its_fields_can_be_tracked(make_app):
         program = s.create("Program", {"name": "Youth Literacy", "status": "Active"})
         post = posting.post(s, program["id"], "Kick-off on Monday").record
     with app.session("ben") as s:
-        assert ids(feeds.record_feed(s, program["id"])) == [post["id"]]
+        created = feeds.record_feed(s, program["id"]).items[-1]  # a tracked object: its creation is posted
+        assert (created["type"], created["body"]) == ("RecordCreated", "created this program")
+        assert ids(feeds.record_feed(s, program["id"])) == [post["id"], created["id"]]
         current = s.get(program["id"])
         s.update(program["id"], {"status": "Completed", "short_summary": "Done"}, version=current["version"])
         s.update(program["id"], {"short_summary": "Untracked"})  # no tracked field changed: no post
         items = feeds.record_feed(s, program["id"]).items
-    assert [i["type"] for i in items] == ["TrackedChange", "Text"]
+    assert [i["type"] for i in items] == ["TrackedChange", "Text", "RecordCreated"]
     assert items[0]["changes"] == [{"field": "status", "old_value": "Active", "new_value": "Completed"}]

@@ -157,7 +157,15 @@ def test_at_most_20_tracked_fields_per_object_unless_configured(make_app):
     with app.session("ana") as s:
         contact = s.create("Contact", {"last_name": "Lee"})
         s.update(contact["id"], {"mailing_city": "Lyon", "email": "lee@example.org", "phone": "123"})
-        [change] = feeds.record_feed(s, contact["id"]).items  # one save, one post, a row per tracked field
+        change, created = feeds.record_feed(s, contact["id"]).items  # one save, one post, a row per field
         assert [c["field"] for c in change["changes"]] == ["mailing_city", "email"]
+        assert (created["type"], created["body"], created["owner_id"]) == ("RecordCreated", "created this contact",
+                                                                           s.user.id)
+        imported = s.create_many_collecting("Contact", [{"last_name": "Imported"}]).records[0]
+        assert feeds.record_feed(s, imported["id"]).items == []  # imports post nothing
+    with app.system_session() as s:
+        tracking.set_tracked_fields(s, "Contact", [])
+    with app.session("ana") as s:  # an untracked object: creating posts nothing
+        assert feeds.record_feed(s, s.create("Contact", {"last_name": "Quiet"})["id"]).items == []
     with app.session("ana") as s, pytest.raises(AccessDenied, match="customize_application"):
         tracking.set_tracked_fields(s, "Contact", ["phone"])

@@ -181,3 +181,27 @@ def test_profile_feed_pages_merge_posts_to_and_by_the_user_newest_first_once_eac
                 break
             cursor = page.next_cursor
     assert seen == list(reversed(expected))
+
+
+def test_record_owners_edit_others_posts_only_with_the_permission_and_the_org_may_turn_edits_off(org):
+    from missionbase.core.security.sharing import Grantee, share_record
+
+    with org.session("ana") as s:
+        contact = s.create("Contact", {"last_name": "Client"})
+        share_record(s, contact["id"], Grantee("user", org.users["ben"], "ben"), "read")
+    with org.session("ben") as s:
+        post = posting.post(s, contact["id"], "Called the client").record
+    with org.session("ana") as s, pytest.raises(AccessDenied, match="edit_posts_on_owned_records"):
+        posting.edit(s, post["id"], "Called the client twice")
+    with org.system_session() as s:
+        assign_permission_set(s, org.users["ana"], "Chatter: Edit Posts on Records I Own")
+    with org.session("ana") as s:
+        assert posting.edit(s, post["id"], "Called the client twice")["revision"] == 1
+    with org.system_session() as s:
+        s.set_setting("chatter.allow_edits", False)
+    with org.session("ben") as s, pytest.raises(AccessDenied, match="turned off"):
+        posting.edit(s, post["id"], "My own words")
+    with org.system_session() as s:
+        assign_permission_set(s, org.users["vera"], "System Administrator")
+    with org.session("vera") as s:
+        assert posting.edit(s, post["id"], "Fixed a typo")["revision"] == 2

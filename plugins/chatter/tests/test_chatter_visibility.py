@@ -110,12 +110,13 @@ def test_tracked_change_rows_follow_field_level_security(make_app):
         share_record(s, contact["id"], Grantee("user", s.app.resolve_user(s.conn, "dan").id, "dan"), "read")
         s.update(contact["id"], {"birthdate": "1990-01-02", "mailing_city": "Lyon"})
         s.update(contact["id"], {"birthdate": "1990-01-03"})
-        [only_birthdate, both] = feeds.record_feed(s, contact["id"]).items
+        [only_birthdate, both, created] = feeds.record_feed(s, contact["id"]).items
+        assert created["type"] == "RecordCreated"
         assert [c["field"] for c in both["changes"]] == ["birthdate", "mailing_city"]
         assert only_birthdate["changes"] == [{"field": "birthdate", "old_value": "1990-01-02",
                                               "new_value": "1990-01-03"}]
     with app.session("dan") as s:
-        [visible] = feeds.record_feed(s, contact["id"]).items
+        [visible, _created] = feeds.record_feed(s, contact["id"]).items
         assert visible["id"] == both["id"]
         assert visible["changes"] == [{"field": "mailing_city", "old_value": None, "new_value": "Lyon"}]
 
