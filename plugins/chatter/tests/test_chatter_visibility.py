@@ -60,6 +60,11 @@ def test_unlisted_group_hidden_even_from_view_all_data_but_not_manage_unlisted(o
         assert post["id"] not in ids(feeds.company_feed(s))
     with org.session("cleo") as s:
         assert ids(feeds.group_feed(s, "Crisis team")) == [post["id"]]
+    from missionbase.core.search import search
+
+    for user, found in (("vera", False), ("ben", False), ("cleo", True), ("ana", True)):
+        with org.session(user) as s:  # core search runs through the same read rule
+            assert any(r["name"] == "Crisis team" for r in search(s, "crisis")) is found, user
 
 
 def test_a_groups_existing_posts_follow_its_new_visibility(org):
