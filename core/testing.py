@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from missionbase.core.app import App, init_org
 from missionbase.core.cli import main as cli_main
-from missionbase.core.config import settings_from_dict
+from missionbase.core.config import settings_from_dict, write_config
 
 TEST_DATABASE_ENV = "MISSIONBASE_TEST_DATABASE_URL"
 
@@ -110,6 +110,23 @@ def run_cli(capsys, *args: str) -> Result:
 def cli(capsys) -> Callable[..., Result]:
     """``cli("records", "query", "Contact")``: exit code, stdout and stderr as a user sees them."""
     return lambda *args: run_cli(capsys, *args)
+
+
+@pytest.fixture
+def cli_for(cli, tmp_path, monkeypatch) -> Callable[..., Callable[..., Result]]:
+    """``run = cli_for(app)``: the CLI as that org's users run it -- a missionbase.toml with the
+    app's database, plugins, files and mail relay in a working directory of its own, and no
+    environment override -- then ``run("feed", "show", "--mine", "--as", "ana")``."""
+    def configure(app: App) -> Callable[..., Result]:
+        monkeypatch.chdir(tmp_path)
+        for var in ("MISSIONBASE_CONFIG", "MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
+            monkeypatch.delenv(var, raising=False)
+        kept = ("database_url", "plugins", "files_dir", "smtp_host", "smtp_port", "mail_from")
+        values = {k: v for k, v in app.settings.model_dump(include=set(kept)).items() if v is not None}
+        write_config(tmp_path / "missionbase.toml", {**values, "default_user": "admin"})
+        return cli
+
+    return configure
 
 
 # -- plugin conformance ------------------------------------------------------------------

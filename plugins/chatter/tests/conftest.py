@@ -7,20 +7,23 @@ import pytest
 from missionbase.core.security.sharing import assign_permission_set
 
 
-@pytest.fixture
-def org(make_app):
-    app = make_app(["chatter"])
-    users = {}
+def add_users(app, people: list[tuple[str, str]], sets=("Standard User", "Chatter: User")) -> dict[str, str]:
+    """Users (username, name) with an email address and the given permission sets: username -> id."""
+    ids = {}
     with app.system_session() as s:
-        for username, name, sets in [
-            ("ana", "Ana Silva", ["Standard User", "Chatter: User"]),
-            ("ben", "Ben Okafor", ["Standard User", "Chatter: User"]),
-            ("cleo", "Cleo Martin", ["Standard User", "Chatter: User"]),
-            ("vera", "Vera Viewall", ["Standard User", "Chatter: User"]),
-        ]:
+        for username, name in people:
             user = s.create("User", {"username": username, "name": name, "email": f"{username}@example.org"})
             for permset in sets:
                 assign_permission_set(s, user["id"], permset)
-            users[username] = user["id"]
-    app.users = users
+            ids[username] = user["id"]
+    return ids
+
+
+STAFF = [("ana", "Ana Silva"), ("ben", "Ben Okafor"), ("cleo", "Cleo Martin"), ("vera", "Vera Viewall")]
+
+
+@pytest.fixture
+def org(make_app):
+    app = make_app(["chatter"])
+    app.users = add_users(app, STAFF)
     return app

@@ -10,16 +10,9 @@ from missionbase.plugins.chatter import posting
 
 
 @pytest.fixture
-def run(org, cli, tmp_path, monkeypatch):
-    """The CLI against the org's database, as in the other Chatter CLI tests."""
-    from missionbase.core.config import write_config
-
-    monkeypatch.chdir(tmp_path)
-    for var in ("MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
-        monkeypatch.delenv(var, raising=False)
-    write_config(tmp_path / "missionbase.toml", {"database_url": org.settings.database_url,
-                                                 "plugins": ["chatter"], "default_user": "admin"})
-    return cli
+def run(org, cli_for):
+    """The CLI against the org's database, as its users run it."""
+    return cli_for(org)
 
 
 def one_error_line(result, *needles):

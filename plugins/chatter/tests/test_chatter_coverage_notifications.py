@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
-from missionbase.core.security.sharing import assign_permission_set
 from missionbase.plugins.chatter import digests, feeds, follows, groups, notifications, posting
+
+from .conftest import STAFF, add_users
 
 
 def inbox(app, user):
@@ -118,11 +119,7 @@ def test_my_default_group_frequency_is_used_when_i_join_or_create_a_group(org):
 @pytest.fixture
 def mail_org(make_app, smtp_server):
     app = make_app(["chatter"], **smtp_server.settings())
-    with app.system_session() as s:
-        for username, name in [("ana", "Ana Silva"), ("ben", "Ben Okafor"), ("cleo", "Cleo Martin")]:
-            uid = s.create("User", {"username": username, "name": name, "email": f"{username}@example.org"})["id"]
-            for permset in ("Standard User", "Chatter: User"):
-                assign_permission_set(s, uid, permset)
+    add_users(app, STAFF[:3])
     app.smtp = smtp_server
     return app
 

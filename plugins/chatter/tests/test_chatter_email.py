@@ -6,18 +6,15 @@ import datetime as dt
 
 import pytest
 
-from missionbase.core.security.sharing import assign_permission_set
 from missionbase.plugins.chatter import digests, groups, notifications, posting
+
+from .conftest import add_users
 
 
 @pytest.fixture
 def mail_org(make_app, smtp_server):
     app = make_app(["chatter"], **smtp_server.settings())
-    with app.system_session() as s:
-        for name in ("ana", "ben", "cleo"):
-            uid = s.create("User", {"username": name, "name": name.title(), "email": f"{name}@example.org"})["id"]
-            for permset in ("Standard User", "Chatter: User"):
-                assign_permission_set(s, uid, permset)
+    add_users(app, [(name, name.title()) for name in ("ana", "ben", "cleo")])
     app.smtp = smtp_server
     return app
 
@@ -58,16 +55,8 @@ def test_digest_once_per_period_and_nothing_for_users_without_news(mail_org):
     assert "0 digest email(s)" in digests.run_digests(app, "daily", at=later + dt.timedelta(days=1))
 
 
-def test_cli_post_show_groups_notifications_and_digest_job(mail_org, cli, tmp_path, monkeypatch):
-    from missionbase.core.config import write_config
-
-    monkeypatch.chdir(tmp_path)
-    for var in ("MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
-        monkeypatch.delenv(var, raising=False)
-    settings = mail_org.settings
-    write_config(tmp_path / "missionbase.toml", {
-        "database_url": settings.database_url, "plugins": ["chatter"], "default_user": "admin",
-        "smtp_host": settings.smtp_host, "smtp_port": settings.smtp_port, "mail_from": settings.mail_from})
+def test_cli_post_show_groups_notifications_and_digest_job(mail_org, cli_for):
+    cli = cli_for(mail_org)
     assert cli("feed", "groups", "create", "Volunteers", "--as", "ana").exit_code == 0
     assert cli("feed", "groups", "join", "Volunteers", "--as", "ben").exit_code == 0
     posted = cli("feed", "post", "Hello @[Ben]", "--group", "Volunteers", "--as", "ana", "--json")
@@ -117,11 +106,7 @@ def test_two_digest_runs_at_once_send_the_period_once(make_app):
 
     transport.missionbase_send_emails = missionbase_send_emails
     app = make_app(["chatter", "slow"], extra_plugins={"slow": transport})
-    with app.system_session() as s:
-        for name in ("ana", "ben"):
-            uid = s.create("User", {"username": name, "name": name.title(), "email": f"{name}@example.org"})["id"]
-            for permset in ("Standard User", "Chatter: User"):
-                assign_permission_set(s, uid, permset)
+    add_users(app, [("ana", "Ana"), ("ben", "Ben")])
     with app.session("ben") as s:
         s.create("ChatterPreference", {"user": s.user.id, "email_on_comment_on_my_post": False})
         post = posting.post(s, s.user.id, "Anyone free Friday?").record

@@ -72,7 +72,7 @@ def test_an_archived_groups_posts_leave_feeds_until_a_comment_brings_one_back(or
         assert {first["id"], second["id"]} <= {i["id"] for i in feeds.what_i_follow(s).items}
 
 
-def test_auto_archiving_can_be_turned_off_per_group_by_its_managers(org, cli, tmp_path, monkeypatch):
+def test_auto_archiving_can_be_turned_off_per_group_by_its_managers(org, cli_for):
     with org.session("ana") as s:
         groups.create_group(s, "Board")
         groups.create_group(s, "Choir")
@@ -86,27 +86,15 @@ def test_auto_archiving_can_be_turned_off_per_group_by_its_managers(org, cli, tm
     assert "archived 1 group(s)" in groups.archive_inactive_groups(org, at=later)
     with org.session("ana") as s:
         assert not groups.find_group(s, "Board")["is_archived"] and groups.find_group(s, "Choir")["is_archived"]
-    from missionbase.core.config import write_config
-
-    monkeypatch.chdir(tmp_path)
-    for var in ("MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
-        monkeypatch.delenv(var, raising=False)
-    write_config(tmp_path / "missionbase.toml", {"database_url": org.settings.database_url,
-                                                 "plugins": ["chatter"], "default_user": "admin"})
+    cli = cli_for(org)
     refused = cli("feed", "groups", "auto-archive", "Board", "on", "--as", "ben")
     assert refused.exit_code != 0 and "ben cannot edit ChatterGroup" in refused.err
     assert cli("feed", "groups", "auto-archive", "Board", "on").out.strip() == "Board: auto-archiving on"  # admin
     assert "archived 1 group(s)" in groups.archive_inactive_groups(org, at=later)
 
 
-def test_cli_archive_and_own_group_frequency(org, cli, tmp_path, monkeypatch):
-    from missionbase.core.config import write_config
-
-    monkeypatch.chdir(tmp_path)
-    for var in ("MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
-        monkeypatch.delenv(var, raising=False)
-    write_config(tmp_path / "missionbase.toml", {"database_url": org.settings.database_url,
-                                                 "plugins": ["chatter"], "default_user": "admin"})
+def test_cli_archive_and_own_group_frequency(org, cli_for):
+    cli = cli_for(org)
     assert cli("feed", "groups", "create", "Volunteers", "--as", "ana").exit_code == 0
     assert cli("feed", "groups", "join", "Volunteers", "--as", "ben").exit_code == 0
     changed = cli("feed", "groups", "frequency", "Volunteers", "every post", "--as", "ben")

@@ -58,3 +58,10 @@ def make_world(s, clients: int = 3, stage: str = "Active") -> World:
 def world(pmm_app) -> World:
     with pmm_app.session("manager") as s:
         return make_world(s)
+
+
+@pytest.fixture
+def org_dir(pmm_app, cli_for, tmp_path):
+    """A working directory whose missionbase.toml points at the PMM org (for CLI tests)."""
+    cli_for(pmm_app)
+    return tmp_path

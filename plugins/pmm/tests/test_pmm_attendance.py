@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from missionbase.core.config import write_config
 from missionbase.core.errors import ValidationError
 from missionbase.plugins.pmm.attendance import build_roster, save_roster
 from missionbase.plugins.pmm.deliveries import bulk_deliveries
@@ -146,15 +145,6 @@ def test_bulk_active_filter(pmm_app, setup):
         with pytest.raises(ValidationError, match=r"stage 'Waitlisted', not an active one"):
             bulk_deliveries(s, [{"contact": david["contact"], "program_engagement": david["id"],
                                  "service": w.service["id"], "quantity": 1}])
-
-
-@pytest.fixture
-def org_dir(pmm_app, tmp_path, monkeypatch, database_url):
-    monkeypatch.chdir(tmp_path)
-    for name in ("MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
-        monkeypatch.delenv(name, raising=False)
-    write_config(tmp_path / "missionbase.toml", {"database_url": database_url, "plugins": ["pmm"]})
-    return tmp_path
 
 
 def test_cli_participants_attendance_and_bulk(org_dir, cli, setup):

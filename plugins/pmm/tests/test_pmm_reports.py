@@ -7,7 +7,6 @@ import decimal
 
 import pytest
 
-from missionbase.core.config import write_config
 from missionbase.core.reports import run_report
 from missionbase.core.security.sharing import set_sharing_default
 
@@ -102,15 +101,6 @@ def test_follow_up_reports(pmm_app, data):
         ("Bruno Client1", dt.date(2025, 5, 1)), ("Chloe Client2", None)]
     assert [r["name"] for r in run(pmm_app, "manager", "contacts_without_recent_service_deliveries",
                                    today=dt.date(2025, 6, 25))] == ["Ana Client0", "Bruno Client1", "Chloe Client2"]
-
-
-@pytest.fixture
-def org_dir(pmm_app, tmp_path, monkeypatch, database_url):
-    monkeypatch.chdir(tmp_path)
-    for name in ("MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
-        monkeypatch.delenv(name, raising=False)
-    write_config(tmp_path / "missionbase.toml", {"database_url": database_url, "plugins": ["pmm"]})
-    return tmp_path
 
 
 def test_cli_report(org_dir, cli, data):

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from missionbase.core.config import write_config
 from missionbase.plugins.pmm.rollups import ROLLUP_INPUTS, rate_and_summary, recalculate
 from missionbase.plugins.pmm.schedules import create_schedule
 
@@ -220,15 +219,6 @@ def test_incremental_rollups_match_a_full_recalc(pmm_app, graph, operations):
         assert changed == dict.fromkeys(TARGET_FIELDS, 0)
         assert snapshot(s) == incremental
         savepoint.rollback()
-
-
-@pytest.fixture
-def org_dir(pmm_app, tmp_path, monkeypatch, database_url):
-    monkeypatch.chdir(tmp_path)
-    for name in ("MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
-        monkeypatch.delenv(name, raising=False)
-    write_config(tmp_path / "missionbase.toml", {"database_url": database_url, "plugins": ["pmm"]})
-    return tmp_path
 
 
 def test_cli_recalc_restores_rollups_and_needs_an_admin(org_dir, cli, pmm_app, graph):

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from missionbase.core.config import write_config
 from missionbase.core.errors import ValidationError
 from missionbase.plugins.pmm.schedules import create_schedule, default_first_start, extend_schedule
 
@@ -191,15 +190,6 @@ def test_default_first_start_rounds_up_to_the_next_half_hour():
     assert default_first_start(dt.datetime(2025, 1, 6, 10, 10, 5)) == dt.datetime(2025, 1, 6, 10, 30, 5)
     assert default_first_start(dt.datetime(2025, 1, 6, 10, 0, 15)) == dt.datetime(2025, 1, 6, 10, 30, 15)
     assert default_first_start(dt.datetime(2025, 1, 6, 10, 45)) == dt.datetime(2025, 1, 6, 11, 0)
-
-
-@pytest.fixture
-def org_dir(pmm_app, tmp_path, monkeypatch, database_url):
-    monkeypatch.chdir(tmp_path)
-    for name in ("MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
-        monkeypatch.delenv(name, raising=False)
-    write_config(tmp_path / "missionbase.toml", {"database_url": database_url, "plugins": ["pmm"]})
-    return tmp_path
 
 
 def test_cli_schedule_create(org_dir, cli, service):
