@@ -109,12 +109,19 @@ def test_making_a_group_public_accepts_pending_requests(org):
 
 def test_follow_only_readable_with_limit_and_auto_follow_not_for_imports(org):
     with org.system_session() as s:
+        assert [s.get_setting(f"chatter.{name}") for name in ("follow_limit", "max_mentions",
+                                                              "max_tracked_fields", "archive_after_days")] == [
+            500, 25, 20, 90]  # the defaults the spec states
         s.set_setting("chatter.follow_limit", 2)
     with org.session("ana") as s:
         private = s.create("Contact", {"last_name": "Private"})
+        for name in ("Board", "Choir", "Garden"):
+            groups.create_group(s, name)
     with org.session("ben") as s:
         from missionbase.core.errors import RecordNotFound
 
+        for name in ("Board", "Choir", "Garden"):  # three groups joined: none counts as a follow
+            groups.join(s, name)
         with pytest.raises(RecordNotFound):
             follows.follow(s, private["id"])
         follows.follow(s, org.users["ana"])
