@@ -171,10 +171,23 @@ def deliver(session, notices: list[Notice], *, actor: str) -> list[dict]:
 
 
 def list_notifications(session, *, unread_only: bool = False, limit: int = 50, cursor: str | None = None):
+    """The caller's in-app notifications, newest first. One about a post they can no longer read
+    (access lost since) is left out: its text quotes the post (spec §4.6)."""
+    from missionbase.core.query import Page
+
     where: dict = {"owner_id": session.user.id, "show_in_app": True}
     if unread_only:
         where["is_read"] = False
-    return session.query("ChatterNotification", where=where, order_by=["-created_at"], limit=limit, cursor=cursor)
+    shown: list[dict] = []
+    while True:
+        page = session.query("ChatterNotification", where=where, order_by=["-created_at"],
+                             limit=limit - len(shown), cursor=cursor)
+        posts = sorted({n["post"] for n in page.records if n.get("post")})
+        readable = set(session.get_many(posts)) if posts else set()
+        shown += [n for n in page.records if not n.get("post") or n["post"] in readable]
+        cursor = page.next_cursor
+        if len(shown) >= limit or cursor is None:
+            return Page(shown, cursor)
 
 
 def mark_read(session, notification_ids: list[str] | None = None) -> int:

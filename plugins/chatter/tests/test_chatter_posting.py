@@ -212,3 +212,20 @@ def test_record_owners_edit_others_posts_only_with_the_permission_and_the_org_ma
         assign_permission_set(s, org.users["vera"], "System Administrator")
     with org.session("vera") as s:
         assert posting.edit(s, post["id"], "Fixed a typo")["revision"] == 2
+
+
+def test_notifications_about_a_post_one_can_no_longer_read_are_left_out(org):
+    from missionbase.core.security.sharing import Grantee, share_record, unshare_record
+
+    with org.session("ana") as s:
+        contact = s.create("Contact", {"last_name": "Client"})
+        share_record(s, contact["id"], Grantee("user", org.users["ben"], "ben"), "read")
+        posting.post(s, org.users["ana"], "Team lunch, @[Ben Okafor]")
+        posting.post(s, contact["id"], "Diagnosis confirmed, @[Ben Okafor]")  # the newest
+    assert kinds(org, "ben") == ["mention", "mention"]
+    with org.session("ana") as s:
+        unshare_record(s, contact["id"], Grantee("user", org.users["ben"], "ben"))
+    with org.session("ben") as s:
+        shown = notifications.list_notifications(s, limit=1).records  # skips the hidden one, fills the page
+        assert len(shown) == 1 and "Team lunch" in shown[0]["message"]
+        assert "Diagnosis" not in str(notifications.list_notifications(s).records)
