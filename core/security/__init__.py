@@ -39,6 +39,20 @@ class AccessPolicy(Protocol):
     def field_access(self, session: Any, object_name: str, field: str) -> str:
         """'hidden', 'read' or 'edit' for this user and field."""
 
+    def memo(self, session: Any) -> dict:
+        """A dict shared by the sessions whose read conditions are the same, where the
+        RecordService keeps SQL it builds from them (reads by id)."""
+
+    def parent_decides(self, session: Any, object_name: str) -> bool:
+        """Whether the user reads this object's records exactly when they can read their parents;
+        reads by id then apply ``restriction_filter`` and ask ``readable_parents`` apart."""
+
+    def restriction_filter(self, session: Any, object_name: str, table: Any) -> Any | None:
+        """The part of ``readable_filter`` that is not about the parent (None: nothing)."""
+
+    def readable_parents(self, session: Any, object_name: str, parent_ids: set[str]) -> set[str]:
+        """The ids among ``parent_ids`` whose records open their ``object_name`` children."""
+
 
 class AdminSeesAll:
     """Every user may do everything: the platform before record security."""
@@ -54,3 +68,15 @@ class AdminSeesAll:
 
     def field_access(self, session, object_name, field):
         return "edit"
+
+    def memo(self, session):
+        return self.__dict__.setdefault("_memo", {})  # nothing depends on the user
+
+    def parent_decides(self, session, object_name):
+        return False
+
+    def restriction_filter(self, session, object_name, table):
+        return None
+
+    def readable_parents(self, session, object_name, parent_ids):
+        return set(parent_ids)
