@@ -193,3 +193,37 @@ def test_help_does_not_import_sqlalchemy_or_plugins():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "IMPORTED []" in out
     assert "records" in out and "import" in out
+
+
+def test_action_command_runs_one_thing_as_the_user_in_one_transaction(app):
+    """core.cli.context.action_command: ``GROUP NAME ARG --as USER`` runs as that user, prints
+    what it did; a refusal is the usual one-line error and nothing is written."""
+    import click
+    from click.testing import CliRunner
+
+    from missionbase.core.cli.context import CliState, action_command
+    from missionbase.core.security.sharing import assign_permission_set
+
+    with app.system_session() as s:
+        ana = s.create("User", {"username": "ana", "name": "Ana"})
+        assign_permission_set(s, ana["id"], "Read Only")
+        contact = s.create("Contact", {"last_name": "Lee"})
+
+    @click.group()
+    def tools():
+        pass
+
+    def rename(session, record_id):
+        session.update(record_id, {"last_name": "Renamed"})
+
+    action_command(tools, "rename", "record_id", rename, "renamed {}", help="Rename a contact.")
+    state = CliState()
+    state._app = app
+    runner = CliRunner()
+    done = runner.invoke(tools, ["rename", contact["id"], "--as", "admin"], obj=state)
+    assert done.exit_code == 0 and done.output.strip() == f"renamed {contact['id']}"
+    refused = runner.invoke(tools, ["rename", contact["id"], "--as", "ana"], obj=state)
+    assert refused.exit_code != 0
+    with app.system_session() as s:
+        assert s.get(contact["id"])["version"] == 2  # ana's attempt wrote nothing
+    assert "Rename a contact." in runner.invoke(tools, ["rename", "--help"], obj=state).output

@@ -58,6 +58,24 @@ def json_option(func):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")(func)
 
 
+def action_command(group: click.Group, name: str, argument: str, run, done: str, *, help: str | None = None):
+    """Add ``group NAME ARGUMENT [--as USER]``: ``run(session, value)`` in one transaction as
+    that user, then print ``done`` (``{}`` is the argument). For the many commands that do one
+    thing to one record or name; ``run`` imports what it needs when called, keeping --help fast."""
+
+    @group.command(name, help=help)
+    @click.argument(argument)
+    @as_user_option
+    @pass_app
+    def command(app, as_user, **values):
+        value = values[argument]
+        with app.session(as_user) as session:
+            run(session, value)
+        click.echo(done.format(value))
+
+    return command
+
+
 def plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
     """Commands the enabled plugins add (loads the plugins, not the database)."""
     state = ctx.find_object(CliState) or CliState()

@@ -8,9 +8,34 @@ from __future__ import annotations
 
 import click
 
-from missionbase.core.cli.context import as_user_option, echo_json, echo_table, json_option, pass_app
+from missionbase.core.cli.context import (
+    action_command,
+    as_user_option,
+    echo_json,
+    echo_table,
+    json_option,
+    pass_app,
+)
 
 FEED_COLUMNS = ["id", "type", "parent", "owner_id", "body", "comment_count", "like_count", "last_activity_at"]
+
+
+def _feeds():
+    from . import feeds
+
+    return feeds
+
+
+def _follows():
+    from . import follows
+
+    return follows
+
+
+def _groups():
+    from . import groups
+
+    return groups
 
 
 def _flush(app) -> None:
@@ -213,16 +238,8 @@ def follow_command(app, target_id, as_user):
     click.echo(f"following {target_id}")
 
 
-@feed.command("unfollow")
-@click.argument("target_id")
-@as_user_option
-@pass_app
-def unfollow_command(app, target_id, as_user):
-    from . import follows
-
-    with app.session(as_user) as s:
-        follows.unfollow(s, target_id)
-    click.echo(f"no longer following {target_id}")
+action_command(feed, "unfollow", "target_id", lambda s, target: _follows().unfollow(s, target),
+               "no longer following {}", help="Stop following a person or record.")
 
 
 @feed.command("following")
@@ -237,28 +254,12 @@ def following_command(app, as_user, as_json):
     echo_json(rows) if as_json else echo_table(rows, ["target", "created_at"])
 
 
-@feed.command("bookmark")
-@click.argument("post_id")
-@as_user_option
-@pass_app
-def bookmark_command(app, post_id, as_user):
-    from . import feeds
-
-    with app.session(as_user) as s:
-        feeds.bookmark(s, post_id)
-    click.echo(f"bookmarked {post_id}")
+action_command(feed, "bookmark", "post_id", lambda s, post: _feeds().bookmark(s, post), "bookmarked {}",
+               help="Save a post to your Bookmarks feed.")
 
 
-@feed.command("mute")
-@click.argument("post_id")
-@as_user_option
-@pass_app
-def mute_command(app, post_id, as_user):
-    from . import feeds
-
-    with app.session(as_user) as s:
-        feeds.mute(s, post_id)
-    click.echo(f"muted {post_id}")
+action_command(feed, "mute", "post_id", lambda s, post: _feeds().mute(s, post), "muted {}",
+               help="Hide a post from your feeds and stop its notifications.")
 
 
 @feed.command("track")
@@ -310,28 +311,12 @@ def group_list(app, as_user, as_json):
                                                       "auto_archive_disabled", "member_count"])
 
 
-@groups_group.command("join")
-@click.argument("name")
-@as_user_option
-@pass_app
-def group_join(app, name, as_user):
-    from . import groups
-
-    with app.session(as_user) as s:
-        groups.join(s, name)
-    click.echo(f"joined {name}")
+action_command(groups_group, "join", "name", lambda s, name: _groups().join(s, name), "joined {}",
+               help="Join a public group.")
 
 
-@groups_group.command("leave")
-@click.argument("name")
-@as_user_option
-@pass_app
-def group_leave(app, name, as_user):
-    from . import groups
-
-    with app.session(as_user) as s:
-        groups.leave(s, name)
-    click.echo(f"left {name}")
+action_command(groups_group, "leave", "name", lambda s, name: _groups().leave(s, name), "left {}",
+               help="Leave a group.")
 
 
 @groups_group.command("request")

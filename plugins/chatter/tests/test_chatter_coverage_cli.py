@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from missionbase.core.security.sharing import Grantee, share_record
-from missionbase.plugins.chatter import posting
+from missionbase.plugins.chatter import feeds, groups, posting
 
 
 @pytest.fixture
@@ -123,3 +123,19 @@ def test_cli_request_to_join_a_private_group_and_approve(org, run):
     assert [i["id"] for i in shown] == [posted.json()["id"]]
     kinds = [n["kind"] for n in run("notifications", "list", "--as", "ben", "--json").json()]
     assert kinds == ["join_decision"]
+
+
+def test_cli_bookmark_mute_and_leave(org, run):
+    with org.session("ana") as s:
+        groups.create_group(s, "Choir")
+        post = posting.post(s, s.user.id, "Rehearsal moved").record
+    assert run("feed", "bookmark", post["id"], "--as", "ben").out.strip() == f"bookmarked {post['id']}"
+    with org.session("ben") as s:
+        assert [i["id"] for i in feeds.bookmarks_feed(s).items] == [post["id"]]
+    assert run("feed", "mute", post["id"], "--as", "ben").out.strip() == f"muted {post['id']}"
+    with org.session("ben") as s:  # muted: out of every feed of his, bookmarks included
+        assert feeds.bookmarks_feed(s).items == []
+    assert run("feed", "groups", "join", "Choir", "--as", "ben").out.strip() == "joined Choir"
+    assert run("feed", "groups", "leave", "Choir", "--as", "ben").out.strip() == "left Choir"
+    assert one_error_line(run("feed", "groups", "leave", "Choir", "--as", "ben"), "Choir")
+    assert one_error_line(run("feed", "mute", "fdi_nope", "--as", "ben"), "fdi_nope")
