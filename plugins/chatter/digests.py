@@ -8,7 +8,9 @@ is recorded with a high-water mark in the same transaction that marks the
 notifications emailed, and the emails go out before that commits (a relay
 failure rolls everything back for the next run to retry). Access is
 re-checked by core security as each recipient before listing a post
-(one ``get_many`` of their posts as that user).
+(its single-record decision on posts loaded once for all recipients: for
+the few posts a digest lists per user, cheaper than building each user's
+read statement).
 One set-based pass: a single query gathers every pending item, grouped by
 user in memory; one SMTP connection; one bulk update marks them emailed.
 """
@@ -22,7 +24,7 @@ import sqlalchemy as sa
 from missionbase.core.mail import Email
 
 from .common import now
-from .notifications import _emails_of, readable_by
+from .notifications import _emails_of, readable_by, stored_rows
 
 
 def period_key(frequency: str, at: dt.datetime) -> str:
@@ -51,12 +53,13 @@ def run_digests(app, frequency: str = "daily", *, at: dt.datetime | None = None)
             if not row.is_read:
                 by_user.setdefault(row.owner_id, []).append(row)
         addresses = _emails_of(s, list(by_user))
+        posts = stored_rows(s, sorted({r.post for r in rows if r.post}))  # loaded once for every recipient
         emails = []
         for user_id, items in by_user.items():
             address, name = addresses.get(user_id, (None, ""))
             if not address:
                 continue
-            visible = readable_by(s, user_id, sorted({i.post for i in items if i.post}))
+            visible = readable_by(s, user_id, sorted({i.post for i in items if i.post}), posts)
             lines = [f"- {i.message}" for i in items if i.post is None or i.post in visible]
             if not lines:
                 continue
