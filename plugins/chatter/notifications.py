@@ -89,8 +89,9 @@ def readable_by(session, user_id: str, record_ids: list[str], rows: dict[str, di
 
     Asked through core's single-record decision (``record_access``, the same rule as the
     query filter: a property test keeps them in step) on the stored rows, which costs a
-    few index lookups per record instead of building the user's read condition over every
-    object a post may hang on -- what makes notifying and digesting many users cheap.
+    few index lookups per record instead of building each user's read statements -- what
+    makes notifying and digesting many users cheap (bench/chatter_digest.py: 399 users/s
+    against 269 with a ``get_many`` per recipient).
     ``rows``: stored rows already loaded (a digest loads its posts once for every recipient).
     """
     if not record_ids:
