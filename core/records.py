@@ -637,10 +637,6 @@ class RecordService:
     ) -> Page:
         obj = self.object(object_name)
         self._check_object(obj, "read")
-        return self._read(obj, where, fields=fields, order_by=order_by, limit=limit, cursor=cursor)
-
-    def _read(self, obj: ObjectType, where: Any, *, fields=None, order_by=None, limit=None,
-              cursor=None) -> Page:
         compiler = self._compiler(obj)
         table = compiler.table
         columns = self._select_columns(obj, compiler, fields)
