@@ -112,6 +112,21 @@ def cli(capsys) -> Callable[..., Result]:
     return lambda *args: run_cli(capsys, *args)
 
 
+def permission_sets_plugin(name: str, *permission_sets) -> ModuleType:
+    """A plugin module that only declares these permission sets, for ``make_app(extra_plugins=...)``."""
+    from missionbase.core import hookimpl
+
+    module = ModuleType(name)
+
+    @hookimpl
+    def missionbase_register_permission_sets(registry):
+        for permset in permission_sets:
+            registry.add(permset)
+
+    module.missionbase_register_permission_sets = missionbase_register_permission_sets
+    return module
+
+
 @pytest.fixture
 def cli_for(cli, tmp_path, monkeypatch) -> Callable[..., Callable[..., Result]]:
     """``run = cli_for(app)``: the CLI as that org's users run it -- a missionbase.toml with the

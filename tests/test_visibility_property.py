@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from missionbase.core import PermissionSet, hookimpl
+from missionbase.core import PermissionSet
 from missionbase.core.errors import AccessDenied
 from missionbase.core.ids import SYSTEM_USER_ID
 from missionbase.core.security.sharing import (
@@ -42,6 +42,7 @@ from missionbase.core.security.sharing import (
     set_sharing_default,
     share_record,
 )
+from missionbase.core.testing import permission_sets_plugin
 
 # -- the reference model's own copy of the rules ---------------------------------------
 
@@ -68,16 +69,11 @@ def contact_letters(permsets) -> set[str]:
     return letters
 
 
-def permission_sets_plugin() -> types.ModuleType:
+def visibility_sets() -> types.ModuleType:
     """Two extra sets, declared the way a plugin ships them."""
-
-    def register_permission_sets(registry):
-        registry.add(PermissionSet("Contact View All", objects={"Contact": "RV"}))
-        registry.add(PermissionSet("Contact Modify All", objects={"Contact": "RM"}))
-
-    module = types.ModuleType("test_plugin_visibility")
-    module.missionbase_register_permission_sets = hookimpl(register_permission_sets)
-    return module
+    return permission_sets_plugin("test_plugin_visibility",
+                                  PermissionSet("Contact View All", objects={"Contact": "RV"}),
+                                  PermissionSet("Contact Modify All", objects={"Contact": "RM"}))
 
 
 @dataclass(frozen=True)
@@ -414,7 +410,7 @@ def observed(
 
 
 def test_sql_filter_record_access_and_reference_agree(make_app):
-    app = make_app(plugins=["visibility_sets"], extra_plugins={"visibility_sets": permission_sets_plugin()})
+    app = make_app(plugins=["visibility_sets"], extra_plugins={"visibility_sets": visibility_sets()})
     users = app.schema.table("User")
     with app.connect() as conn:
         admin_id = conn.execute(sa.select(users.c.id).where(users.c.username == "admin")).scalar_one()

@@ -7,10 +7,11 @@ import types
 
 import pytest
 
-from missionbase.core import PermissionSet, hookimpl
+from missionbase.core import PermissionSet
 from missionbase.core.errors import AccessDenied, RecordNotFound, ValidationError
 from missionbase.core.files import store_file
 from missionbase.core.security.sharing import Grantee, assign_permission_set, share_record
+from missionbase.core.testing import permission_sets_plugin
 from missionbase.plugins.chatter import feeds, follows, groups, notifications, posting, tracking
 
 
@@ -301,14 +302,8 @@ def test_group_managers_delete_posts_in_their_group(org):
 
 
 def _contact_modify_all() -> types.ModuleType:
-    module = types.ModuleType("contact_modify_all")
-
-    @hookimpl
-    def missionbase_register_permission_sets(registry):
-        registry.add(PermissionSet("Contacts: Modify All", objects={"Contact": "CREDVM"}))
-
-    module.missionbase_register_permission_sets = missionbase_register_permission_sets
-    return module
+    return permission_sets_plugin("contact_modify_all", PermissionSet("Contacts: Modify All",
+                                                                      objects={"Contact": "CREDVM"}))
 
 
 def test_modify_all_on_the_parent_object_deletes_posts_on_its_records(make_app):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import types
-
 import pytest
 
-from missionbase.core import PermissionSet, hookimpl
+from missionbase.core import PermissionSet
 from missionbase.core.errors import RecordNotFound, UnknownName
 from missionbase.core.security.sharing import Grantee, assign_permission_set, share_record
+from missionbase.core.testing import permission_sets_plugin
 from missionbase.plugins.chatter import feeds, follows, groups, posting, tracking
 
 
@@ -90,15 +89,8 @@ def test_a_groups_existing_posts_follow_its_new_visibility(org):
 
 
 def _limited_plugin():
-    module = types.ModuleType("limited")
-
-    @hookimpl
-    def missionbase_register_permission_sets(registry):
-        registry.add(PermissionSet("No Birthdates", objects={"Contact": "R"},
-                                   fields={"Contact.birthdate": "hidden"}))
-
-    module.missionbase_register_permission_sets = missionbase_register_permission_sets
-    return module
+    return permission_sets_plugin("limited", PermissionSet("No Birthdates", objects={"Contact": "R"},
+                                                           fields={"Contact.birthdate": "hidden"}))
 
 
 def test_tracked_change_rows_follow_field_level_security(make_app):
