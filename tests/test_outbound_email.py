@@ -89,3 +89,14 @@ def test_a_plugin_transport_works_without_a_relay_and_its_refusal_keeps_the_queu
         app.registry.jobs["core.send_outbound_email"].run(app)
     with app.system_session() as s:
         assert s.count("OutboundEmail", {"status": "Queued"}) == 2
+
+
+def test_emails_carry_accented_text_and_one_line_subjects(make_app, smtp_server):
+    app = make_app(**smtp_server.settings())
+    app.send_email("zoe@example.org", "Réunion du comité\nlundi", "Café à 9 h.\nÀ bientôt — l'équipe")
+    app.send_email("sam@example.org", "Plain subject", "Plain body")
+    accented, plain = smtp_server.messages
+    assert accented["Subject"] == "Réunion du comité lundi"
+    assert accented.get_content().splitlines() == ["Café à 9 h.", "À bientôt — l'équipe"]
+    assert (plain["Subject"], plain.get_content().strip(), plain["To"]) == ("Plain subject", "Plain body",
+                                                                           "sam@example.org")
