@@ -265,7 +265,9 @@ _STATEMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _run(session, kind: str, after, *, parents: list[str] | None = None, want: int = 1) -> list:
     if kind == "sources" and not parents:
         return []
-    shape = (kind, after is not None, len(parents or ()), want if kind in ("sources", "mentions") else 0)
+    # PostgreSQL reads any number of sources with one statement (their ids bound as an array).
+    n_parents = 0 if session.is_postgres else len(parents or ())
+    shape = (kind, after is not None, n_parents, want if kind in ("sources", "mentions") else 0)
     table = session.schema.table("FeedItem")
     cache = _STATEMENTS.setdefault(table, {})
     stmt = cache.get(shape)
@@ -274,8 +276,10 @@ def _run(session, kind: str, after, *, parents: list[str] | None = None, want: i
     params = {"me": session.user.id, "top_n": want, "window": WINDOW - 1}
     if after:
         params["after_at"], params["after_id"] = after
-    for index, parent in enumerate(parents or ()):
-        params[f"parent_{index}"] = parent
+    if session.is_postgres:
+        params["parent_ids"] = list(parents or ())
+    else:
+        params.update({f"parent_{index}": parent for index, parent in enumerate(parents or ())})
     return session.conn.execute(stmt, params).all()
 
 
@@ -345,13 +349,35 @@ def _build(session, kind: str, has_after: bool, n_parents: int, want: int):
     if kind == "newest":  # each source's newest qualifying post
         sources = _sources(session)
         posts = table.alias("p")
-        top = (sa.select(posts.c.id).where(posts.c.parent == sources.c.pid, *_qualifying(session, posts, has_after))
-               .order_by(posts.c.last_activity_at.desc(), posts.c.id.desc()).limit(1).scalar_subquery())
+        newest = (sa.select(posts.c.last_activity_at, posts.c.id, posts.c.parent)
+                  .where(posts.c.parent == sources.c.pid, *_qualifying(session, posts, has_after))
+                  .order_by(posts.c.last_activity_at.desc(), posts.c.id.desc()).limit(1))
+        if session.is_postgres:
+            # LATERAL: the source's newest post comes with its columns (joining a top id back to
+            # the table let the planner hash the whole table).
+            top = newest.lateral("top")
+            return (sa.select(top.c.last_activity_at, top.c.id, top.c.parent)
+                    .select_from(sources.join(top, sa.true()))
+                    .order_by(top.c.last_activity_at.desc(), top.c.id.desc())
+                    .limit(sa.bindparam("top_n", type_=sa.Integer)))
+        # SQLite has no LATERAL: the top id of each source, joined back on the primary key.
+        top = newest.with_only_columns(posts.c.id).scalar_subquery()
         tops = sa.select(top.label("top_id")).select_from(sources).subquery("tops")
         return (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
                 .join(tops, table.c.id == tops.c.top_id).order_by(*newest_first)
                 .limit(sa.bindparam("top_n", type_=sa.Integer)))
-    if kind == "sources":  # up to `want` newest posts of each chosen source
+    if kind == "sources" and session.is_postgres:  # up to `want` newest posts of each chosen source
+        # One LATERAL scan per source id of the array: a small plan whatever the number of
+        # sources (a UNION of one branch per source took longer to plan than to run).
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        chosen = (sa.func.unnest(sa.bindparam("parent_ids", type_=ARRAY(sa.String))).table_valued("pid")
+                  .render_derived(name="src"))
+        per = (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
+               .where(table.c.parent == chosen.c.pid, *_qualifying(session, table, has_after))
+               .order_by(*newest_first).limit(want).lateral("per"))
+        return sa.select(per.c.last_activity_at, per.c.id, per.c.parent).select_from(chosen.join(per, sa.true()))
+    if kind == "sources":
         branches = []
         for index in range(n_parents):
             per = (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
