@@ -23,10 +23,10 @@ import tempfile
 import time
 
 import sqlalchemy as sa
+from fixtures import insert_rows
 
 from missionbase.core.app import App, init_org
 from missionbase.core.config import settings_from_dict
-from missionbase.core.ids import new_ids
 
 NOTICES = 3
 
@@ -42,54 +42,37 @@ class Count:
         return "250 OK"
 
 
-def system_columns(owner, at):
-    return {"owner_id": owner, "created_at": at, "created_by": owner, "modified_at": at, "modified_by": owner,
-            "version": 1, "is_deleted": False, "deleted_at": None, "deleted_by": None}
-
-
-def insert(conn, table, rows):
-    blank = dict.fromkeys(table.c.keys())
-    for start in range(0, len(rows), 20_000):
-        conn.execute(table.insert(), [{**blank, **row} for row in rows[start:start + 20_000]])
-
-
 def load(app, users: int, admin: str, at: dt.datetime) -> list[str]:
     """Users with permission sets, a public group, contacts, posts and digest notifications."""
     schema = app.schema
-    user_ids = new_ids("usr", users)
-    group_id = new_ids("cgr", 1)[0]
-    contact_ids = new_ids("con", users)
     with app.engine.begin() as conn:
-        insert(conn, schema.table("User"), [
-            {**system_columns(admin, at), "id": uid, "username": f"u{i}", "name": f"User {i}",
-             "email": f"u{i}@example.org", "time_zone": "UTC", "is_active": True}
-            for i, uid in enumerate(user_ids)])
+        user_ids = insert_rows(conn, schema, "User", [
+            {"username": f"u{i}", "name": f"User {i}", "email": f"u{i}@example.org", "time_zone": "UTC",
+             "is_active": True} for i in range(users)], "usr", owners=[admin])
         assignments = schema.internal["permset_assignment"]
         conn.execute(assignments.insert(), [{"user_id": uid, "permset": p, "assigned_at": at,
                                              "assigned_by": admin} for uid in user_ids
                                             for p in ("Standard User", "Chatter: User")])
-        insert(conn, schema.table("ChatterGroup"), [{**system_columns(admin, at), "id": group_id, "name": "All staff",
-                                                     "visibility": "Public", "is_broadcast": False,
-                                                     "is_archived": False, "member_count": 0}])
-        insert(conn, schema.table("Contact"), [{**system_columns(uid, at), "id": cid, "last_name": f"Client {i}",
-                                                "name": f"Client {i}"}
-                                               for i, (uid, cid) in enumerate(zip(user_ids, contact_ids, strict=True))])
-        group_posts = new_ids("fdi", 10)
-        contact_posts = new_ids("fdi", users)
-        posts = [(pid, group_id) for pid in group_posts] + list(zip(contact_posts, contact_ids, strict=True))
-        insert(conn, schema.table("FeedItem"), [
-            {**system_columns(admin, at), "id": pid, "parent": parent, "type": "Text", "body": "Update",
-             "last_activity_at": at, "comment_count": 0, "like_count": 0, "revision": 0}
-            for pid, parent in posts])
+        [group_id] = insert_rows(conn, schema, "ChatterGroup", [
+            {"name": "All staff", "visibility": "Public", "is_broadcast": False, "is_archived": False,
+             "member_count": 0}], "cgr", owners=[admin])
+        contact_ids = insert_rows(conn, schema, "Contact", [  # each user owns one client
+            {"last_name": f"Client {i}", "name": f"Client {i}", "owner_id": uid} for i, uid in enumerate(user_ids)],
+            "con")
+        post = {"type": "Text", "body": "Update", "last_activity_at": at, "comment_count": 0, "like_count": 0,
+                "revision": 0}
+        group_posts = insert_rows(conn, schema, "FeedItem", [{**post, "parent": group_id}] * 10, "fdi",
+                                  owners=[admin])
+        contact_posts = insert_rows(conn, schema, "FeedItem", [{**post, "parent": c} for c in contact_ids], "fdi",
+                                    owners=[admin])
         notices = []
         for i, uid in enumerate(user_ids):
-            for post, message in ((group_posts[i % 10], "Ana posted in All staff"),
-                                  (contact_posts[i], "Ana commented on your client"),
-                                  (contact_posts[(i + 1) % users], "Ana mentioned you")):  # not readable by uid
-                notices.append({**system_columns(uid, at), "id": new_ids("ntf", 1)[0], "kind": "mention",
-                                "message": message, "post": post, "show_in_app": True, "is_read": False,
-                                "email": "Daily"})
-        insert(conn, schema.table("ChatterNotification"), notices)
+            for post_id, message in ((group_posts[i % 10], "Ana posted in All staff"),
+                                     (contact_posts[i], "Ana commented on your client"),
+                                     (contact_posts[(i + 1) % users], "Ana mentioned you")):  # not readable by uid
+                notices.append({"owner_id": uid, "kind": "mention", "message": message, "post": post_id,
+                                "show_in_app": True, "is_read": False, "email": "Daily"})
+        insert_rows(conn, schema, "ChatterNotification", notices, "ntf")
     return user_ids
 
 

@@ -25,10 +25,10 @@ import tempfile
 import time
 
 import sqlalchemy as sa
+from fixtures import insert_rows
 
 from missionbase.core.app import App, init_org
 from missionbase.core.config import settings_from_dict
-from missionbase.core.ids import new_ids
 from missionbase.core.security.sharing import assign_permission_set, set_sharing_default
 
 CONTACTS, GROUPS, FOLLOWED, MEMBER_OF = 5000, 60, 500, 20
@@ -49,25 +49,13 @@ def timed(*fns, rounds=15, block=6) -> list[float]:
     return [statistics.median(times) for times in samples]
 
 
-def system_columns(owner, at):
-    return {"owner_id": owner, "created_at": at, "created_by": owner, "modified_at": at, "modified_by": owner,
-            "version": 1, "is_deleted": False, "deleted_at": None, "deleted_by": None}
-
-
 def load_items(app, parents, count, start_at, admin):
-    table = app.schema.table("FeedItem")
-    blank = dict.fromkeys(table.c.keys())
+    """``count`` text posts one second apart from ``start_at``, on random ``parents``."""
     rng = random.Random(count)
+    rows = [{"parent": rng.choice(parents), "type": "Text", "body": "update", "comment_count": 0, "like_count": 0,
+             "revision": 0, "last_activity_at": start_at + dt.timedelta(seconds=i)} for i in range(count)]
     with app.engine.begin() as conn:
-        for offset in range(0, count, 50_000):
-            n = min(50_000, count - offset)
-            rows = []
-            for i, item_id in enumerate(new_ids("fdi", n)):
-                at = start_at + dt.timedelta(seconds=offset + i)
-                rows.append({**blank, **system_columns(admin, at), "id": item_id, "parent": rng.choice(parents),
-                             "type": "Text", "body": "update", "last_activity_at": at, "comment_count": 0,
-                             "like_count": 0, "revision": 0})
-            conn.execute(table.insert(), rows)
+        insert_rows(conn, app.schema, "FeedItem", rows, "fdi", owners=[admin])
 
 
 def main() -> None:
