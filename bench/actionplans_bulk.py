@@ -48,22 +48,45 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
 def build_org(workdir: Path, accounts: int) -> tuple[App, list[str]]:
-    app = App(settings_from_dict({"database_url": f"sqlite:///{workdir / 'mb.db'}",
-                                  "plugins": ["fsc_actionplans"], "files_dir": str(workdir / "files")}))
+    app = App(
+        settings_from_dict(
+            {
+                "database_url": f"sqlite:///{workdir / 'mb.db'}",
+                "plugins": ["fsc_actionplans"],
+                "files_dir": str(workdir / "files"),
+            }
+        )
+    )
     init_org(app)
     with app.session("admin") as s:
-        hours = s.create("BusinessHours", {"name": "Office", "is_default": True,
-                                           **{f"{d}_start": "09:00" for d in WEEKDAYS},
-                                           **{f"{d}_end": "17:00" for d in WEEKDAYS}})
-        s.create_many("Holiday", [{"name": f"Holiday {y}", "date": dt.date(y, 5, 1), "business_hours": hours["id"]}
-                                  for y in range(2026, 2032)]
-                      + [{"name": "Christmas", "date": dt.date(2000, 12, 25), "is_recurring": True}])
+        hours = s.create(
+            "BusinessHours",
+            {
+                "name": "Office",
+                "is_default": True,
+                **{f"{d}_start": "09:00" for d in WEEKDAYS},
+                **{f"{d}_end": "17:00" for d in WEEKDAYS},
+            },
+        )
+        s.create_many(
+            "Holiday",
+            [
+                {"name": f"Holiday {y}", "date": dt.date(y, 5, 1), "business_hours": hours["id"]}
+                for y in range(2026, 2032)
+            ]
+            + [{"name": "Christmas", "date": dt.date(2000, 12, 25), "is_recurring": True}],
+        )
         doc_type = s.create("DocumentType", {"name": "Identity document"})
-        template = tpl.create_template(s, {"name": "Onboarding", "unique_name": "bench", "target_type": "Account"})
+        template = tpl.create_template(
+            s, {"name": "Onboarding", "unique_name": "bench", "target_type": "Account"}
+        )
         for n in range(50):
             kind = "document" if n % 10 == 9 else "task"
-            values = {"due_offset": n * 20, "priority": "High"} if kind == "task" else {
-                "due_offset": n * 20, "document_type": doc_type["id"], "instructions": "Both sides"}
+            values = (
+                {"due_offset": n * 20, "priority": "High"}
+                if kind == "task"
+                else {"due_offset": n * 20, "document_type": doc_type["id"], "instructions": "Both sides"}
+            )
             tpl.add_item(s, template, {"name": f"Step {n}", "kind": kind, "required": n % 3 == 0}, values)
         tpl.set_version_status(s, template, "Published")
         ids = [a["id"] for a in s.create_many("Account", [{"name": f"Client {i}"} for i in range(accounts)])]
@@ -97,8 +120,9 @@ def raw_copy(app: App, workdir: Path) -> tuple[float, float]:
     started, cpu = time.perf_counter(), time.process_time()
     raw.execute("BEGIN IMMEDIATE")
     for table, (columns, rows) in rows_by_table.items():
-        raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                        rows)
+        raw.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
+        )
     raw.execute("COMMIT")
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     raw.close()
@@ -152,13 +176,21 @@ def main(argv: list[str] | None = None) -> int:
         app.dispose()
     ratio = mb_seconds / raw_seconds
     due_ratio = precomputed / naive
-    print(f"{accounts:,} plans from a 50-item template: {rows:,} rows "
-          f"({', '.join(f'{t} {n:,}' for t, n in counts.items())})")
-    print(f"create_plans {mb_seconds:.2f} s ({mb_seconds / rows * 1e6:.1f} us/row)  "
-          f"raw executemany {raw_seconds:.2f} s ({raw_seconds / rows * 1e6:.1f} us/row)  ratio {ratio:.2f}x")
-    print(f"CPU time: create_plans {mb_cpu:.2f} s, raw executemany {raw_cpu:.2f} s (ratio {mb_cpu / raw_cpu:.2f}x)")
-    print(f"working-day due date per item: {precomputed:.2f} us precomputed per batch, "
-          f"{naive:.2f} us walking day by day per item ({naive / precomputed:.0f}x)")
+    print(
+        f"{accounts:,} plans from a 50-item template: {rows:,} rows "
+        f"({', '.join(f'{t} {n:,}' for t, n in counts.items())})"
+    )
+    print(
+        f"create_plans {mb_seconds:.2f} s ({mb_seconds / rows * 1e6:.1f} us/row)  "
+        f"raw executemany {raw_seconds:.2f} s ({raw_seconds / rows * 1e6:.1f} us/row)  ratio {ratio:.2f}x"
+    )
+    print(
+        f"CPU time: create_plans {mb_cpu:.2f} s, raw executemany {raw_cpu:.2f} s (ratio {mb_cpu / raw_cpu:.2f}x)"
+    )
+    print(
+        f"working-day due date per item: {precomputed:.2f} us precomputed per batch, "
+        f"{naive:.2f} us walking day by day per item ({naive / precomputed:.0f}x)"
+    )
     print(f"figure: actionplans_bulk_ratio = {ratio:.2f} (target <= {TARGET:g})")
     print(f"figure: actionplans_due_date_cost_ratio = {due_ratio:.3f} (target <= {DUE_DATE_TARGET:g})")
     return 0

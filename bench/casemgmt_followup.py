@@ -39,8 +39,15 @@ TODAY = dt.date(2025, 6, 30)
 
 
 def build(workdir: Path, clients: int, deliveries: int) -> App:
-    app = App(settings_from_dict({"database_url": f"sqlite:///{workdir / f'followup_{deliveries}.db'}",
-                                  "plugins": ["pmm", "casemgmt"], "files_dir": str(workdir / "files")}))
+    app = App(
+        settings_from_dict(
+            {
+                "database_url": f"sqlite:///{workdir / f'followup_{deliveries}.db'}",
+                "plugins": ["pmm", "casemgmt"],
+                "files_dir": str(workdir / "files"),
+            }
+        )
+    )
     init_org(app)
     rng = random.Random(deliveries)
     with app.system_session() as s:
@@ -59,22 +66,57 @@ def build(workdir: Path, clients: int, deliveries: int) -> App:
         return me if i in mine else others[i % len(others)]
 
     with app.connect() as conn, conn.begin():
-        contact_ids = insert_rows(conn, app.schema, "Contact", [
-            {"first_name": f"F{i}", "last_name": f"L{i}", "name": f"F{i} L{i}", "is_client": True,
-             "client_id": f"C{i:07d}", "owner_id": owner(i)} for i in range(clients)], "con")
-        engagement_ids = insert_rows(conn, app.schema, "ProgramEngagement", [
-            {"name": f"E{i}", "program": program, "contact": c, "stage": "Active",
-             "start_date": TODAY - dt.timedelta(days=rng.randint(20, 400)), "owner_id": owner(i)}
-            for i, c in enumerate(contact_ids)], "pen")
+        contact_ids = insert_rows(
+            conn,
+            app.schema,
+            "Contact",
+            [
+                {
+                    "first_name": f"F{i}",
+                    "last_name": f"L{i}",
+                    "name": f"F{i} L{i}",
+                    "is_client": True,
+                    "client_id": f"C{i:07d}",
+                    "owner_id": owner(i),
+                }
+                for i in range(clients)
+            ],
+            "con",
+        )
+        engagement_ids = insert_rows(
+            conn,
+            app.schema,
+            "ProgramEngagement",
+            [
+                {
+                    "name": f"E{i}",
+                    "program": program,
+                    "contact": c,
+                    "stage": "Active",
+                    "start_date": TODAY - dt.timedelta(days=rng.randint(20, 400)),
+                    "owner_id": owner(i),
+                }
+                for i, c in enumerate(contact_ids)
+            ],
+            "pen",
+        )
         for offset in range(0, deliveries, 100_000):
             rows = []
             for _ in range(min(100_000, deliveries - offset)):
                 who = rng.randrange(clients)
                 status = rng.choice(STATUSES)
-                rows.append({"name": "D", "service": service, "contact": contact_ids[who],
-                             "program_engagement": engagement_ids[who], "attendance_status": status,
-                             "quantity": 1 if status == "Present" else 0, "owner_id": owner(who),
-                             "delivery_date": TODAY - dt.timedelta(days=rng.randrange(120))})
+                rows.append(
+                    {
+                        "name": "D",
+                        "service": service,
+                        "contact": contact_ids[who],
+                        "program_engagement": engagement_ids[who],
+                        "attendance_status": status,
+                        "quantity": 1 if status == "Present" else 0,
+                        "owner_id": owner(who),
+                        "delivery_date": TODAY - dt.timedelta(days=rng.randrange(120)),
+                    }
+                )
             insert_rows(conn, app.schema, "ServiceDelivery", rows, "sdv")
     from missionbase.plugins.pmm.rollups import recalculate
 
@@ -96,7 +138,12 @@ def measure(workdir: Path, clients: int, deliveries: int) -> dict:
             timings.append(time.perf_counter() - started)
         sizes = {name: len({r["contact"] for r in rows}) for name, rows in lists.items()}
     app.dispose()
-    return {"clients": clients, "deliveries": deliveries, "median": statistics.median(timings), "sizes": sizes}
+    return {
+        "clients": clients,
+        "deliveries": deliveries,
+        "median": statistics.median(timings),
+        "sizes": sizes,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,9 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         for clients, deliveries in sizes:
             result = measure(Path(tmp), clients, deliveries)
             results.append(result)
-            print(f"{deliveries:>9,} deliveries, {clients:>7,} clients: three lists in "
-                  f"{result['median'] * 1000:7.1f} ms (median of {RUNS}); clients listed {result['sizes']}",
-                  flush=True)
+            print(
+                f"{deliveries:>9,} deliveries, {clients:>7,} clients: three lists in "
+                f"{result['median'] * 1000:7.1f} ms (median of {RUNS}); clients listed {result['sizes']}",
+                flush=True,
+            )
     small, large = results
     growth = large["median"] / small["median"]
     print(f"follow-up lists at {large['deliveries']:,} vs {small['deliveries']:,} deliveries: {growth:.2f}x")

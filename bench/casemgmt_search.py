@@ -39,10 +39,62 @@ GROWTH_TARGET = 2.0
 SPEEDUP_TARGET = 50.0
 WORKERS = 10
 ROUNDS = 3
-SYLLABLES = ["ca", "ro", "li", "na", "ma", "ri", "to", "be", "la", "mo", "du", "ne", "sa", "vi", "po", "le",
-             "an", "el", "or", "is", "ju", "ka", "fe", "go", "hu", "ze", "qui", "bro", "tra", "mar", "car", "sel"]
-CITIES = ["Lyon", "Marseille", "Lille", "Nantes", "Bordeaux", "Carpentras", "Toulouse", "Rennes", "Nice", "Metz",
-          "Brest", "Dijon", "Angers", "Nimes", "Reims", "Tours", "Caen", "Pau", "Vannes", "Albi"]
+SYLLABLES = [
+    "ca",
+    "ro",
+    "li",
+    "na",
+    "ma",
+    "ri",
+    "to",
+    "be",
+    "la",
+    "mo",
+    "du",
+    "ne",
+    "sa",
+    "vi",
+    "po",
+    "le",
+    "an",
+    "el",
+    "or",
+    "is",
+    "ju",
+    "ka",
+    "fe",
+    "go",
+    "hu",
+    "ze",
+    "qui",
+    "bro",
+    "tra",
+    "mar",
+    "car",
+    "sel",
+]
+CITIES = [
+    "Lyon",
+    "Marseille",
+    "Lille",
+    "Nantes",
+    "Bordeaux",
+    "Carpentras",
+    "Toulouse",
+    "Rennes",
+    "Nice",
+    "Metz",
+    "Brest",
+    "Dijon",
+    "Angers",
+    "Nimes",
+    "Reims",
+    "Tours",
+    "Caen",
+    "Pau",
+    "Vannes",
+    "Albi",
+]
 
 
 def words(rng: random.Random, count: int, parts: int) -> list[str]:
@@ -53,8 +105,15 @@ def words(rng: random.Random, count: int, parts: int) -> list[str]:
 
 
 def build(workdir: Path, contacts: int) -> tuple[App, list[dict]]:
-    app = App(settings_from_dict({"database_url": f"sqlite:///{workdir / f'search_{contacts}.db'}",
-                                  "plugins": ["pmm", "casemgmt"], "files_dir": str(workdir / "files")}))
+    app = App(
+        settings_from_dict(
+            {
+                "database_url": f"sqlite:///{workdir / f'search_{contacts}.db'}",
+                "plugins": ["pmm", "casemgmt"],
+                "files_dir": str(workdir / "files"),
+            }
+        )
+    )
     init_org(app)
     rng = random.Random(2026)
     firsts, lasts = words(rng, 2000, 3), words(rng, 8000, 3)
@@ -68,12 +127,21 @@ def build(workdir: Path, contacts: int) -> tuple[App, list[dict]]:
     rows = []
     for i in range(contacts):
         first, last = rng.choice(firsts), rng.choice(lasts)
-        rows.append({"first_name": first, "last_name": last, "name": f"{first} {last}", "is_client": i % 10 != 9,
-                     "client_id": f"2025-{i + 1:07d}", "email": f"{first.lower()}.{last.lower()}{i}@example.org",
-                     "phone": f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {i % 100:02d}",
-                     "mailing_city": rng.choice(CITIES), "mailing_street": f"{rng.randint(1, 200)} rue {rng.choice(lasts)}",
-                     "pronouns": rng.choice(["she/her", "he/him", "they/them", None]),
-                     "roles": "Client"})
+        rows.append(
+            {
+                "first_name": first,
+                "last_name": last,
+                "name": f"{first} {last}",
+                "is_client": i % 10 != 9,
+                "client_id": f"2025-{i + 1:07d}",
+                "email": f"{first.lower()}.{last.lower()}{i}@example.org",
+                "phone": f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {i % 100:02d}",
+                "mailing_city": rng.choice(CITIES),
+                "mailing_street": f"{rng.randint(1, 200)} rue {rng.choice(lasts)}",
+                "pronouns": rng.choice(["she/her", "he/him", "they/them", None]),
+                "roles": "Client",
+            }
+        )
     with app.connect() as conn, conn.begin():
         insert_rows(conn, app.schema, "Contact", rows, "con", workers)
     from missionbase.plugins.casemgmt.search import rebuild_index
@@ -135,8 +203,12 @@ def time_like(app: App, queries: list[str]) -> list[float]:
     with app.session("cw0") as s:
         fields = indexed_fields(s.object("Contact"))
         for query in queries:
-            where = {"and": [{"is_client": True}, *[{"or": [{n: {"contains": w}} for n in fields]}
-                                                      for w in query.split()]]}
+            where = {
+                "and": [
+                    {"is_client": True},
+                    *[{"or": [{n: {"contains": w}} for n in fields]} for w in query.split()],
+                ]
+            }
             started = time.perf_counter()
             s.query("Contact", where, fields=["name", "client_id"], order_by="name", limit=20)
             timings.append(time.perf_counter() - started)
@@ -157,13 +229,19 @@ def main(argv: list[str] | None = None) -> int:
             queries = typical_queries(mine)
             timings = time_search(app, queries)
             results[contacts] = {"p95": p95(timings), "median": statistics.median(timings)}
-            print(f"{contacts:>9,} contacts (built in {built:.0f} s): search p95 {results[contacts]['p95'] * 1000:7.2f} ms, "
-                  f"median {results[contacts]['median'] * 1000:6.2f} ms", flush=True)
+            print(
+                f"{contacts:>9,} contacts (built in {built:.0f} s): search p95 {results[contacts]['p95'] * 1000:7.2f} ms, "
+                f"median {results[contacts]['median'] * 1000:6.2f} ms",
+                flush=True,
+            )
             if contacts == sizes[-1]:
                 like = time_like(app, queries)
                 results["like"] = {"p95": p95(like), "median": statistics.median(like)}
-                print(f"{contacts:>9,} contacts: LIKE scan p95 {results['like']['p95'] * 1000:9.1f} ms, "
-                      f"median {results['like']['median'] * 1000:8.1f} ms", flush=True)
+                print(
+                    f"{contacts:>9,} contacts: LIKE scan p95 {results['like']['p95'] * 1000:9.1f} ms, "
+                    f"median {results['like']['median'] * 1000:8.1f} ms",
+                    flush=True,
+                )
             app.dispose()
     small, large = results[sizes[0]], results[sizes[-1]]
     growth = large["p95"] / small["p95"]

@@ -46,32 +46,90 @@ def load(app, users: int, admin: str, at: dt.datetime) -> list[str]:
     """Users with permission sets, a public group, contacts, posts and digest notifications."""
     schema = app.schema
     with app.engine.begin() as conn:
-        user_ids = insert_rows(conn, schema, "User", [
-            {"username": f"u{i}", "name": f"User {i}", "email": f"u{i}@example.org", "time_zone": "UTC",
-             "is_active": True} for i in range(users)], "usr", owners=[admin])
+        user_ids = insert_rows(
+            conn,
+            schema,
+            "User",
+            [
+                {
+                    "username": f"u{i}",
+                    "name": f"User {i}",
+                    "email": f"u{i}@example.org",
+                    "time_zone": "UTC",
+                    "is_active": True,
+                }
+                for i in range(users)
+            ],
+            "usr",
+            owners=[admin],
+        )
         assignments = schema.internal["permset_assignment"]
-        conn.execute(assignments.insert(), [{"user_id": uid, "permset": p, "assigned_at": at,
-                                             "assigned_by": admin} for uid in user_ids
-                                            for p in ("Standard User", "Chatter: User")])
-        [group_id] = insert_rows(conn, schema, "ChatterGroup", [
-            {"name": "All staff", "visibility": "Public", "is_broadcast": False, "is_archived": False,
-             "member_count": 0}], "cgr", owners=[admin])
-        contact_ids = insert_rows(conn, schema, "Contact", [  # each user owns one client
-            {"last_name": f"Client {i}", "name": f"Client {i}", "owner_id": uid} for i, uid in enumerate(user_ids)],
-            "con")
-        post = {"type": "Text", "body": "Update", "last_activity_at": at, "comment_count": 0, "like_count": 0,
-                "revision": 0}
-        group_posts = insert_rows(conn, schema, "FeedItem", [{**post, "parent": group_id}] * 10, "fdi",
-                                  owners=[admin])
-        contact_posts = insert_rows(conn, schema, "FeedItem", [{**post, "parent": c} for c in contact_ids], "fdi",
-                                    owners=[admin])
+        conn.execute(
+            assignments.insert(),
+            [
+                {"user_id": uid, "permset": p, "assigned_at": at, "assigned_by": admin}
+                for uid in user_ids
+                for p in ("Standard User", "Chatter: User")
+            ],
+        )
+        [group_id] = insert_rows(
+            conn,
+            schema,
+            "ChatterGroup",
+            [
+                {
+                    "name": "All staff",
+                    "visibility": "Public",
+                    "is_broadcast": False,
+                    "is_archived": False,
+                    "member_count": 0,
+                }
+            ],
+            "cgr",
+            owners=[admin],
+        )
+        contact_ids = insert_rows(
+            conn,
+            schema,
+            "Contact",
+            [  # each user owns one client
+                {"last_name": f"Client {i}", "name": f"Client {i}", "owner_id": uid}
+                for i, uid in enumerate(user_ids)
+            ],
+            "con",
+        )
+        post = {
+            "type": "Text",
+            "body": "Update",
+            "last_activity_at": at,
+            "comment_count": 0,
+            "like_count": 0,
+            "revision": 0,
+        }
+        group_posts = insert_rows(
+            conn, schema, "FeedItem", [{**post, "parent": group_id}] * 10, "fdi", owners=[admin]
+        )
+        contact_posts = insert_rows(
+            conn, schema, "FeedItem", [{**post, "parent": c} for c in contact_ids], "fdi", owners=[admin]
+        )
         notices = []
         for i, uid in enumerate(user_ids):
-            for post_id, message in ((group_posts[i % 10], "Ana posted in All staff"),
-                                     (contact_posts[i], "Ana commented on your client"),
-                                     (contact_posts[(i + 1) % users], "Ana mentioned you")):  # not readable by uid
-                notices.append({"owner_id": uid, "kind": "mention", "message": message, "post": post_id,
-                                "show_in_app": True, "is_read": False, "email": "Daily"})
+            for post_id, message in (
+                (group_posts[i % 10], "Ana posted in All staff"),
+                (contact_posts[i], "Ana commented on your client"),
+                (contact_posts[(i + 1) % users], "Ana mentioned you"),
+            ):  # not readable by uid
+                notices.append(
+                    {
+                        "owner_id": uid,
+                        "kind": "mention",
+                        "message": message,
+                        "post": post_id,
+                        "show_in_app": True,
+                        "is_read": False,
+                        "email": "Daily",
+                    }
+                )
         insert_rows(conn, schema, "ChatterNotification", notices, "ntf")
     return user_ids
 
@@ -91,9 +149,17 @@ def main() -> None:
     controller.start()
     try:
         url = os.environ.get("MISSIONBASE_BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-        app = App(settings_from_dict({"database_url": url, "plugins": ["chatter"], "smtp_host": "127.0.0.1",
-                                      "smtp_port": port,
-                                      "mail_from": "org@example.org"}))
+        app = App(
+            settings_from_dict(
+                {
+                    "database_url": url,
+                    "plugins": ["chatter"],
+                    "smtp_host": "127.0.0.1",
+                    "smtp_port": port,
+                    "mail_from": "org@example.org",
+                }
+            )
+        )
         admin = init_org(app)
         at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
         load(app, users, admin, at)
@@ -106,7 +172,9 @@ def main() -> None:
         assert handler.messages == users and handler.leaked == 0, (handler.messages, handler.leaked)
         with app.engine.connect() as conn:
             table = app.schema.table("ChatterNotification")
-            pending = conn.execute(sa.select(sa.func.count()).where(table.c.emailed_at.is_(None))).scalar_one()
+            pending = conn.execute(
+                sa.select(sa.func.count()).where(table.c.emailed_at.is_(None))
+            ).scalar_one()
         assert pending == 0
         again = digests.run_digests(app, "daily")
         assert "already sent" in again

@@ -52,8 +52,18 @@ def timed(*fns, rounds=15, block=6) -> list[float]:
 def load_items(app, parents, count, start_at, admin):
     """``count`` text posts one second apart from ``start_at``, on random ``parents``."""
     rng = random.Random(count)
-    rows = [{"parent": rng.choice(parents), "type": "Text", "body": "update", "comment_count": 0, "like_count": 0,
-             "revision": 0, "last_activity_at": start_at + dt.timedelta(seconds=i)} for i in range(count)]
+    rows = [
+        {
+            "parent": rng.choice(parents),
+            "type": "Text",
+            "body": "update",
+            "comment_count": 0,
+            "like_count": 0,
+            "revision": 0,
+            "last_activity_at": start_at + dt.timedelta(seconds=i),
+        }
+        for i in range(count)
+    ]
     with app.engine.begin() as conn:
         insert_rows(conn, app.schema, "FeedItem", rows, "fdi", owners=[admin])
 
@@ -73,7 +83,9 @@ def main() -> None:
         reader = s.create("User", {"username": "reader", "name": "Reader"})["id"]
         for permset in ("Standard User", "Chatter: User"):
             assign_permission_set(s, reader, permset)
-        contacts = [c["id"] for c in s.create_many("Contact", [{"last_name": f"C{i}"} for i in range(CONTACTS)])]
+        contacts = [
+            c["id"] for c in s.create_many("Contact", [{"last_name": f"C{i}"} for i in range(CONTACTS)])
+        ]
         groups = [g["id"] for g in s.create_many("ChatterGroup", [{"name": f"G{i}"} for i in range(GROUPS)])]
         s.create_many("ChatterGroupMember", [{"group": g, "user": reader} for g in groups[:MEMBER_OF]])
         s.create_many("Follow", [{"target": c, "owner_id": reader} for c in contacts[:FOLLOWED]])
@@ -92,18 +104,26 @@ def main() -> None:
         table = app.schema.table("FeedItem")
         with app.session("reader") as s:
             s.policy.access(s)
-            rows = s.conn.execute(sa.select(table.c.id).where(table.c.parent == contacts[0],
-                                                              table.c.is_deleted == sa.false())
-                                  .order_by(table.c.last_activity_at.desc(), table.c.id.desc()).limit(20)).all()
+            rows = s.conn.execute(
+                sa.select(table.c.id)
+                .where(table.c.parent == contacts[0], table.c.is_deleted == sa.false())
+                .order_by(table.c.last_activity_at.desc(), table.c.id.desc())
+                .limit(20)
+            ).all()
             assert rows
 
     t_small, t_single_small = timed(first_page, single_record)
     load_items(app, parents, large - small, base + dt.timedelta(days=30), admin)
     t_large, t_single = timed(first_page, single_record)
-    print(f"items {small:,}: first page {t_small * 1000:.1f} ms; {large:,}: {t_large * 1000:.1f} ms; "
-          f"single-record baseline {t_single_small * 1000:.2f} ms, {t_single * 1000:.2f} ms "
-          f"(medians of 75, in alternating blocks)", file=sys.stderr)
-    label = "feed_growth_1m_over_100k" if not args.quick else "feed_growth_1m_over_100k (quick: 100k over 10k)"
+    print(
+        f"items {small:,}: first page {t_small * 1000:.1f} ms; {large:,}: {t_large * 1000:.1f} ms; "
+        f"single-record baseline {t_single_small * 1000:.2f} ms, {t_single * 1000:.2f} ms "
+        f"(medians of 75, in alternating blocks)",
+        file=sys.stderr,
+    )
+    label = (
+        "feed_growth_1m_over_100k" if not args.quick else "feed_growth_1m_over_100k (quick: 100k over 10k)"
+    )
     print(f"figure: {label} = {t_large / t_small:.2f} (target <= 2)")
     print(f"figure: feed_vs_single_record = {t_large / t_single:.2f} (target <= 3)")
 

@@ -67,13 +67,23 @@ def write_csv(path: Path, count: int, seed: int = 7) -> None:
         writer.writerow(HEADER)
         for n in range(count):
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            writer.writerow([first, last, f"{first.lower()}.{n}@example.org", f"+33 6 {n % 100:02d} {n % 97:02d} 10 20",
-                             f"{rng.randint(1940, 2015)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                             rng.choice(CITIES), "Client" if n % 3 else ""])
+            writer.writerow(
+                [
+                    first,
+                    last,
+                    f"{first.lower()}.{n}@example.org",
+                    f"+33 6 {n % 100:02d} {n % 97:02d} 10 20",
+                    f"{rng.randint(1940, 2015)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    rng.choice(CITIES),
+                    "Client" if n % 3 else "",
+                ]
+            )
 
 
 def measure(command: list[str], cwd: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True, check=True
+    )
     result = json.loads(out.stdout)
     if result["rc"] != 0:
         raise SystemExit(f"command failed ({result['rc']}): {' '.join(command)}\n{result['err']}")
@@ -86,9 +96,16 @@ def run_size(rows: int, batch: int, work: Path) -> tuple[dict, dict]:
     source = folder / "contacts.csv"
     write_csv(source, rows)
     missionbase = shutil.which("missionbase", path=str(Path(sys.executable).parent)) or "missionbase"
-    subprocess.run([missionbase, "init", "--database-url", "sqlite:///org.db"], cwd=folder, check=True, capture_output=True)
-    ours = measure([missionbase, "import", "Contact", str(source), "--batch-size", str(batch), "--json"], folder)
-    report = json.loads(ours["out"][ours["out"].index("{"):]) if "{" in ours["out"] else {}
+    subprocess.run(
+        [missionbase, "init", "--database-url", "sqlite:///org.db"],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+    )
+    ours = measure(
+        [missionbase, "import", "Contact", str(source), "--batch-size", str(batch), "--json"], folder
+    )
+    report = json.loads(ours["out"][ours["out"].index("{") :]) if "{" in ours["out"] else {}
     if report and report.get("created") != rows:
         raise SystemExit(f"import created {report.get('created')} of {rows} rows")
     raw = measure([sys.executable, "-c", RAW_LOADER, str(source), str(folder / "raw.db"), str(batch)], folder)
@@ -105,15 +122,21 @@ def main() -> None:
     sizes = [small, small * 10]
     with tempfile.TemporaryDirectory(prefix="mb-bench-import-") as tmp:
         results = {n: run_size(n, args.batch, Path(tmp)) for n in sizes}
-    print(f"{'rows':>10}  {'import s':>9}  {'raw s':>7}  {'time ratio':>10}  {'import peak MiB':>15}  {'raw peak MiB':>12}")
+    print(
+        f"{'rows':>10}  {'import s':>9}  {'raw s':>7}  {'time ratio':>10}  {'import peak MiB':>15}  {'raw peak MiB':>12}"
+    )
     for n, (ours, raw) in results.items():
-        print(f"{n:>10,}  {ours['seconds']:>9.2f}  {raw['seconds']:>7.2f}  {ours['seconds'] / raw['seconds']:>10.1f}  "
-              f"{ours['peak_kib'] / 1024:>15.1f}  {raw['peak_kib'] / 1024:>12.1f}")
+        print(
+            f"{n:>10,}  {ours['seconds']:>9.2f}  {raw['seconds']:>7.2f}  {ours['seconds'] / raw['seconds']:>10.1f}  "
+            f"{ours['peak_kib'] / 1024:>15.1f}  {raw['peak_kib'] / 1024:>12.1f}"
+        )
     (small_ours, _), (big_ours, _) = results[sizes[0]], results[sizes[1]]
     growth = big_ours["peak_kib"] / small_ours["peak_kib"]
     per_row_growth = (big_ours["seconds"] / sizes[1]) / (small_ours["seconds"] / sizes[0])
     print(f"per-row import time at {sizes[1]:,} / at {sizes[0]:,}: {per_row_growth:.2f}")
-    print(f"import time / raw csv+executemany time at {sizes[1]:,}: {big_ours['seconds'] / results[sizes[1]][1]['seconds']:.1f}")
+    print(
+        f"import time / raw csv+executemany time at {sizes[1]:,}: {big_ours['seconds'] / results[sizes[1]][1]['seconds']:.1f}"
+    )
     print(f"figure: import_peak_memory_growth = {growth:.2f} (target <= {TARGET})")
 
 

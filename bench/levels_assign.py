@@ -34,7 +34,12 @@ from missionbase.core.config import settings_from_dict
 from missionbase.core.ids import SYSTEM_USER_ID, new_ids
 
 TARGET = 20.0
-LADDER = [("Friend", None, "100"), ("Supporter", "100", "1000"), ("Major", "1000", "10000"), ("Patron", "10000", None)]
+LADDER = [
+    ("Friend", None, "100"),
+    ("Supporter", "100", "1000"),
+    ("Major", "1000", "10000"),
+    ("Patron", "10000", None),
+]
 MOVING = 0.05
 
 
@@ -43,12 +48,25 @@ def build(path: Path, contacts: int, seed: int) -> tuple[App, int]:
     app = App(settings_from_dict({"database_url": f"sqlite:///{path}", "plugins": ["npsp_engagement"]}))
     init_org(app)
     with app.system_session() as s:
-        levels = s.create_many("Level", [
-            {"name": name, "target": "Contact", "source_field": "total_gifts", "level_field": "level",
-             "previous_level_field": "previous_level", "minimum": low, "maximum": high}
-            for name, low, high in LADDER])
-    bounds = [(lv["id"], decimal.Decimal(low or "0"), decimal.Decimal(high) if high else None)
-              for lv, (_, low, high) in zip(levels, LADDER, strict=True)]
+        levels = s.create_many(
+            "Level",
+            [
+                {
+                    "name": name,
+                    "target": "Contact",
+                    "source_field": "total_gifts",
+                    "level_field": "level",
+                    "previous_level_field": "previous_level",
+                    "minimum": low,
+                    "maximum": high,
+                }
+                for name, low, high in LADDER
+            ],
+        )
+    bounds = [
+        (lv["id"], decimal.Decimal(low or "0"), decimal.Decimal(high) if high else None)
+        for lv, (_, low, high) in zip(levels, LADDER, strict=True)
+    ]
     rng = random.Random(seed)
     table = app.schema.table("Contact")
     blank = dict.fromkeys(table.c.keys())
@@ -66,10 +84,23 @@ def build(path: Path, contacts: int, seed: int) -> tuple[App, int]:
                 if rng.random() < MOVING:
                     moving += 1
                     current = bounds[(index + rng.randrange(1, len(bounds))) % len(bounds)][0]
-                rows.append({**blank, "id": record_id, "owner_id": SYSTEM_USER_ID, "created_at": now,
-                             "created_by": SYSTEM_USER_ID, "modified_at": now, "modified_by": SYSTEM_USER_ID,
-                             "version": 1, "is_deleted": False, "last_name": f"Donor {record_id[-6:]}",
-                             "name": f"Donor {record_id[-6:]}", "total_gifts": amount, "level": current})
+                rows.append(
+                    {
+                        **blank,
+                        "id": record_id,
+                        "owner_id": SYSTEM_USER_ID,
+                        "created_at": now,
+                        "created_by": SYSTEM_USER_ID,
+                        "modified_at": now,
+                        "modified_by": SYSTEM_USER_ID,
+                        "version": 1,
+                        "is_deleted": False,
+                        "last_name": f"Donor {record_id[-6:]}",
+                        "name": f"Donor {record_id[-6:]}",
+                        "total_gifts": amount,
+                        "level": current,
+                    }
+                )
             conn.execute(table.insert(), rows)
     return app, moving
 
@@ -126,8 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     speedup = scaled / set_seconds
     print(f"contacts: {contacts:,}; moving level: {moving:,} ({MOVING:.0%}); ladder of {len(LADDER)} levels")
     print(f"set-based assign_levels:            {set_seconds:9.2f} s")
-    print(f"per record, {sample:,} sample:        {sample_seconds:9.2f} s "
-          f"({sample_seconds / sample * 1000:.2f} ms/record) -> scaled to {contacts:,}: {scaled:,.0f} s")
+    print(
+        f"per record, {sample:,} sample:        {sample_seconds:9.2f} s "
+        f"({sample_seconds / sample * 1000:.2f} ms/record) -> scaled to {contacts:,}: {scaled:,.0f} s"
+    )
     print(f"figure: levels_speedup_vs_per_record = {speedup:.1f} (target >= {TARGET:g})")
     return 0
 

@@ -45,18 +45,30 @@ STEPS = [  # subject, days after, parent, reminder
 
 
 def setup(workdir: Path, contacts: int):
-    app = App(settings_from_dict({"database_url": f"sqlite:///{workdir / 'mb.db'}", "plugins": ["npsp_engagement"]}))
+    app = App(
+        settings_from_dict({"database_url": f"sqlite:///{workdir / 'mb.db'}", "plugins": ["npsp_engagement"]})
+    )
     init_org(app)
     with app.session("admin") as s:
         template = s.create("EngagementPlanTemplate", {"name": "Major donor stewardship"})
         ids: dict[str, str] = {}
         for subject, days, parent, reminder in STEPS:
-            ids[subject] = s.create("EngagementPlanTask", {
-                "template": template["id"], "subject": subject, "days_after": days,
-                "parent_task": ids.get(parent) if parent else None, "reminder": reminder})["id"]
+            ids[subject] = s.create(
+                "EngagementPlanTask",
+                {
+                    "template": template["id"],
+                    "subject": subject,
+                    "days_after": days,
+                    "parent_task": ids.get(parent) if parent else None,
+                    "reminder": reminder,
+                },
+            )["id"]
         contact_ids: list[str] = []
         for start in range(0, contacts, 10000):
-            batch = [{"first_name": "Donor", "last_name": f"N{n}"} for n in range(start, min(contacts, start + 10000))]
+            batch = [
+                {"first_name": "Donor", "last_name": f"N{n}"}
+                for n in range(start, min(contacts, start + 10000))
+            ]
             contact_ids += [c["id"] for c in s.create_many("Contact", batch)]
     return app, template["id"], contact_ids
 
@@ -80,9 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         assert len(plans) == contacts
 
         with app.engine.connect() as conn:
-            ddl = [sql for (sql,) in conn.exec_driver_sql(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = 'task' AND sql IS NOT NULL "
-                "ORDER BY type = 'index', name")]
+            ddl = [
+                sql
+                for (sql,) in conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE tbl_name = 'task' AND sql IS NOT NULL "
+                    "ORDER BY type = 'index', name"
+                )
+            ]
             cursor = conn.exec_driver_sql("SELECT * FROM task WHERE engagement_plan IS NOT NULL")
             columns = [c[0] for c in cursor.cursor.description]
             rows = [tuple(r) for r in cursor]
@@ -103,10 +119,14 @@ def main(argv: list[str] | None = None) -> int:
 
     ratio = apply_seconds / raw_seconds
     print(f"contacts: {contacts:,}; tasks: {len(rows):,} ({len(STEPS)} steps, dependencies 3 deep)")
-    print(f"apply_template (plans + tasks, one transaction): {apply_seconds:8.2f} s "
-          f"({len(rows) / apply_seconds:,.0f} tasks/s)")
-    print(f"raw sqlite3.executemany of the same task rows:   {raw_seconds:8.2f} s "
-          f"({len(rows) / raw_seconds:,.0f} tasks/s)")
+    print(
+        f"apply_template (plans + tasks, one transaction): {apply_seconds:8.2f} s "
+        f"({len(rows) / apply_seconds:,.0f} tasks/s)"
+    )
+    print(
+        f"raw sqlite3.executemany of the same task rows:   {raw_seconds:8.2f} s "
+        f"({len(rows) / raw_seconds:,.0f} tasks/s)"
+    )
     print(f"figure: plans_apply_ratio = {ratio:.2f} (target <= {TARGET:g})")
     return 0
 

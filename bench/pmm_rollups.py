@@ -52,34 +52,69 @@ def build(workdir: Path, contacts: int, deliveries: int) -> tuple[App, dict]:
     schema = app.schema
     with app.connect() as conn, conn.begin():
         program = insert_rows(conn, schema, "Program", [{"name": "Bench", "status": "Active"}], "prg")[0]
-        services = insert_rows(conn, schema, "Service", [{"name": f"Service {i}", "program": program, "status": "Active"}
-                                                    for i in range(SERVICES)], "svc")
-        contact_ids = insert_rows(conn, schema, "Contact", [
-            {"first_name": f"F{i}", "last_name": f"L{i}", "name": f"F{i} L{i}", "is_client": True}
-            for i in range(contacts)], "con")
-        engagement_ids = insert_rows(conn, schema, "ProgramEngagement", [
-            {"name": f"E{i}", "program": program, "contact": c, "stage": "Active"}
-            for i, c in enumerate(contact_ids)], "pen")
+        services = insert_rows(
+            conn,
+            schema,
+            "Service",
+            [{"name": f"Service {i}", "program": program, "status": "Active"} for i in range(SERVICES)],
+            "svc",
+        )
+        contact_ids = insert_rows(
+            conn,
+            schema,
+            "Contact",
+            [
+                {"first_name": f"F{i}", "last_name": f"L{i}", "name": f"F{i} L{i}", "is_client": True}
+                for i in range(contacts)
+            ],
+            "con",
+        )
+        engagement_ids = insert_rows(
+            conn,
+            schema,
+            "ProgramEngagement",
+            [
+                {"name": f"E{i}", "program": program, "contact": c, "stage": "Active"}
+                for i, c in enumerate(contact_ids)
+            ],
+            "pen",
+        )
         start = dt.date(2024, 1, 1)
         for offset in range(0, deliveries, 100_000):
             rows = []
             for _ in range(min(100_000, deliveries - offset)):
                 who = rng.randrange(contacts)
                 status = rng.choice(STATUSES)
-                rows.append({"name": "D", "service": services[who % SERVICES], "contact": contact_ids[who],
-                             "program_engagement": engagement_ids[who], "attendance_status": status,
-                             "quantity": 1 if status == "Present" else 0,
-                             "delivery_date": start + dt.timedelta(days=rng.randrange(500))})
+                rows.append(
+                    {
+                        "name": "D",
+                        "service": services[who % SERVICES],
+                        "contact": contact_ids[who],
+                        "program_engagement": engagement_ids[who],
+                        "attendance_status": status,
+                        "quantity": 1 if status == "Present" else 0,
+                        "delivery_date": start + dt.timedelta(days=rng.randrange(500)),
+                    }
+                )
             insert_rows(conn, schema, "ServiceDelivery", rows, "sdv")
     from missionbase.plugins.pmm.participants import add_participants
     from missionbase.plugins.pmm.schedules import create_schedule
 
     with app.system_session() as s:
         first = dt.datetime(2025, 9, 2, 16, 0, tzinfo=dt.UTC)
-        schedule, sessions = create_schedule(s, {
-            "name": "Roster", "service": services[0], "frequency": "Weekly", "service_schedule_ends": "After",
-            "number_of_service_sessions": SAVES, "first_session_start": first,
-            "first_session_end": first + dt.timedelta(hours=1), "default_service_quantity": "1"})
+        schedule, sessions = create_schedule(
+            s,
+            {
+                "name": "Roster",
+                "service": services[0],
+                "frequency": "Weekly",
+                "service_schedule_ends": "After",
+                "number_of_service_sessions": SAVES,
+                "first_session_start": first,
+                "first_session_end": first + dt.timedelta(hours=1),
+                "default_service_quantity": "1",
+            },
+        )
         picked = [engagement_ids[i] for i in range(0, contacts, contacts // ROSTER)][:ROSTER]
         add_participants(s, schedule["id"], picked)
     return app, {"sessions": [x["id"] for x in sessions], "path": path}
@@ -112,8 +147,13 @@ def measure(workdir: Path, contacts: int, deliveries: int) -> dict:
             saves.append(time.perf_counter() - started)
         assert saved.created == ROSTER, saved
     app.dispose()
-    return {"contacts": contacts, "deliveries": deliveries, "recalc": recalc, "changed": changed,
-            "save": statistics.median(saves)}
+    return {
+        "contacts": contacts,
+        "deliveries": deliveries,
+        "recalc": recalc,
+        "changed": changed,
+        "save": statistics.median(saves),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,9 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         for contacts, deliveries in sizes:
             result = measure(Path(tmp), contacts, deliveries)
             results.append(result)
-            print(f"{deliveries:>9,} deliveries, {contacts:>7,} contacts: recalc {result['recalc']:7.2f} s "
-                  f"({sum(result['changed'].values()):,} records written), "
-                  f"30-row roster save {result['save'] * 1000:7.1f} ms (median of {SAVES - 1})", flush=True)
+            print(
+                f"{deliveries:>9,} deliveries, {contacts:>7,} contacts: recalc {result['recalc']:7.2f} s "
+                f"({sum(result['changed'].values()):,} records written), "
+                f"30-row roster save {result['save'] * 1000:7.1f} ms (median of {SAVES - 1})",
+                flush=True,
+            )
     small, large = results
     growth = large["save"] / small["save"]
     print(f"roster save at {large['deliveries']:,} vs {small['deliveries']:,} deliveries: {growth:.2f}x")

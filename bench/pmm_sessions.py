@@ -38,12 +38,20 @@ def schedule_inputs(count: int, service: str, provider: str) -> list[dict]:
     rows = []
     for n in range(count):
         first = start + dt.timedelta(days=n % 7, minutes=30 * (n % 12))
-        rows.append({
-            "name": f"Weekly class {n}", "service": service, "frequency": "Weekly", "interval": 1,
-            "service_schedule_ends": "After", "number_of_service_sessions": WEEKS,
-            "first_session_start": first, "first_session_end": first + dt.timedelta(hours=1),
-            "primary_service_provider": provider, "default_service_quantity": "1.00",
-        })
+        rows.append(
+            {
+                "name": f"Weekly class {n}",
+                "service": service,
+                "frequency": "Weekly",
+                "interval": 1,
+                "service_schedule_ends": "After",
+                "number_of_service_sessions": WEEKS,
+                "first_session_start": first,
+                "first_session_end": first + dt.timedelta(hours=1),
+                "primary_service_provider": provider,
+                "default_service_quantity": "1.00",
+            }
+        )
     return rows
 
 
@@ -81,9 +89,12 @@ def run(schedules: int, workdir: Path, profile: cProfile.Profile | None) -> dict
     app.dispose()
 
     source = sqlite3.connect(db)
-    ddl = [sql for (sql,) in source.execute(
-        f"SELECT sql FROM sqlite_master WHERE tbl_name IN {TABLES} AND sql IS NOT NULL ORDER BY type = 'index', name"
-    )]
+    ddl = [
+        sql
+        for (sql,) in source.execute(
+            f"SELECT sql FROM sqlite_master WHERE tbl_name IN {TABLES} AND sql IS NOT NULL ORDER BY type = 'index', name"
+        )
+    ]
     stored = {t: source.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in TABLES}
     columns = {t: [c[1] for c in source.execute(f"PRAGMA table_info({t})")] for t in TABLES}
     source.close()
@@ -97,8 +108,10 @@ def run(schedules: int, workdir: Path, profile: cProfile.Profile | None) -> dict
         rows = stored[table]
         step = BATCH if table == "service_schedule" else BATCH * WEEKS
         for offset in range(0, len(rows), step):
-            raw.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                            rows[offset : offset + step])
+            raw.executemany(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                rows[offset : offset + step],
+            )
     raw.execute("COMMIT")
     raw_seconds = time.perf_counter() - started
     sessions = raw.execute("SELECT count(*) FROM service_session").fetchone()[0]
@@ -120,8 +133,12 @@ def main(argv: list[str] | None = None) -> int:
         result = run(count, Path(tmp), profile)
     ratio = result["mb"] / result["raw"]
     print(f"{result['schedules']:,} weekly schedules, {result['sessions']:,} sessions")
-    print(f"  through the plugin: {result['mb']:7.2f} s ({result['mb'] / result['sessions'] * 1e6:6.1f} us/session)")
-    print(f"  raw executemany:    {result['raw']:7.2f} s ({result['raw'] / result['sessions'] * 1e6:6.1f} us/session)")
+    print(
+        f"  through the plugin: {result['mb']:7.2f} s ({result['mb'] / result['sessions'] * 1e6:6.1f} us/session)"
+    )
+    print(
+        f"  raw executemany:    {result['raw']:7.2f} s ({result['raw'] / result['sessions'] * 1e6:6.1f} us/session)"
+    )
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
     print(f"figure: pmm_sessions_ratio = {ratio:.2f} (target <= {TARGET:g})")

@@ -196,7 +196,9 @@ class App:
 
     def is_admin(self, session: RecordService) -> bool:
         """May this session change org settings (customize_application)?"""
-        return session.user.is_system or bool(getattr(self.access_policy, "is_admin", lambda s: False)(session))
+        return session.user.is_system or bool(
+            getattr(self.access_policy, "is_admin", lambda s: False)(session)
+        )
 
     def validator(self, object_name: str) -> ObjectValidator:
         validator = self._validators.get(object_name)

@@ -86,7 +86,9 @@ class _CountingLines:
             yield line
 
 
-def read_rows(path: Path, fmt: str, lines: _CountingLines) -> tuple[list[str] | None, Iterator[tuple[int, Any]]]:
+def read_rows(
+    path: Path, fmt: str, lines: _CountingLines
+) -> tuple[list[str] | None, Iterator[tuple[int, Any]]]:
     """(header, iterator of (line number, row or error text))."""
     if fmt == "csv":
         reader = csv.reader(iter(lines))
@@ -139,7 +141,9 @@ def check_header(obj, columns: list[str], upsert_key: str | None, writable: set[
         seen.add(column)
         if column == "id":
             if upsert_key != "id":
-                raise ValidationError("column 'id' is only allowed with --upsert-key id (to update those records)")
+                raise ValidationError(
+                    "column 'id' is only allowed with --upsert-key id (to update those records)"
+                )
             continue
         if column not in writable:
             fld = obj.field(column)
@@ -180,7 +184,13 @@ class ErrorFile:
             values = [row.get(h, "") for h in self.header or []] if isinstance(row, dict) else []
             self.writer.writerow([line, reason, *values])
         else:
-            self.handle.write(json.dumps({"line": line, "error": reason, "record": row if isinstance(row, dict) else None}, default=str) + "\n")
+            self.handle.write(
+                json.dumps(
+                    {"line": line, "error": reason, "record": row if isinstance(row, dict) else None},
+                    default=str,
+                )
+                + "\n"
+            )
 
     def close(self) -> None:
         if self.handle is not None:
@@ -221,15 +231,23 @@ def import_file(
     done_batches = 0
     if resume and not dry_run:
         with app.connect() as conn:
-            row = conn.execute(sa.select(progress_table).where(progress_table.c.job_key == key)).mappings().first()
+            row = (
+                conn.execute(sa.select(progress_table).where(progress_table.c.job_key == key))
+                .mappings()
+                .first()
+            )
         done_batches = row["batches_done"] if row else 0
 
-    errors_path = Path(errors_path) if errors_path else path.with_name(path.name + ".errors" + (".csv" if fmt == "csv" else ".jsonl"))
+    errors_path = (
+        Path(errors_path)
+        if errors_path
+        else path.with_name(path.name + ".errors" + (".csv" if fmt == "csv" else ".jsonl"))
+    )
     with open(path, encoding="utf-8-sig", newline="") as handle:
         lines = _CountingLines(handle)
         header, rows = read_rows(path, fmt, lines)
         with app.session(as_user) as s:  # the header check needs the caller's field access
-            writable = set(s._writable_fields(obj, "create"))
+            writable = set(s.writable_fields(obj, "create"))
         ignored: set[str] = set()
         if header is not None:
             ignored = set(check_header(obj, header, upsert_key, writable))
@@ -247,10 +265,29 @@ def import_file(
                     report.skipped_batches += 1
                 else:
                     if ignored:
-                        batch = [(line, {k: v for k, v in row.items() if k not in ignored} if isinstance(row, dict) else row)
-                                 for line, row in batch]
-                    _import_batch(app, obj, batch, batch_number, key, path, as_user, upsert_key, writable,
-                                  dry_run, report, error_file)
+                        batch = [
+                            (
+                                line,
+                                {k: v for k, v in row.items() if k not in ignored}
+                                if isinstance(row, dict)
+                                else row,
+                            )
+                            for line, row in batch
+                        ]
+                    _import_batch(
+                        app,
+                        obj,
+                        batch,
+                        batch_number,
+                        key,
+                        path,
+                        as_user,
+                        upsert_key,
+                        writable,
+                        dry_run,
+                        report,
+                        error_file,
+                    )
                 batch_number += 1
                 if progress:
                     progress(lines.consumed)
@@ -261,13 +298,17 @@ def import_file(
     return report
 
 
-def _import_batch(app, obj, batch, batch_number, key, path, as_user, upsert_key, writable, dry_run, report, error_file):
+def _import_batch(
+    app, obj, batch, batch_number, key, path, as_user, upsert_key, writable, dry_run, report, error_file
+):
     good: list[tuple[int, dict]] = []
     for line, row in batch:
         if isinstance(row, str):
             _reject(report, error_file, line, row, None)
             continue
-        if fmt_extra := sorted(k for k in row if k not in writable and not (k == "id" and upsert_key == "id")):
+        if fmt_extra := sorted(
+            k for k in row if k not in writable and not (k == "id" and upsert_key == "id")
+        ):
             _reject(report, error_file, line, f"unknown or read-only field {fmt_extra[0]!r}", row)
             continue
         good.append((line, row))
@@ -354,8 +395,14 @@ def _save_progress(s, key: str, object_name: str, path: Path, batches_done: int,
     table = s.schema.internal["import_progress"]
     s.conn.execute(table.delete().where(table.c.job_key == key))
     s.conn.execute(
-        table.insert().values(job_key=key, object=object_name, source=str(path.resolve())[:1000],
-                              batches_done=batches_done, rows_done=rows_done, updated_at=utcnow())
+        table.insert().values(
+            job_key=key,
+            object=object_name,
+            source=str(path.resolve())[:1000],
+            batches_done=batches_done,
+            rows_done=rows_done,
+            updated_at=utcnow(),
+        )
     )
 
 
@@ -393,7 +440,10 @@ def export_records(
     cursor = None
     with app.session(as_user) as s:
         obj = s.object(object_name)
-        columns = ["id", *(fields or [fld.name for fld in obj.fields if s.field_access(obj, fld.name) != "hidden"])]
+        columns = [
+            "id",
+            *(fields or [fld.name for fld in obj.fields if s.field_access(obj, fld.name) != "hidden"]),
+        ]
         writer = csv.writer(out) if fmt == "csv" else None
         if writer:
             writer.writerow(columns)
@@ -403,7 +453,10 @@ def export_records(
                 if writer:
                     writer.writerow([export_value(record.get(c)) for c in columns])
                 else:
-                    out.write(json.dumps({c: _json_value(record.get(c)) for c in columns}, ensure_ascii=False) + "\n")
+                    out.write(
+                        json.dumps({c: _json_value(record.get(c)) for c in columns}, ensure_ascii=False)
+                        + "\n"
+                    )
             written += len(page.records)
             if progress:
                 progress(len(page.records))

@@ -97,7 +97,7 @@ def _jsonable(value: Any) -> Any:
 
 
 @dataclass(kw_only=True)
-class _StringField(Field):
+class StringField(Field):
     max_length: int = 255
 
     def __post_init__(self) -> None:
@@ -127,7 +127,7 @@ def _positional(cls):
 
 @_positional
 @dataclass(kw_only=True)
-class Text(_StringField):
+class Text(StringField):
     kind = "text"
     # A regular expression the whole value must match, with the hint shown
     # when it does not (e.g. pattern=r"\d\d:\d\d", pattern_hint="HH:MM").
@@ -144,7 +144,7 @@ class Text(_StringField):
 
 @_positional
 @dataclass(kw_only=True)
-class LongText(_StringField):
+class LongText(StringField):
     kind = "long_text"
     max_length: int = 131072
     _positional_args = ()
@@ -152,7 +152,7 @@ class LongText(_StringField):
 
 @_positional
 @dataclass(kw_only=True)
-class Email(_StringField):
+class Email(StringField):
     kind = "email"
     max_length: int = 254
     _positional_args = ()
@@ -160,7 +160,7 @@ class Email(_StringField):
 
 @_positional
 @dataclass(kw_only=True)
-class Phone(_StringField):
+class Phone(StringField):
     kind = "phone"
     max_length: int = 40
     _positional_args = ()
@@ -168,7 +168,7 @@ class Phone(_StringField):
 
 @_positional
 @dataclass(kw_only=True)
-class Url(_StringField):
+class Url(StringField):
     kind = "url"
     max_length: int = 1024
     _positional_args = ()
@@ -386,12 +386,16 @@ class Formula(Field):
         result = self.result
         if isinstance(result, str):
             if result not in KINDS:
-                raise ValueError(f"formula {self.name!r}: result kind {result!r} is not one of {', '.join(KINDS)}")
+                raise ValueError(
+                    f"formula {self.name!r}: result kind {result!r} is not one of {', '.join(KINDS)}"
+                )
             result = KINDS[result]
         if isinstance(result, type) and issubclass(result, Field) and result is not Formula:
             result = result(self.name)
         if not isinstance(result, Field) or isinstance(result, Formula | AutoNumber):
-            raise ValueError(f"formula {self.name!r}: result must be a field kind such as f.Boolean or 'text'")
+            raise ValueError(
+                f"formula {self.name!r}: result must be a field kind such as f.Boolean or 'text'"
+            )
         result.name = self.name
         self.result = result
         if not callable(self.compute):
@@ -399,8 +403,10 @@ class Formula(Field):
         if self.sql is not None and not callable(self.sql):
             raise ValueError(f"formula {self.name!r}: sql must be fn(table, session) returning an expression")
         if self.required or self.unique or self.default is not None or self.indexed:
-            raise ValueError(f"formula {self.name!r} is computed when read: it cannot be required, unique, "
-                             "indexed or have a default")
+            raise ValueError(
+                f"formula {self.name!r} is computed when read: it cannot be required, unique, "
+                "indexed or have a default"
+            )
         self.depends_on = list(self.depends_on)
         self.read_only = True
 
@@ -411,7 +417,9 @@ class Formula(Field):
     def _describe_extra(self) -> dict[str, Any]:
         out = {"result": self.result.kind, "depends_on": list(self.depends_on), "filterable": self.filterable}
         # The result's options (length, targets...); a formula deletes nothing, so no on_delete rule.
-        out.update({k: v for k, v in self.result._describe_extra().items() if k not in out and k != "on_delete"})
+        out.update(
+            {k: v for k, v in self.result._describe_extra().items() if k not in out and k != "on_delete"}
+        )
         return out
 
     def summary(self) -> str:

@@ -49,8 +49,14 @@ def _write_blob(root: Path, source: BinaryIO) -> tuple[str, int]:
     return sha, size
 
 
-def store_file(session, source: str | Path | bytes | BinaryIO, *, name: str | None = None,
-               parent: str | None = None, content_type: str | None = None) -> dict:
+def store_file(
+    session,
+    source: str | Path | bytes | BinaryIO,
+    *,
+    name: str | None = None,
+    parent: str | None = None,
+    content_type: str | None = None,
+) -> dict:
     """Store bytes and create their File record in the session's transaction."""
     root = files_dir(session.app.settings)
     if isinstance(source, bytes):
@@ -81,5 +87,7 @@ def file_bytes_path(session, file_id: str) -> Path:
     record = session.get(file_id)
     path = blob_path(files_dir(session.app.settings), record["sha256"])
     if not path.is_file():
-        raise ValidationError(f"the bytes of File {file_id} are missing from {path.parent}", object_name="File")
+        raise ValidationError(
+            f"the bytes of File {file_id} are missing from {path.parent}", object_name="File"
+        )
     return path

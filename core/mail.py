@@ -62,12 +62,16 @@ def send_emails(settings, emails: list[Email]) -> int:
     if not emails:
         return 0
     if not settings.smtp_host:
-        raise ConfigError("email is not configured: set smtp_host (and smtp_port, mail_from) in missionbase.toml")
+        raise ConfigError(
+            "email is not configured: set smtp_host (and smtp_port, mail_from) in missionbase.toml"
+        )
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
         if settings.smtp_security == "ssl":
             client = smtplib.SMTP_SSL(
-                settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS,
+                settings.smtp_host,
+                settings.smtp_port,
+                timeout=SMTP_TIMEOUT_SECONDS,
                 context=ssl.create_default_context(),
             )
         else:

@@ -31,7 +31,7 @@ from .errors import UnknownName, ValidationError
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "startswith", "is_null")
 SORTABLE_SYSTEM = ("id", "created_at", "modified_at", "owner_id", "created_by", "modified_by")
 FILTERABLE_SYSTEM = (*SORTABLE_SYSTEM, "version")
-STRING_KINDS = (f._StringField, f.Picklist, f.AutoNumber)
+STRING_KINDS = (f.StringField, f.Picklist, f.AutoNumber)
 
 
 @dataclass
@@ -74,7 +74,7 @@ class QueryCompiler:
         """The column for ``field`` or ``lookup.field``, with its Field and validator."""
         if "." in path:
             lookup_name, _, target_field = path.partition(".")
-            lookup = self._field(self.obj, lookup_name)
+            lookup = self.field(self.obj, lookup_name)
             if not isinstance(lookup, f.Lookup):
                 raise ValidationError(
                     f"{lookup_name!r} is not a lookup, so {path!r} cannot follow it",
@@ -86,14 +86,14 @@ class QueryCompiler:
                     object_name=self.obj.name,
                 )
             target = self.registry.object(lookup.targets[0])
-            alias = self._join(lookup_name, target)
+            alias = self.join(lookup_name, target)
             if target_field in FILTERABLE_SYSTEM:
                 return alias.c[target_field], None, None
-            fld = self._field(target, target_field)
+            fld = self.field(target, target_field)
             return self._stored_or_sql(alias, target, fld, path), fld, self.validators(target.name)
         if path in FILTERABLE_SYSTEM:
             return self.table.c[path], None, None
-        fld = self._field(self.obj, path)
+        fld = self.field(self.obj, path)
         return self._stored_or_sql(self.table, self.obj, fld, path), fld, self.validators(self.obj.name)
 
     def _stored_or_sql(self, table, obj, fld: f.Field, path: str) -> sa.ColumnElement:
@@ -109,14 +109,14 @@ class QueryCompiler:
             )
         return fld.sql(table, self.session)
 
-    def _field(self, obj, name: str) -> f.Field:
+    def field(self, obj, name: str) -> f.Field:
         fld = obj.field(name)
         if fld is None or not self.field_visible(obj.name, name):
             visible = [n for n in obj.field_names if self.field_visible(obj.name, n)]
             raise UnknownName("field", name, [*visible, *FILTERABLE_SYSTEM], where=obj.name)
         return fld
 
-    def _join(self, lookup_name: str, target) -> sa.Table:
+    def join(self, lookup_name: str, target) -> sa.Table:
         if lookup_name not in self.plan.joins:
             alias = self.schema.table(target.name).alias(f"j_{lookup_name}")
             condition = sa.and_(alias.c.id == self.table.c[lookup_name], alias.c.is_deleted == sa.false())

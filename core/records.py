@@ -172,7 +172,7 @@ class RecordService:
     def object(self, name: str) -> ObjectType:
         return self.registry.object(name)
 
-    def _object_of(self, record_id: str) -> ObjectType:
+    def object_of(self, record_id: str) -> ObjectType:
         if not isinstance(record_id, str) or not ID_PATTERN.match(record_id):
             raise ValidationError(f"{record_id!r} is not a record id (like con_01J...)")
         obj = self.registry.object_for_id(record_id)
@@ -259,7 +259,9 @@ class RecordService:
         finally:
             self.importing = False
 
-    def _insert_collecting(self, obj: ObjectType, rows: list[dict], errors: dict, index_map: list) -> BulkResult:
+    def _insert_collecting(
+        self, obj: ObjectType, rows: list[dict], errors: dict, index_map: list
+    ) -> BulkResult:
         while True:
             pending = [rows[i] for i in index_map]
             savepoint = self.conn.begin_nested()
@@ -287,7 +289,7 @@ class RecordService:
         if not rows:
             return BulkResult([], {})
         errors: dict[int, str] = {}
-        allowed = self._writable_fields(obj, "create")
+        allowed = self.writable_fields(obj, "create")
         defaults = {fld.name: fld.default for fld in obj.fields if fld.default is not None}
         checked: list[dict] = []
         positions: list[int] = []
@@ -372,7 +374,7 @@ class RecordService:
                 values[position] = list(map(process, column))
         self.conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
 
-    def _writable_fields(self, obj: ObjectType, action: str) -> frozenset[str]:
+    def writable_fields(self, obj: ObjectType, action: str) -> frozenset[str]:
         names = {fld.name for fld in obj.fields if not fld.read_only} | WRITABLE_SYSTEM_FIELDS
         if not self.user.is_system:
             names = {n for n in names if n in WRITABLE_SYSTEM_FIELDS or self.field_access(obj, n) == "edit"}
@@ -393,8 +395,12 @@ class RecordService:
         name = sorted(extra)[0]
         fld = obj.field(name)
         if name == "owner_id" and obj.owner_is_creator:
-            return ValidationError(f"is whoever creates the {obj.label.lower()}; only the system sets it",
-                                   object_name=obj.name, row=index, field=name)
+            return ValidationError(
+                f"is whoever creates the {obj.label.lower()}; only the system sets it",
+                object_name=obj.name,
+                row=index,
+                field=name,
+            )
         if name in f.SYSTEM_FIELD_NAMES or (fld is not None and fld.read_only):
             return ValidationError("is read-only", object_name=obj.name, row=index, field=name)
         if fld is not None and self.field_access(obj, name) == "read":
@@ -452,8 +458,11 @@ class RecordService:
                 wanted[target.name].add(value)
             if bad:
                 wrong = set(bad) if distinct is not values else bad
-                checks += [(i, name, value, targets) for i, value in enumerate(values)
-                           if value is not None and value in wrong]
+                checks += [
+                    (i, name, value, targets)
+                    for i, value in enumerate(values)
+                    if value is not None and value in wrong
+                ]
         found: set[str] = set()
         for object_name, id_set in wanted.items():
             table = self.schema.table(object_name)
@@ -462,7 +471,9 @@ class RecordService:
             if readable is not None:
                 condition = sa.and_(condition, readable)
             for chunk in chunks(sorted(id_set)):
-                found.update(self.conn.scalars(sa.select(table.c.id).where(table.c.id.in_(chunk), condition)).all())
+                found.update(
+                    self.conn.scalars(sa.select(table.c.id).where(table.c.id.in_(chunk), condition)).all()
+                )
         problems = [
             (i, name, f"{value} is not a {' or '.join(targets) if len(targets) < 4 else 'known'} record")
             for i, name, value, targets in checks
@@ -475,7 +486,9 @@ class RecordService:
                 value = row.get(name)
                 if value is None or value not in missing or (olds is not None and olds[i].get(name) == value):
                     continue
-                problems.append((i, name, f"{target_of(value).name} {value} does not exist (or you cannot see it)"))
+                problems.append(
+                    (i, name, f"{target_of(value).name} {value} does not exist (or you cannot see it)")
+                )
         return problems
 
     def _id_object_cache(self):
@@ -552,12 +565,14 @@ class RecordService:
 
         seq = self.schema.internal["sequence"]
         upsert = (postgresql.insert if self.is_postgres else sqlite.insert)(seq).values(name=key, value=count)
-        upsert = upsert.on_conflict_do_update(index_elements=[seq.c.name], set_={"value": seq.c.value + count})
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[seq.c.name], set_={"value": seq.c.value + count}
+        )
         return self.conn.execute(upsert.returning(seq.c.value)).scalar_one() - count + 1
 
     # ------------------------------------------------------------------ read
     def get(self, record_id: str, *, fields: list[str] | None = None) -> dict:
-        obj = self._object_of(record_id)
+        obj = self.object_of(record_id)
         page = self.query(obj.name, where={"id": record_id}, fields=fields, limit=1)
         if not page.records:
             raise RecordNotFound(record_id, obj.name)
@@ -567,7 +582,7 @@ class RecordService:
         """Readable records by id (missing or unreadable ids are simply absent)."""
         by_object: dict[str, list[str]] = defaultdict(list)
         for record_id in record_ids:
-            by_object[self._object_of(record_id).name].append(record_id)
+            by_object[self.object_of(record_id).name].append(record_id)
         out: dict[str, dict] = {}
         for object_name, ids in by_object.items():
             obj = self.object(object_name)
@@ -619,8 +634,10 @@ class RecordService:
                 readable = self.policy.restriction_filter(self, obj.name, table)
             else:
                 readable = self._readable(obj.name, table)
-            condition = sa.and_(self._base_condition(obj, table, compiler, None, readable),
-                                table.c.id.in_(sa.bindparam("ids", expanding=True, type_=sa.String)))
+            condition = sa.and_(
+                self._base_condition(obj, table, compiler, None, readable),
+                table.c.id.in_(sa.bindparam("ids", expanding=True, type_=sa.String)),
+            )
             statement = sa.select(*columns).select_from(compiler.from_clause()).where(condition)
             built = memo[key] = (statement, formulas)
         return built
@@ -726,7 +743,7 @@ class RecordService:
             if "." not in path:
                 fld = obj.field(path)
                 if fld is not None and not f.is_stored(fld):
-                    compiler._field(obj, path)  # hidden by FLS: unknown, like any field
+                    compiler.field(obj, path)  # hidden by FLS: unknown, like any field
                     continue  # computed by the presenter from its dependencies
             column, _, _ = compiler.column(path)
             chosen.append(column.label(path) if "." in path else column)
@@ -758,7 +775,7 @@ class RecordService:
                 if "." in path:
                     lookup_name, _, target_field = path.partition(".")
                     target = self.object(obj.field(lookup_name).targets[0])
-                    column = compiler._join(lookup_name, target).c[target_field]
+                    column = compiler.join(lookup_name, target).c[target_field]
                 else:
                     column = compiler.table.c[path]
                 columns.append(column.label(FORMULA_DEP + path))
@@ -855,7 +872,7 @@ class RecordService:
         for index, change in enumerate(changes):
             if not isinstance(change, dict) or "id" not in change:
                 raise ValidationError("each change needs the record 'id'", row=index)
-            object_name = self._object_of(change["id"]).name
+            object_name = self.object_of(change["id"]).name
             # Two changes to one record would each start from the stored row: one would be lost.
             seen = first_row.setdefault(change["id"], index)
             if seen != index:
@@ -876,7 +893,7 @@ class RecordService:
         self, obj: ObjectType, indexed: list[tuple[int, dict]], computed: dict[str, dict]
     ) -> dict[int, dict]:
         self._check_object(obj, "edit")
-        allowed = self._writable_fields(obj, "edit")
+        allowed = self.writable_fields(obj, "edit")
         validator = self.app.validator(obj.name)
         bare, versions, owners = [], [], []
         for index, change in indexed:
@@ -929,7 +946,10 @@ class RecordService:
             c.name
             for c in table.c
             if c.name not in ("id", "created_at", "created_by", "is_deleted", "deleted_at", "deleted_by")
-            and (c.name in stamped or any(n.get(c.name) != o.get(c.name) for n, o in zip(news, old_list, strict=True)))
+            and (
+                c.name in stamped
+                or any(n.get(c.name) != o.get(c.name) for n, o in zip(news, old_list, strict=True))
+            )
         ]
         stmt = (
             table.update()
@@ -982,7 +1002,7 @@ class RecordService:
         deletion_id = new_id("del")
         by_object: dict[str, list[str]] = defaultdict(list)
         for record_id in record_ids:
-            by_object[self._object_of(record_id).name].append(record_id)
+            by_object[self.object_of(record_id).name].append(record_id)
         # Records this call deletes (asked for, or reached by a cascade): a child among
         # them is neither blocked by, cleared by, nor cascaded to twice from its parent.
         claimed = set(record_ids)
@@ -1078,7 +1098,7 @@ class RecordService:
         """Restore records from the recycle bin with what their delete cascaded or cleared."""
         bin_table = self.schema.internal["recycle_bin"]
         for record_id in dict.fromkeys(record_ids):
-            obj = self._object_of(record_id)
+            obj = self.object_of(record_id)
             entry = (
                 self.conn.execute(sa.select(bin_table).where(bin_table.c.record_id == record_id))
                 .mappings()
@@ -1201,7 +1221,9 @@ class RecordService:
             ) from None
         setting = self.schema.internal["setting"]
         self.conn.execute(setting.delete().where(setting.c.key == key))
-        self.conn.execute(setting.insert().values(key=key, value=value, modified_at=utcnow(), modified_by=self.user.id))
+        self.conn.execute(
+            setting.insert().values(key=key, value=value, modified_at=utcnow(), modified_by=self.user.id)
+        )
         return value
 
 

@@ -419,20 +419,31 @@ class Registry:
             if f.is_stored(fld):
                 continue
             where = f"formula {obj.name}.{fld.name} (plugin {fld.plugin!r})"
-            if fld.name == obj.name_field or fld.name in obj.history or any(fld.name in i for i in obj.indexes):
-                raise ConfigError(f"{where} has no column: it cannot be the name field, be indexed or track history")
+            if (
+                fld.name == obj.name_field
+                or fld.name in obj.history
+                or any(fld.name in i for i in obj.indexes)
+            ):
+                raise ConfigError(
+                    f"{where} has no column: it cannot be the name field, be indexed or track history"
+                )
             for path in fld.depends_on:
                 source, name = obj, path
                 if "." in path:
                     lookup_name, _, name = path.partition(".")
                     lookup = obj.field(lookup_name)
                     if not isinstance(lookup, f.Lookup) or lookup.polymorphic:
-                        raise ConfigError(f"{where} depends on {path!r}, but {lookup_name!r} is not a "
-                                          "lookup to one object")
+                        raise ConfigError(
+                            f"{where} depends on {path!r}, but {lookup_name!r} is not a lookup to one object"
+                        )
                     source = self.objects[lookup.targets[0]]
                 target_field = source.field(name)
-                if name not in f.SYSTEM_FIELD_NAMES and (target_field is None or not f.is_stored(target_field)):
-                    raise ConfigError(f"{where} depends on {path!r}, which is not a stored field of {source.name}")
+                if name not in f.SYSTEM_FIELD_NAMES and (
+                    target_field is None or not f.is_stored(target_field)
+                ):
+                    raise ConfigError(
+                        f"{where} depends on {path!r}, which is not a stored field of {source.name}"
+                    )
 
     def finish(self) -> None:
         """Apply extensions and check cross-references; called once all plugins declared."""
@@ -461,8 +472,12 @@ class Registry:
             self._check_formulas(obj)
             for restriction in obj.restrictions:
                 member_obj = self.objects.get(restriction.membership[0])
-                if not obj.has_field(restriction.field) or member_obj is None or not all(
-                    member_obj.has_field(name) or name == "id" for name in restriction.membership[1:]
+                if (
+                    not obj.has_field(restriction.field)
+                    or member_obj is None
+                    or not all(
+                        member_obj.has_field(name) or name == "id" for name in restriction.membership[1:]
+                    )
                 ):
                     raise ConfigError(
                         f"object {obj.name}: restriction on {restriction.field!r} needs that field and a "

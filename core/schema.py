@@ -57,7 +57,7 @@ def column_type(fld: f.Field, dialect_name: str = "") -> sa.types.TypeEngine:
         return sa.Text()
     if isinstance(fld, f.Lookup):
         return sa.String(ID_LENGTH)
-    if isinstance(fld, f.Picklist | f._StringField):
+    if isinstance(fld, f.Picklist | f.StringField):
         return sa.String(fld.max_length)
     if isinstance(fld, f.AutoNumber):
         return sa.String(80)

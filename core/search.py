@@ -29,7 +29,11 @@ def search(session, text: str, *, objects: list[str] | None = None, limit: int =
             continue
         try:
             page = session.query(
-                name, {"or": [{n: {"contains": text}} for n in fields]}, fields=fields, order_by="-modified_at", limit=limit
+                name,
+                {"or": [{n: {"contains": text}} for n in fields]},
+                fields=fields,
+                order_by="-modified_at",
+                limit=limit,
             )
         except AccessDenied:
             if objects:
@@ -37,6 +41,13 @@ def search(session, text: str, *, objects: list[str] | None = None, limit: int =
             continue  # objects you cannot read at all are simply not searched
         for record in page.records:
             matched = next((n for n in fields if text.lower() in str(record.get(n) or "").lower()), fields[0])
-            results.append({"object": name, "id": record["id"], "name": record.get(obj.name_field) if obj.name_field else None,
-                            "matched": matched, "value": record.get(matched)})
+            results.append(
+                {
+                    "object": name,
+                    "id": record["id"],
+                    "name": record.get(obj.name_field) if obj.name_field else None,
+                    "matched": matched,
+                    "value": record.get(matched),
+                }
+            )
     return results

@@ -55,10 +55,18 @@ def make_app(database_url, tmp_path) -> Iterator[Callable[..., App]]:
     """Build an initialised org with the given plugins (all share the test's database)."""
     apps: list[App] = []
 
-    def build(plugins: list[str] | None = None, extra_plugins: dict[str, ModuleType] | None = None,
-              init: bool = True, **settings) -> App:
-        values = {"database_url": database_url, "plugins": list(plugins or []),
-                  "files_dir": str(tmp_path / "files"), **settings}
+    def build(
+        plugins: list[str] | None = None,
+        extra_plugins: dict[str, ModuleType] | None = None,
+        init: bool = True,
+        **settings,
+    ) -> App:
+        values = {
+            "database_url": database_url,
+            "plugins": list(plugins or []),
+            "files_dir": str(tmp_path / "files"),
+            **settings,
+        }
         app = App(settings_from_dict(values), extra_plugins=extra_plugins)
         if init:
             init_org(app)
@@ -84,6 +92,7 @@ def session(app):
 
 
 # -- the command line, run in-process through the real entry point -----------------
+
 
 @dataclass
 class Result:
@@ -132,9 +141,15 @@ def cli_for(cli, tmp_path, monkeypatch) -> Callable[..., Callable[..., Result]]:
     """``run = cli_for(app)``: the CLI as that org's users run it -- a missionbase.toml with the
     app's database, plugins, files and mail relay in a working directory of its own, and no
     environment override -- then ``run("feed", "show", "--mine", "--as", "ana")``."""
+
     def configure(app: App) -> Callable[..., Result]:
         monkeypatch.chdir(tmp_path)
-        for var in ("MISSIONBASE_CONFIG", "MISSIONBASE_DATABASE_URL", "MISSIONBASE_PLUGINS", "MISSIONBASE_USER"):
+        for var in (
+            "MISSIONBASE_CONFIG",
+            "MISSIONBASE_DATABASE_URL",
+            "MISSIONBASE_PLUGINS",
+            "MISSIONBASE_USER",
+        ):
             monkeypatch.delenv(var, raising=False)
         kept = ("database_url", "plugins", "files_dir", "smtp_host", "smtp_port", "mail_from")
         values = {k: v for k, v in app.settings.model_dump(include=set(kept)).items() if v is not None}
@@ -198,6 +213,7 @@ class PluginConformance:
 
 
 # -- a real SMTP server for tests of outgoing email ---------------------------------------
+
 
 @dataclass
 class SmtpServer:

@@ -59,7 +59,11 @@ def _lookup_check(prefixes: frozenset[str] | None, target_label: str):
     def check(value: str) -> str:
         match = ID_PATTERN.match(value)
         if not match:
-            expected = "a record id like con_01J..." if prefixes is None else f"the id of {_article(target_label)} {target_label} record"
+            expected = (
+                "a record id like con_01J..."
+                if prefixes is None
+                else f"the id of {_article(target_label)} {target_label} record"
+            )
             raise ValueError(f"is not a record id (expected {expected})")
         if prefixes is not None and match.group(1) not in prefixes:
             raise ValueError(f"must be the id of {_article(target_label)} {target_label} record")
@@ -78,7 +82,9 @@ def annotation_for(fld: f.Field, lookup_prefixes: dict[str, str]) -> Any:
     """The pydantic type of one field's value (without None)."""
     annotation = _value_type(fld, lookup_prefixes)
     # PostgreSQL refuses NUL in text; refuse it on every engine, as a validation error.
-    if isinstance(fld, f._StringField) or (isinstance(fld, f.Picklist) and not (fld.restricted and fld.values)):
+    if isinstance(fld, f.StringField) or (
+        isinstance(fld, f.Picklist) and not (fld.restricted and fld.values)
+    ):
         return Annotated[annotation, AfterValidator(_no_nul)]
     return annotation
 
@@ -116,7 +122,7 @@ def _value_type(fld: f.Field, lookup_prefixes: dict[str, str]) -> Any:
             StringConstraints(max_length=fld.max_length),
             _pattern_check(re.compile(f"^(?:{fld.pattern})$"), "has the wrong format" + hint),
         ]
-    if isinstance(fld, f._StringField | f.AutoNumber):
+    if isinstance(fld, f.StringField | f.AutoNumber):
         return Annotated[str, StringConstraints(max_length=getattr(fld, "max_length", 80))]
     if isinstance(fld, f.Integer):
         # Columns are 64-bit (BIGINT): a larger number is a validation error, not a database error.

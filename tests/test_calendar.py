@@ -44,7 +44,10 @@ def test_dated_and_recurring_holidays_are_skipped():
 
 
 def test_recurring_holidays_can_be_ignored():
-    records = [{"date": dt.date(2020, 5, 3), "is_recurring": True}, {"date": "2027-05-04", "is_recurring": False}]
+    records = [
+        {"date": dt.date(2020, 5, 3), "is_recurring": True},
+        {"date": "2027-05-04", "is_recurring": False},
+    ]
     assert calendar_from_records(None, records).add_working_days(FRI, 1) == dt.date(2027, 5, 5)
     ignoring = calendar_from_records(None, records, include_recurring=False)
     assert ignoring.add_working_days(FRI, 1) == dt.date(2027, 5, 3)
@@ -60,7 +63,9 @@ def test_working_weekdays_come_from_business_hours():
 def test_a_calendar_without_working_days_is_an_error_not_a_hang():
     with pytest.raises(ValueError, match="no working weekday"):
         WorkingCalendar(working_weekdays=frozenset()).add_working_days(FRI, 3)
-    every_day_off = WorkingCalendar(recurring_holidays=frozenset((m, d) for m in range(1, 13) for d in range(1, 32)))
+    every_day_off = WorkingCalendar(
+        recurring_holidays=frozenset((m, d) for m in range(1, 13) for d in range(1, 32))
+    )
     with pytest.raises(ValueError, match="fewer than 2 working days"):
         every_day_off.add_working_days(FRI, 2)
 
@@ -91,14 +96,18 @@ def test_precomputed_offsets_match_a_day_by_day_walk(start, offsets, weekdays, h
 
 
 def test_load_working_calendar_reads_the_default_business_hours_and_their_holidays(session):
-    other = session.create("BusinessHours", {"name": "Weekend desk", "saturday_start": "09:00",
-                                             "saturday_end": "12:00"})
+    other = session.create(
+        "BusinessHours", {"name": "Weekend desk", "saturday_start": "09:00", "saturday_end": "12:00"}
+    )
     office = session.create("BusinessHours", {"name": "Office", "is_default": True, **WEEKDAY_HOURS})
-    session.create_many("Holiday", [
-        {"name": "Bridge day", "date": dt.date(2027, 5, 3), "business_hours": office["id"]},
-        {"name": "Org-wide", "date": dt.date(2027, 5, 4)},
-        {"name": "Other desk only", "date": dt.date(2027, 5, 5), "business_hours": other["id"]},
-    ])
+    session.create_many(
+        "Holiday",
+        [
+            {"name": "Bridge day", "date": dt.date(2027, 5, 3), "business_hours": office["id"]},
+            {"name": "Org-wide", "date": dt.date(2027, 5, 4)},
+            {"name": "Other desk only", "date": dt.date(2027, 5, 5), "business_hours": other["id"]},
+        ],
+    )
     cal = load_working_calendar(session)
     assert cal.add_working_days(FRI, 1) == dt.date(2027, 5, 5)
     weekend_desk = load_working_calendar(session, other["id"])

@@ -34,12 +34,24 @@ def test_init_refuses_an_existing_org(org, cli):
 
 
 def test_create_get_update_delete_undelete_round_trip(org, cli):
-    created = cli("records", "create", "Contact", "--set", "first_name=Ana", "--set", "last_name=Silva",
-                  "--set", "birthdate=1990-04-01", "--json").json()
+    created = cli(
+        "records",
+        "create",
+        "Contact",
+        "--set",
+        "first_name=Ana",
+        "--set",
+        "last_name=Silva",
+        "--set",
+        "birthdate=1990-04-01",
+        "--json",
+    ).json()
     assert created["name"] == "Ana Silva" and created["version"] == 1
     fetched = cli("records", "get", created["id"], "--json").json()
     assert fetched["birthdate"] == "1990-04-01"
-    updated = cli("records", "update", created["id"], "--set", "first_name=Anna", "--version", "1", "--json").json()
+    updated = cli(
+        "records", "update", created["id"], "--set", "first_name=Anna", "--version", "1", "--json"
+    ).json()
     assert updated["name"] == "Anna Silva" and updated["version"] == 2
     stale = cli("records", "update", created["id"], "--set", "first_name=X", "--version", "1")
     assert stale.exit_code != 0 and "changed by someone else" in stale.err
@@ -54,23 +66,61 @@ def test_create_get_update_delete_undelete_round_trip(org, cli):
 def test_query_filters_orders_pages_and_counts(org, cli):
     for i, city in enumerate(["Lyon", "Lille", "Lyon", "Nantes", "Lyon"]):
         cli("records", "create", "Contact", "--set", f"last_name=P{i}", "--set", f"mailing_city={city}")
-    page1 = cli("records", "query", "Contact", "--where", "mailing_city = Lyon", "--order-by", "-last_name",
-                "--limit", "2", "--json").json()
+    page1 = cli(
+        "records",
+        "query",
+        "Contact",
+        "--where",
+        "mailing_city = Lyon",
+        "--order-by",
+        "-last_name",
+        "--limit",
+        "2",
+        "--json",
+    ).json()
     assert [r["last_name"] for r in page1["records"]] == ["P4", "P2"]
-    page2 = cli("records", "query", "Contact", "--where", "mailing_city = Lyon", "--order-by", "-last_name",
-                "--limit", "2", "--cursor", page1["next_cursor"], "--json").json()
+    page2 = cli(
+        "records",
+        "query",
+        "Contact",
+        "--where",
+        "mailing_city = Lyon",
+        "--order-by",
+        "-last_name",
+        "--limit",
+        "2",
+        "--cursor",
+        page1["next_cursor"],
+        "--json",
+    ).json()
     assert [r["last_name"] for r in page2["records"]] == ["P0"] and page2["next_cursor"] is None
     count = cli("records", "query", "Contact", "--where", "mailing_city in Lyon,Nantes", "--count")
     assert count.out.strip() == "4"
-    table = cli("records", "query", "Contact", "--where", "last_name startswith P", "--fields", "last_name,mailing_city")
+    table = cli(
+        "records",
+        "query",
+        "Contact",
+        "--where",
+        "last_name startswith P",
+        "--fields",
+        "last_name,mailing_city",
+    )
     assert "last_name" in table.out and "Nantes" in table.out
 
 
 def test_lookup_traversal_from_the_cli(org, cli):
     account = cli("records", "create", "Account", "--set", "name=Acme Shelter", "--json").json()
     cli("records", "create", "Contact", "--set", "last_name=Doe", "--set", f"account={account['id']}")
-    rows = cli("records", "query", "Contact", "--where", "account.name contains shelter",
-               "--fields", "name,account.name", "--json").json()["records"]
+    rows = cli(
+        "records",
+        "query",
+        "Contact",
+        "--where",
+        "account.name contains shelter",
+        "--fields",
+        "name,account.name",
+        "--json",
+    ).json()["records"]
     assert rows[0]["account.name"] == "Acme Shelter"
 
 
@@ -80,13 +130,32 @@ def test_lookup_traversal_from_the_cli(org, cli):
         (["records", "query", "Contat"], "did you mean 'Contact'"),
         (["records", "query", "Contact", "--where", "emial = x"], "did you mean 'email'"),
         (["records", "create", "Contact", "--set", "first_name=A"], "'last_name': is required"),
-        (["records", "create", "Contact", "--set", "last_name=A", "--set", "email=not-an-email"], "not a valid email"),
+        (
+            ["records", "create", "Contact", "--set", "last_name=A", "--set", "email=not-an-email"],
+            "not a valid email",
+        ),
         (["records", "create", "Contact", "--set", "last_name=" + "x" * 81], "at most 80 characters"),
         (["records", "create", "Task", "--set", "subject=x", "--set", "status=Done"], "'Completed'"),
-        (["records", "create", "Contact", "--set", "last_name=A", "--set", "account=acc_01JD0000000000000000000000"],
-         "does not exist"),
-        (["records", "create", "Contact", "--set", "last_name=A", "--set", "birthdate=31/12/1990"], "birthdate"),
-        (["records", "create", "Contact", "--set", "last_name=A", "--set", "nickname=Al"], "unknown field 'nickname'"),
+        (
+            [
+                "records",
+                "create",
+                "Contact",
+                "--set",
+                "last_name=A",
+                "--set",
+                "account=acc_01JD0000000000000000000000",
+            ],
+            "does not exist",
+        ),
+        (
+            ["records", "create", "Contact", "--set", "last_name=A", "--set", "birthdate=31/12/1990"],
+            "birthdate",
+        ),
+        (
+            ["records", "create", "Contact", "--set", "last_name=A", "--set", "nickname=Al"],
+            "unknown field 'nickname'",
+        ),
         (["records", "create", "Contact", "--set", "last_name=A", "--set", "name=X"], "'name': is read-only"),
         (["records", "query", "Contact", "--where", "last_name ~ x"], "not understood"),
         (["records", "get", "not-an-id"], "is not a record id"),
@@ -106,8 +175,20 @@ def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(org, cli, args, expect
 
 def test_objects_list_and_describe_show_owning_plugin(org, cli):
     objects = {o["name"]: o for o in cli("objects", "list", "--json").json()}
-    assert {"User", "Role", "Group", "Queue", "Account", "Contact", "Task", "Event", "Note", "File",
-            "BusinessHours", "Holiday"} <= set(objects)
+    assert {
+        "User",
+        "Role",
+        "Group",
+        "Queue",
+        "Account",
+        "Contact",
+        "Task",
+        "Event",
+        "Note",
+        "File",
+        "BusinessHours",
+        "Holiday",
+    } <= set(objects)
     assert objects["Contact"]["plugin"] == "core" and objects["Contact"]["target"] is True
     described = cli("objects", "describe", "Task", "--json").json()
     fields = {f["name"]: f for f in described["fields"]}

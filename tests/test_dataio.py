@@ -75,7 +75,9 @@ def test_jsonl_import_with_lookups_and_multiple_types(app, tmp_path):
         "this is not json",
         {"subject": "Bad lookup", "what": "acc_01JD0000000000000000000000"},
     ]
-    source.write_text("\n".join(json.dumps(x) if isinstance(x, dict) else x for x in lines) + "\n", encoding="utf-8")
+    source.write_text(
+        "\n".join(json.dumps(x) if isinstance(x, dict) else x for x in lines) + "\n", encoding="utf-8"
+    )
     report = import_file(app, "Task", source)
     assert (report.created, report.rejected) == (2, 2)
     with open(report.error_file, encoding="utf-8") as handle:
@@ -90,11 +92,16 @@ def test_jsonl_import_with_lookups_and_multiple_types(app, tmp_path):
 def test_upsert_by_unique_field_updates_matches_and_creates_the_rest(app, tmp_path):
     with app.session("admin") as s:
         s.create("User", {"username": "ana", "name": "Ana"})
-    source = write_csv(tmp_path / "users.csv", ["username", "name"], [["ana", "Ana Silva"], ["ben", "Ben Carter"]])
+    source = write_csv(
+        tmp_path / "users.csv", ["username", "name"], [["ana", "Ana Silva"], ["ben", "Ben Carter"]]
+    )
     report = import_file(app, "User", source, upsert_key="username")
     assert (report.created, report.updated, report.rejected) == (1, 1, 0)
     with app.session("admin") as s:
-        names = {u["username"]: u["name"] for u in s.query("User", where={"username": {"in": ["ana", "ben"]}}).records}
+        names = {
+            u["username"]: u["name"]
+            for u in s.query("User", where={"username": {"in": ["ana", "ben"]}}).records
+        }
         ana = s.query("User", where={"username": "ana"}).records[0]
     assert names == {"ana": "Ana Silva", "ben": "Ben Carter"}
     assert ana["version"] == 2
@@ -108,7 +115,10 @@ def test_upsert_key_must_be_unique(app, tmp_path):
 
 def test_export_then_reimport_by_id_round_trips(app, tmp_path):
     with app.session("admin") as s:
-        s.create_many("Contact", [{"first_name": f"F{i}", "last_name": f"L{i}", "birthdate": "2000-01-02"} for i in range(7)])
+        s.create_many(
+            "Contact",
+            [{"first_name": f"F{i}", "last_name": f"L{i}", "birthdate": "2000-01-02"} for i in range(7)],
+        )
     out = tmp_path / "contacts.csv"
     with open(out, "w", newline="", encoding="utf-8") as handle:
         assert export_records(app, "Contact", handle, batch_size=3) == 7
@@ -122,10 +132,15 @@ def test_export_then_reimport_by_id_round_trips(app, tmp_path):
 
 def test_export_jsonl_streams_every_visible_record(app, tmp_path):
     with app.session("admin") as s:
-        s.create_many("Contact", [{"last_name": f"L{i:03d}", "mailing_city": "Lyon" if i % 2 else "Lille"} for i in range(55)])
+        s.create_many(
+            "Contact",
+            [{"last_name": f"L{i:03d}", "mailing_city": "Lyon" if i % 2 else "Lille"} for i in range(55)],
+        )
     out = tmp_path / "c.jsonl"
     with open(out, "w", encoding="utf-8") as handle:
-        count = export_records(app, "Contact", handle, fmt="jsonl", where={"mailing_city": "Lyon"}, batch_size=10)
+        count = export_records(
+            app, "Contact", handle, fmt="jsonl", where={"mailing_city": "Lyon"}, batch_size=10
+        )
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert count == len(records) == 27
     assert len({r["id"] for r in records}) == 27

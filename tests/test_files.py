@@ -12,7 +12,9 @@ from missionbase.core.files import file_bytes_path, store_file
 def test_store_and_read_back_bytes(app, session, tmp_path):
     contact = session.create("Contact", {"last_name": "Doe"})
     record = store_file(session, b"%PDF-1.4 consent form", name="consent.pdf", parent=contact["id"])
-    assert record["size"] == 21 and record["content_type"] == "application/pdf" and len(record["sha256"]) == 64
+    assert (
+        record["size"] == 21 and record["content_type"] == "application/pdf" and len(record["sha256"]) == 64
+    )
     path = file_bytes_path(session, record["id"])
     assert path.read_bytes() == b"%PDF-1.4 consent form"
     assert str(path).startswith(str(tmp_path / "files"))

@@ -28,11 +28,20 @@ def gadget() -> ObjectType:
             f.Text("name", max_length=80, required=True),
             f.Decimal("price", 10, 2),
             f.Lookup("maker", "Account", on_delete="clear"),
-            f.Formula("mine", f.Boolean, compute=lambda r, s: r["owner_id"] == s.user.id,
-                      depends_on=["owner_id"], sql=lambda t, s: t.c.owner_id == s.user.id,
-                      help="Owned by the viewer"),
-            f.Formula("price_label", "text", compute=lambda r, s: None if r["price"] is None else f"{r['price']} EUR",
-                      depends_on=["price"]),
+            f.Formula(
+                "mine",
+                f.Boolean,
+                compute=lambda r, s: r["owner_id"] == s.user.id,
+                depends_on=["owner_id"],
+                sql=lambda t, s: t.c.owner_id == s.user.id,
+                help="Owned by the viewer",
+            ),
+            f.Formula(
+                "price_label",
+                "text",
+                compute=lambda r, s: None if r["price"] is None else f"{r['price']} EUR",
+                depends_on=["price"],
+            ),
             f.Formula("maker_name", f.Text, compute=lambda r, s: r["maker.name"], depends_on=["maker.name"]),
         ],
     )
@@ -47,8 +56,11 @@ def gadget_plugin(objects=None) -> types.ModuleType:
 
     def missionbase_register_permission_sets(registry):
         registry.add(PermissionSet("Gadgets: Use", objects={"Gadget": "CRED", "Account": "R"}))
-        registry.add(PermissionSet("Gadgets: No Labels", objects={"Gadget": "R"},
-                                   fields={"Gadget.price_label": "hidden"}))
+        registry.add(
+            PermissionSet(
+                "Gadgets: No Labels", objects={"Gadget": "R"}, fields={"Gadget.price_label": "hidden"}
+            )
+        )
 
     module.missionbase_register_objects = hookimpl(missionbase_register_objects)
     module.missionbase_register_permission_sets = hookimpl(missionbase_register_permission_sets)
@@ -60,8 +72,11 @@ def gadget_app(make_app):
     app = make_app(plugins=["gadgets"], extra_plugins={"gadgets": gadget_plugin()})
     with app.session("admin") as s:
         set_sharing_default(s, "Account", "public_read")
-        for username, sets in (("ana", ["Standard User", "Gadgets: Use"]), ("bo", ["Standard User", "Gadgets: Use"]),
-                                ("cy", ["Read Only", "Gadgets: No Labels"])):
+        for username, sets in (
+            ("ana", ["Standard User", "Gadgets: Use"]),
+            ("bo", ["Standard User", "Gadgets: Use"]),
+            ("cy", ["Read Only", "Gadgets: No Labels"]),
+        ):
             user = s.create("User", {"username": username, "name": username.title()})
             for name in sets:
                 assign_permission_set(s, user["id"], name)
@@ -108,8 +123,15 @@ def test_formula_is_not_stored_and_db_upgrade_adds_no_column(gadget_app):
 def test_describe_shows_a_formula(gadget_app):
     described = {fld["name"]: fld for fld in gadget_app.registry.object("Gadget").describe()["fields"]}
     assert described["mine"] == {
-        "name": "mine", "kind": "formula", "label": "Mine", "read_only": True, "help": "Owned by the viewer",
-        "result": "boolean", "depends_on": ["owner_id"], "filterable": True, "plugin": "gadgets",
+        "name": "mine",
+        "kind": "formula",
+        "label": "Mine",
+        "read_only": True,
+        "help": "Owned by the viewer",
+        "result": "boolean",
+        "depends_on": ["owner_id"],
+        "filterable": True,
+        "plugin": "gadgets",
     }
     assert described["price_label"]["filterable"] is False and described["price_label"]["result"] == "text"
     runner = CliRunner()
@@ -130,7 +152,9 @@ def test_filter_and_sort_with_a_sql_expression(gadget_app):
         assert [r["name"] for r in s.query("Gadget", order_by="-mine")] == ["A", "B"]
         page = s.query("Gadget", order_by="mine", limit=1)
         assert [r["name"] for r in page] == ["B"]
-        assert [r["name"] for r in s.query("Gadget", order_by="mine", limit=1, cursor=page.next_cursor)] == ["A"]
+        assert [r["name"] for r in s.query("Gadget", order_by="mine", limit=1, cursor=page.next_cursor)] == [
+            "A"
+        ]
     with gadget_app.session("bo") as s:
         assert [r["name"] for r in s.query("Gadget", where={"mine": True})] == ["B"]
 
@@ -138,7 +162,9 @@ def test_filter_and_sort_with_a_sql_expression(gadget_app):
 def test_filter_or_sort_without_sql_is_an_error_naming_the_field(gadget_app):
     _make_gadgets(gadget_app)
     with gadget_app.session("ana") as s:
-        with pytest.raises(ValidationError, match=r"'price_label' is a formula field.*cannot be used to filter"):
+        with pytest.raises(
+            ValidationError, match=r"'price_label' is a formula field.*cannot be used to filter"
+        ):
             s.query("Gadget", where={"price_label": "9.50 EUR"})
         with pytest.raises(ValidationError, match=r"'maker_name' is a formula field"):
             s.query("Gadget", order_by="maker_name")
@@ -160,7 +186,11 @@ def test_export_includes_formula_values(gadget_app):
     out = io.StringIO()
     assert export_records(gadget_app, "Gadget", out, fmt="jsonl", as_user="ana") == 2
     rows = {r["name"]: r for r in map(json.loads, out.getvalue().splitlines())}
-    assert rows["A"]["mine"] is True and rows["A"]["price_label"] == "9.50 EUR" and rows["A"]["maker_name"] == "Acme"
+    assert (
+        rows["A"]["mine"] is True
+        and rows["A"]["price_label"] == "9.50 EUR"
+        and rows["A"]["maker_name"] == "Acme"
+    )
     assert rows["B"]["mine"] is False
     csv_out = io.StringIO()
     export_records(gadget_app, "Gadget", csv_out, fmt="csv", as_user="cy")
@@ -173,8 +203,13 @@ def test_formula_declarations_are_checked(make_app):
         f.Formula("x", f.Boolean, compute=lambda r, s: True, required=True)
     with pytest.raises(ValueError, match="needs compute"):
         f.Formula("x", f.Boolean)
-    bad = ObjectType("Gizmo", prefix="gzm", fields=[
-        f.Text("name"), f.Formula("twice", f.Integer, compute=lambda r, s: 2, depends_on=["nothing"]),
-    ])
+    bad = ObjectType(
+        "Gizmo",
+        prefix="gzm",
+        fields=[
+            f.Text("name"),
+            f.Formula("twice", f.Integer, compute=lambda r, s: 2, depends_on=["nothing"]),
+        ],
+    )
     with pytest.raises(ConfigError, match=r"formula Gizmo.twice .* depends on 'nothing'"):
         make_app(plugins=["gadgets"], extra_plugins={"gadgets": gadget_plugin([gadget(), bad])}, init=False)

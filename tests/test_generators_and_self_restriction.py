@@ -15,9 +15,13 @@ from missionbase.core.security.sharing import assign_permission_set
 
 def _plugin(name: str, generator_name: str = "numbers.plain"):
     module = types.ModuleType(name)
-    memo = ObjectType("Memo", prefix="mmo", sharing="public_read_write",
-                      fields=[f.Text("name"), f.Lookup("only_for", "User", on_delete="clear")],
-                      restrictions=[Restriction("only_for", ("User", "id", "id"))])
+    memo = ObjectType(
+        "Memo",
+        prefix="mmo",
+        sharing="public_read_write",
+        fields=[f.Text("name"), f.Lookup("only_for", "User", on_delete="clear")],
+        restrictions=[Restriction("only_for", ("User", "id", "id"))],
+    )
 
     def plain(session, rows):
         first = session.reserve_numbers("numbers.plain", len(rows))
@@ -53,8 +57,12 @@ def test_a_generator_is_registered_with_its_plugin_and_runs_in_the_callers_trans
 
 
 def test_two_plugins_declaring_one_generator_name_is_an_error_naming_both(make_app):
-    with pytest.raises(ConfigError, match=r"generator 'numbers\.plain' is declared by both plugin 'memos' and plugin 'other'"):
-        make_app(plugins=["memos", "other"], extra_plugins={"memos": _plugin("memos"), "other": _plugin("other")})
+    with pytest.raises(
+        ConfigError, match=r"generator 'numbers\.plain' is declared by both plugin 'memos' and plugin 'other'"
+    ):
+        make_app(
+            plugins=["memos", "other"], extra_plugins={"memos": _plugin("memos"), "other": _plugin("other")}
+        )
 
 
 def test_a_restriction_on_a_user_lookup_shows_the_record_only_to_that_user(make_app):

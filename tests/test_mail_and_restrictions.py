@@ -31,13 +31,23 @@ def test_send_email_without_relay_or_with_unreachable_relay_is_one_clear_error(m
 def _team_plugin():
     module = types.ModuleType("teams")
     team = ObjectType("Team", prefix="tea", sharing="public_read", fields=[f.Text("name")])
-    member = ObjectType("TeamMember", prefix="tem", sharing="public_read", name_field=None,
-                        fields=[f.Lookup("team", "Team", required=True, on_delete="cascade"),
-                                f.Lookup("user", "User", required=True, on_delete="cascade")])
-    secret = ObjectType("Secret", prefix="sec", sharing="public_read",
-                        fields=[f.Text("name"), f.Text("team_only", max_length=40)],
-                        restrictions=[Restriction("team_only", ("TeamMember", "team", "user"),
-                                                  exempt="see_team_secrets")])
+    member = ObjectType(
+        "TeamMember",
+        prefix="tem",
+        sharing="public_read",
+        name_field=None,
+        fields=[
+            f.Lookup("team", "Team", required=True, on_delete="cascade"),
+            f.Lookup("user", "User", required=True, on_delete="cascade"),
+        ],
+    )
+    secret = ObjectType(
+        "Secret",
+        prefix="sec",
+        sharing="public_read",
+        fields=[f.Text("name"), f.Text("team_only", max_length=40)],
+        restrictions=[Restriction("team_only", ("TeamMember", "team", "user"), exempt="see_team_secrets")],
+    )
 
     @hookimpl
     def missionbase_register_objects(registry):
@@ -51,8 +61,13 @@ def _team_plugin():
 
     @hookimpl
     def missionbase_register_jobs(registry):
-        registry.add(Job("teams.count", run=lambda app, size="small": f"size={size}",
-                         options={"size": ("small", "large")}))
+        registry.add(
+            Job(
+                "teams.count",
+                run=lambda app, size="small": f"size={size}",
+                options={"size": ("small", "large")},
+            )
+        )
 
     module.missionbase_register_objects = missionbase_register_objects
     module.missionbase_register_permission_sets = missionbase_register_permission_sets
@@ -64,8 +79,11 @@ def test_restriction_hides_rows_from_non_members_even_with_view_all_data(make_ap
     app = make_app(["teams"], extra_plugins={"teams": _team_plugin()})
     with app.system_session() as s:
         ids = {}
-        for name, sets in [("mia", ["Teams"]), ("olu", ["Teams", "System Administrator"]),
-                           ("pat", ["Teams", "Team Auditor"])]:
+        for name, sets in [
+            ("mia", ["Teams"]),
+            ("olu", ["Teams", "System Administrator"]),
+            ("pat", ["Teams", "Team Auditor"]),
+        ]:
             ids[name] = s.create("User", {"username": name, "name": name})["id"]
             for permset in sets:
                 assign_permission_set(s, ids[name], permset)
@@ -73,7 +91,11 @@ def test_restriction_hides_rows_from_non_members_even_with_view_all_data(make_ap
         s.create("TeamMember", {"team": team["id"], "user": ids["mia"]})
         hidden = s.create("Secret", {"name": "case notes", "team_only": team["id"]})
         open_ = s.create("Secret", {"name": "menu"})
-    for user, expected in [("mia", {"case notes", "menu"}), ("olu", {"menu"}), ("pat", {"case notes", "menu"})]:
+    for user, expected in [
+        ("mia", {"case notes", "menu"}),
+        ("olu", {"menu"}),
+        ("pat", {"case notes", "menu"}),
+    ]:
         with app.session(user) as s:
             assert {r["name"] for r in s.query("Secret").records} == expected, user
             assert s.count("Secret") == len(expected)

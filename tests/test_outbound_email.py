@@ -11,10 +11,18 @@ def _queue(app):
     with app.system_session() as s:
         ana = s.create("User", {"username": "ana", "name": "Ana", "email": "ana@example.org"})
         mute = s.create("User", {"username": "mute", "name": "No Address"})
-        s.create_many("OutboundEmail", [
-            {"recipient": ana["id"], "subject": "Call the donor", "body": "Due Monday", "owner_id": ana["id"]},
-            {"recipient": mute["id"], "subject": "Lost", "owner_id": mute["id"]},
-        ])
+        s.create_many(
+            "OutboundEmail",
+            [
+                {
+                    "recipient": ana["id"],
+                    "subject": "Call the donor",
+                    "body": "Due Monday",
+                    "owner_id": ana["id"],
+                },
+                {"recipient": mute["id"], "subject": "Lost", "owner_id": mute["id"]},
+            ],
+        )
 
 
 def test_queued_emails_are_sent_once_and_marked(make_app, smtp_server, cli):
@@ -23,7 +31,8 @@ def test_queued_emails_are_sent_once_and_marked(make_app, smtp_server, cli):
     result = app.registry.jobs["core.send_outbound_email"].run(app)
     assert result == "sent 1 email(s); 1 could not be sent"
     assert [(m["To"], m["Subject"], m.get_content().strip()) for m in smtp_server.messages] == [
-        ("ana@example.org", "Call the donor", "Due Monday")]
+        ("ana@example.org", "Call the donor", "Due Monday")
+    ]
     with app.system_session() as s:
         rows = {m["subject"]: m for m in s.query("OutboundEmail").records}
     assert rows["Call the donor"]["status"] == "Sent" and rows["Call the donor"]["sent_at"] is not None
@@ -71,18 +80,24 @@ def _transport(delivered: list, refuse_from: str | None = None):
 
 def test_a_plugin_transport_delivers_instead_of_the_smtp_relay(make_app, smtp_server):
     delivered: list = []
-    app = make_app(["transport"], extra_plugins={"transport": _transport(delivered)}, **smtp_server.settings())
+    app = make_app(
+        ["transport"], extra_plugins={"transport": _transport(delivered)}, **smtp_server.settings()
+    )
     _queue(app)
     assert app.registry.jobs["core.send_outbound_email"].run(app) == "sent 1 email(s); 1 could not be sent"
     app.send_email("board@example.org", "Minutes", "Attached")
-    assert [(e.to, e.subject) for e in delivered] == [("ana@example.org", "Call the donor"),
-                                                      ("board@example.org", "Minutes")]
+    assert [(e.to, e.subject) for e in delivered] == [
+        ("ana@example.org", "Call the donor"),
+        ("board@example.org", "Minutes"),
+    ]
     assert smtp_server.messages == []  # the relay was never used
 
 
 def test_a_plugin_transport_works_without_a_relay_and_its_refusal_keeps_the_queue(make_app):
     delivered: list = []
-    app = make_app(["transport"], extra_plugins={"transport": _transport(delivered, refuse_from="example.org")})
+    app = make_app(
+        ["transport"], extra_plugins={"transport": _transport(delivered, refuse_from="example.org")}
+    )
     assert app.email_configured
     _queue(app)
     with pytest.raises(MissionbaseError, match=r"provider refused mail to example\.org"):
@@ -98,5 +113,8 @@ def test_emails_carry_accented_text_and_one_line_subjects(make_app, smtp_server)
     accented, plain = smtp_server.messages
     assert accented["Subject"] == "Réunion du comité lundi"
     assert accented.get_content().splitlines() == ["Café à 9 h.", "À bientôt — l'équipe"]
-    assert (plain["Subject"], plain.get_content().strip(), plain["To"]) == ("Plain subject", "Plain body",
-                                                                           "sam@example.org")
+    assert (plain["Subject"], plain.get_content().strip(), plain["To"]) == (
+        "Plain subject",
+        "Plain body",
+        "sam@example.org",
+    )

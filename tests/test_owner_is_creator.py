@@ -20,8 +20,15 @@ def _plugin() -> types.ModuleType:
     def missionbase_register_objects(registry):
         from missionbase.core import fields as f
 
-        registry.add(ObjectType("Testimony", prefix="tsm", sharing="public_read_write", owner_is_creator=True,
-                                fields=[f.Text("name", max_length=80, required=True)]))
+        registry.add(
+            ObjectType(
+                "Testimony",
+                prefix="tsm",
+                sharing="public_read_write",
+                owner_is_creator=True,
+                fields=[f.Text("name", max_length=80, required=True)],
+            )
+        )
 
     @hookimpl
     def missionbase_register_permission_sets(registry):

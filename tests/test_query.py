@@ -58,16 +58,57 @@ def items(s):
     acme = s.create("Account", {"name": "Acme Corp"})
     globex = s.create("Account", {"name": "Globex"})
     rows = [
-        {"label": "apple", "rank": 1, "price": "1.50", "due": "2025-01-10", "color": "Red",
-         "tags": ["A"], "flag": True, "account": acme["id"], "at": "2025-01-10T08:00:00Z"},
-        {"label": "banana", "rank": 2, "price": "0.25", "due": "2025-02-01", "color": "Green",
-         "tags": ["AB"], "flag": False, "account": globex["id"], "at": "2025-01-10T09:00:00Z"},
-        {"label": "cherry", "rank": 3, "price": "12.00", "due": None, "color": "Red",
-         "tags": ["A", "B"], "flag": True, "account": acme["id"]},
-        {"label": "date", "rank": None, "price": None, "due": "2025-03-15", "color": None,
-         "tags": [], "flag": False},
-        {"label": "elderberry", "rank": 5, "price": "3.10", "due": "2025-01-31", "color": "Blue",
-         "tags": ["B"], "flag": False, "account": globex["id"]},
+        {
+            "label": "apple",
+            "rank": 1,
+            "price": "1.50",
+            "due": "2025-01-10",
+            "color": "Red",
+            "tags": ["A"],
+            "flag": True,
+            "account": acme["id"],
+            "at": "2025-01-10T08:00:00Z",
+        },
+        {
+            "label": "banana",
+            "rank": 2,
+            "price": "0.25",
+            "due": "2025-02-01",
+            "color": "Green",
+            "tags": ["AB"],
+            "flag": False,
+            "account": globex["id"],
+            "at": "2025-01-10T09:00:00Z",
+        },
+        {
+            "label": "cherry",
+            "rank": 3,
+            "price": "12.00",
+            "due": None,
+            "color": "Red",
+            "tags": ["A", "B"],
+            "flag": True,
+            "account": acme["id"],
+        },
+        {
+            "label": "date",
+            "rank": None,
+            "price": None,
+            "due": "2025-03-15",
+            "color": None,
+            "tags": [],
+            "flag": False,
+        },
+        {
+            "label": "elderberry",
+            "rank": 5,
+            "price": "3.10",
+            "due": "2025-01-31",
+            "color": "Blue",
+            "tags": ["B"],
+            "flag": False,
+            "account": globex["id"],
+        },
     ]
     made = s.create_many("Item", rows)
     return {r["label"]: r["id"] for r in made} | {"acme": acme["id"], "globex": globex["id"]}
@@ -171,8 +212,18 @@ def test_empty_and_or_is_an_error(s, items):
 def test_lookup_traversal(s, items):
     assert sorted_labels(s, {"account.name": "Acme Corp"}) == ["apple", "cherry"]
     assert sorted_labels(s, {"account.name": {"startswith": "Glo"}}) == ["banana", "elderberry"]
-    assert sorted_labels(s, {"or": [{"account.name": "Globex"}, {"rank": 1}]}) == ["apple", "banana", "elderberry"]
-    assert labels(s, order_by=["account.name", "label"]) == ["apple", "cherry", "banana", "elderberry", "date"]
+    assert sorted_labels(s, {"or": [{"account.name": "Globex"}, {"rank": 1}]}) == [
+        "apple",
+        "banana",
+        "elderberry",
+    ]
+    assert labels(s, order_by=["account.name", "label"]) == [
+        "apple",
+        "cherry",
+        "banana",
+        "elderberry",
+        "date",
+    ]
     page = s.query("Item", {"label": "apple"}, fields=["label", "account.name"])
     assert page.records == [{"id": items["apple"], "label": "apple", "account.name": "Acme Corp"}]
 
@@ -332,7 +383,13 @@ def test_keyset_paging_visits_every_row_exactly_once(s, many, order_by):
 def test_keyset_paging_with_a_filter_and_traversal(s, many):
     acme = s.create("Account", {"name": "Acme"})
     other = s.create("Account", {"name": "Other"})
-    s.update_many([{"id": record_id, "account": (acme if i % 3 else other)["id"]} for i, record_id in enumerate(many) if i % 4])
+    s.update_many(
+        [
+            {"id": record_id, "account": (acme if i % 3 else other)["id"]}
+            for i, record_id in enumerate(many)
+            if i % 4
+        ]
+    )
     where = {"or": [{"rank": {"ge": 3}}, {"rank": {"is_null": True}}]}
     order_by = ["account.name", "-rank", "label"]
     full = [r["id"] for r in s.query("Item", where, order_by=order_by).records]

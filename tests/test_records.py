@@ -92,7 +92,9 @@ def project_objects() -> list[ObjectType]:
     ]
 
 
-def make_plugin(triggers: list[tuple[str, str, object]] = (), objects=None, settings=None) -> types.ModuleType:
+def make_plugin(
+    triggers: list[tuple[str, str, object]] = (), objects=None, settings=None
+) -> types.ModuleType:
     module = types.ModuleType("test_plugin_records")
 
     def missionbase_register_objects(registry):
@@ -199,7 +201,9 @@ def test_integer_beyond_64_bits_is_a_validation_error_not_a_database_error(s):
 def test_decimal_precision_and_scale(s):
     record = s.create("Specimen", {"name": "a", "weight": "123.456"})
     assert record["weight"] == decimal.Decimal("123.456")
-    assert "3 digits before the decimal point" in rejected(s, {"name": "a", "weight": "1234.5"}, field="weight")
+    assert "3 digits before the decimal point" in rejected(
+        s, {"name": "a", "weight": "1234.5"}, field="weight"
+    )
     assert "'123.4567'" in rejected(s, {"name": "a", "weight": "123.4567"}, field="weight")
     assert "decimal" in rejected(s, {"name": "a", "weight": "heavy"}, field="weight").lower()
     assert s.get(record["id"])["weight"] == decimal.Decimal("123.456")
@@ -362,7 +366,10 @@ def test_required_on_update(s):
 
 def test_unique_within_a_batch(lab):
     with pytest.raises(ValidationError) as info, lab.session("admin") as s:
-        s.create_many("Specimen", [{"name": "a", "code": "C1"}, {"name": "b", "code": "C2"}, {"name": "c", "code": "C1"}])
+        s.create_many(
+            "Specimen",
+            [{"name": "a", "code": "C1"}, {"name": "b", "code": "C2"}, {"name": "c", "code": "C1"}],
+        )
     error = info.value
     assert (error.row, error.field) == (2, "code")
     assert "'C1' is used twice in this batch (rows 0 and 2)" in str(error)
@@ -435,7 +442,9 @@ def test_error_names_the_row_of_a_bulk_call(s):
     rows[8]["email"] = "nope either"
     with pytest.raises(ValidationError) as info:
         s.create_many("Specimen", rows)
-    assert str(info.value).startswith("Specimen row 6 field 'email': is not a valid email address (got 'nope')")
+    assert str(info.value).startswith(
+        "Specimen row 6 field 'email': is not a valid email address (got 'nope')"
+    )
     assert "1 more row(s)" in str(info.value)
 
 
@@ -499,7 +508,14 @@ def test_triggers_get_the_whole_batch_with_old_and_new(make_app):
             )
         )
 
-    events = ["before_insert", "after_insert", "before_update", "after_update", "before_delete", "after_delete"]
+    events = [
+        "before_insert",
+        "after_insert",
+        "before_update",
+        "after_update",
+        "before_delete",
+        "after_delete",
+    ]
     app = make_app(
         plugins=["lab"], extra_plugins={"lab": make_plugin([("Specimen", e, record) for e in events])}
     )
@@ -560,7 +576,9 @@ def test_after_trigger_writes_in_the_same_transaction(make_app):
     def fail(ctx, rows):
         raise ValidationError("no tasks today", object_name="Task", row=0, field="subject")
 
-    ok = make_app(plugins=["lab"], extra_plugins={"lab": make_plugin([("Specimen", "after_insert", log_contact)])})
+    ok = make_app(
+        plugins=["lab"], extra_plugins={"lab": make_plugin([("Specimen", "after_insert", log_contact)])}
+    )
     with ok.session("admin") as s:
         s.create_many("Specimen", [{"name": "a"}, {"name": "b"}])
     assert count(ok, "Task") == 2
@@ -583,7 +601,9 @@ def test_trigger_error_rolls_back_the_whole_operation(make_app):
             if row.new["count"] == 13:
                 raise ValidationError("unlucky", object_name="Specimen", row=index, field="count")
 
-    app = make_app(plugins=["lab"], extra_plugins={"lab": make_plugin([("Specimen", "after_update", refuse_updates)])})
+    app = make_app(
+        plugins=["lab"], extra_plugins={"lab": make_plugin([("Specimen", "after_update", refuse_updates)])}
+    )
     with app.session("admin") as s:
         one = s.create("Specimen", {"name": "a", "count": 1})
         two = s.create("Specimen", {"name": "b", "count": 2})
@@ -674,7 +694,11 @@ def test_update_many_names_the_row_of_the_bad_change(s):
     made = s.create_many("Specimen", [{"name": "a"}, {"name": "b"}, {"name": "c"}])
     with pytest.raises(ValidationError) as info:
         s.update_many(
-            [{"id": made[0]["id"], "count": 1}, {"id": made[1]["id"], "count": 2}, {"id": made[2]["id"], "count": "x"}]
+            [
+                {"id": made[0]["id"], "count": 1},
+                {"id": made[1]["id"], "count": 2},
+                {"id": made[2]["id"], "count": "x"},
+            ]
         )
     assert (info.value.row, info.value.field) == (2, "count")
 
@@ -707,7 +731,9 @@ def test_owner_can_be_set_to_a_user_or_queue_only(s):
 def project(lab):
     with lab.session("admin") as s:
         project = s.create("Project", {"name": "Roof"})
-        milestones = s.create_many("Milestone", [{"name": "m1", "project": project["id"]}, {"name": "m2", "project": project["id"]}])
+        milestones = s.create_many(
+            "Milestone", [{"name": "m1", "project": project["id"]}, {"name": "m2", "project": project["id"]}]
+        )
         step = s.create("Step", {"name": "s1", "milestone": milestones[0]["id"]})
         memo = s.create("Memo", {"name": "memo", "project": project["id"]})
     return {"project": project, "milestones": milestones, "step": step, "memo": memo}
@@ -742,7 +768,11 @@ def test_delete_cascades_and_clears(lab, project):
     with lab.session("admin") as s:
         s.delete(project["project"]["id"])
     with lab.session("admin") as s:
-        for record_id in [project["project"]["id"], project["step"]["id"], *[m["id"] for m in project["milestones"]]]:
+        for record_id in [
+            project["project"]["id"],
+            project["step"]["id"],
+            *[m["id"] for m in project["milestones"]],
+        ]:
             with pytest.raises(RecordNotFound):
                 s.get(record_id)
         memo = s.get(project["memo"]["id"])
@@ -799,12 +829,16 @@ def test_undelete_triggers_after_undelete_with_the_restored_batch(make_app):
     app = make_app(
         plugins=["lab"],
         extra_plugins={
-            "lab": make_plugin([("Project", "after_undelete", undeleted), ("Milestone", "after_undelete", undeleted)])
+            "lab": make_plugin(
+                [("Project", "after_undelete", undeleted), ("Milestone", "after_undelete", undeleted)]
+            )
         },
     )
     with app.session("admin") as s:
         parent = s.create("Project", {"name": "P"})
-        s.create_many("Milestone", [{"name": "a", "project": parent["id"]}, {"name": "b", "project": parent["id"]}])
+        s.create_many(
+            "Milestone", [{"name": "a", "project": parent["id"]}, {"name": "b", "project": parent["id"]}]
+        )
         s.delete(parent["id"])
         s.undelete(parent["id"])
     assert sorted(seen) == [("Milestone", ["a", "b"]), ("Project", ["P"])]
@@ -900,7 +934,9 @@ def test_org_settings_unknown_key_and_wrong_type(make_app):
     settings = [Setting("lab.digest_hour", default=7)]
     app = make_app(plugins=["lab"], extra_plugins={"lab": make_plugin(settings=settings)})
     with app.session("admin") as s:
-        with pytest.raises(UnknownName, match=r"unknown setting 'lab.digest_houre'.*did you mean 'lab.digest_hour'"):
+        with pytest.raises(
+            UnknownName, match=r"unknown setting 'lab.digest_houre'.*did you mean 'lab.digest_hour'"
+        ):
             s.get_setting("lab.digest_houre")
         with pytest.raises(UnknownName, match=r"lab\.digest_hour"):
             s.set_setting("lab.digest_houre", 3)
@@ -983,7 +1019,9 @@ def test_event_end_before_start_is_rejected(app):
     assert re.match(r"Event row 1 field 'end': must not be before start", str(info.value))
     assert count(app, "Event") == 0
     with app.session("admin") as s:
-        event = s.create("Event", {"subject": "ok", "start": "2025-03-01T09:00:00Z", "end": "2025-03-01T10:00:00Z"})
+        event = s.create(
+            "Event", {"subject": "ok", "start": "2025-03-01T09:00:00Z", "end": "2025-03-01T10:00:00Z"}
+        )
         with pytest.raises(ValidationError, match="'end': must not be before start"):
             s.update(event["id"], {"end": "2025-03-01T08:59:00Z"})
 

@@ -422,7 +422,9 @@ def test_triggers_are_registered_per_object_and_event(make_app):
 
     mod = plugin(
         "trig",
-        missionbase_register_triggers=lambda registry: registry.add_trigger("Account", "after_insert", handler),
+        missionbase_register_triggers=lambda registry: registry.add_trigger(
+            "Account", "after_insert", handler
+        ),
     )
     app = make_app(plugins=["trig"], extra_plugins={"trig": mod}, init=False)
     [trigger] = app.registry.triggers_for("Account", "after_insert")

@@ -30,24 +30,41 @@ def security_plugin() -> types.ModuleType:
 
     @hookimpl
     def missionbase_register_objects(registry):
-        registry.extend("Contact", [f.LongText("health_notes", sensitive=True), f.Text("case_status", max_length=40)])
+        registry.extend(
+            "Contact", [f.LongText("health_notes", sensitive=True), f.Text("case_status", max_length=40)]
+        )
         registry.add(
             ObjectType(
-                "Referral", prefix="ref", sharing="private", history=["status", "notes"],
-                fields=[f.Text("name", max_length=80, required=True),
-                        f.Picklist("status", ["New", "Accepted", "Closed"], default="New"),
-                        f.Text("notes", max_length=200),
-                        f.Lookup("contact", "Contact", on_delete="cascade")],
+                "Referral",
+                prefix="ref",
+                sharing="private",
+                history=["status", "notes"],
+                fields=[
+                    f.Text("name", max_length=80, required=True),
+                    f.Picklist("status", ["New", "Accepted", "Closed"], default="New"),
+                    f.Text("notes", max_length=200),
+                    f.Lookup("contact", "Contact", on_delete="cascade"),
+                ],
             )
         )
 
     @hookimpl
     def missionbase_register_permission_sets(registry):
-        registry.add(PermissionSet("Referrals", objects={"Referral": "CRED", "Contact": "R"},
-                                   fields={"Referral.notes": "hidden"}))
-        registry.add(PermissionSet("Health Reader", objects={"Contact": "R"}, fields={"Contact.health_notes": "read"}))
-        registry.add(PermissionSet("No Email", objects={"Contact": "RE"},
-                                   fields={"Contact.email": "hidden", "Contact.case_status": "read"}))
+        registry.add(
+            PermissionSet(
+                "Referrals", objects={"Referral": "CRED", "Contact": "R"}, fields={"Referral.notes": "hidden"}
+            )
+        )
+        registry.add(
+            PermissionSet("Health Reader", objects={"Contact": "R"}, fields={"Contact.health_notes": "read"})
+        )
+        registry.add(
+            PermissionSet(
+                "No Email",
+                objects={"Contact": "RE"},
+                fields={"Contact.email": "hidden", "Contact.case_status": "read"},
+            )
+        )
         registry.add(PermissionSet("Contact Viewer All", objects={"Contact": "RV"}))
 
     plugin.missionbase_register_objects = missionbase_register_objects
@@ -65,7 +82,13 @@ def org(make_app):
         manager = s.create("Role", {"name": "Manager", "parent": director})["id"]
         worker = s.create("Role", {"name": "Worker", "parent": manager})["id"]
         ids.update(director=director, manager=manager, worker=worker)
-        for username, role in (("dir", director), ("mgr", manager), ("ana", worker), ("sam", worker), ("out", None)):
+        for username, role in (
+            ("dir", director),
+            ("mgr", manager),
+            ("ana", worker),
+            ("sam", worker),
+            ("out", None),
+        ):
             user = s.create("User", {"username": username, "name": username.title(), "role": role})
             assign_permission_set(s, user["id"], "Standard User")
             ids[username] = user["id"]
@@ -88,7 +111,10 @@ def make_contact(app, owner, **values):
 def test_a_user_without_permission_sets_can_do_nothing(org):
     with org.system_session() as s:
         bare = s.create("User", {"username": "bare", "name": "Bare"})
-    with org.session("bare") as s, pytest.raises(AccessDenied, match=r"no Read permission on Contact.*Standard User"):
+    with (
+        org.session("bare") as s,
+        pytest.raises(AccessDenied, match=r"no Read permission on Contact.*Standard User"),
+    ):
         s.query("Contact")
     with org.session("bare") as s, pytest.raises(AccessDenied, match="no Create permission"):
         s.create("Contact", {"last_name": "X"})
@@ -139,7 +165,9 @@ def test_manual_shares_to_user_group_role_and_subordinates(org):
     third = make_contact(org, "out")
     with org.session("out") as s:
         share_record(s, third, resolve_grantee(s, "role_and_subordinates", "Manager"), "read")
-    assert (third in visible(org, "mgr") and third in visible(org, "ana") and third not in visible(org, "dir")) or True
+    assert (
+        third in visible(org, "mgr") and third in visible(org, "ana") and third not in visible(org, "dir")
+    ) or True
     # role-and-subordinates reaches the Manager and the Workers below it; the Director sees it through the hierarchy
     assert third in visible(org, "dir")
 
@@ -229,8 +257,15 @@ def test_role_cycle_is_refused_and_nothing_written(org):
 
 def test_sensitive_field_hidden_everywhere_unless_granted(org):
     with org.system_session() as s:  # an intake import, say: ana herself cannot write the field
-        anas = s.create("Contact", {"last_name": "Client", "health_notes": "asthma", "email": "client@example.org",
-                                    "owner_id": org.ids["ana"]})["id"]
+        anas = s.create(
+            "Contact",
+            {
+                "last_name": "Client",
+                "health_notes": "asthma",
+                "email": "client@example.org",
+                "owner_id": org.ids["ana"],
+            },
+        )["id"]
     with org.session("ana") as s:
         record = s.get(anas)
         assert "health_notes" not in record and record["email"] == "client@example.org"

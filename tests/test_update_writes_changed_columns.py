@@ -9,8 +9,13 @@ from sqlalchemy import event
 
 def test_update_sets_only_changed_columns_and_the_version_stamp(app):
     with app.session("admin") as s:
-        made = s.create_many("Contact", [{"first_name": "Ana", "last_name": "Silva", "email": "ana@example.org"},
-                                         {"first_name": "Ben", "last_name": "Okafor"}])
+        made = s.create_many(
+            "Contact",
+            [
+                {"first_name": "Ana", "last_name": "Silva", "email": "ana@example.org"},
+                {"first_name": "Ben", "last_name": "Okafor"},
+            ],
+        )
     statements: list[str] = []
 
     def remember(conn, cursor, statement, params, context, executemany):
@@ -20,8 +25,9 @@ def test_update_sets_only_changed_columns_and_the_version_stamp(app):
     event.listen(app.engine, "before_cursor_execute", remember)
     try:
         with app.session("admin") as s:
-            s.update_many([{"id": made[0]["id"], "first_name": "Anna"},
-                           {"id": made[1]["id"], "mailing_city": "Lyon"}])
+            s.update_many(
+                [{"id": made[0]["id"], "first_name": "Anna"}, {"id": made[1]["id"], "mailing_city": "Lyon"}]
+            )
     finally:
         event.remove(app.engine, "before_cursor_execute", remember)
     assert len(statements) == 1
@@ -30,5 +36,9 @@ def test_update_sets_only_changed_columns_and_the_version_stamp(app):
     with app.session("admin") as s:
         anna, ben = s.get(made[0]["id"]), s.get(made[1]["id"])
     assert (anna["name"], anna["email"], anna["mailing_city"], anna["version"]) == (
-        "Anna Silva", "ana@example.org", None, 2)
+        "Anna Silva",
+        "ana@example.org",
+        None,
+        2,
+    )
     assert (ben["name"], ben["mailing_city"], ben["version"]) == ("Ben Okafor", "Lyon", 2)

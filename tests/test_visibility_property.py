@@ -71,9 +71,11 @@ def contact_letters(permsets) -> set[str]:
 
 def visibility_sets() -> types.ModuleType:
     """Two extra sets, declared the way a plugin ships them."""
-    return permission_sets_plugin("test_plugin_visibility",
-                                  PermissionSet("Contact View All", objects={"Contact": "RV"}),
-                                  PermissionSet("Contact Modify All", objects={"Contact": "RM"}))
+    return permission_sets_plugin(
+        "test_plugin_visibility",
+        PermissionSet("Contact View All", objects={"Contact": "RV"}),
+        PermissionSet("Contact Modify All", objects={"Contact": "RM"}),
+    )
 
 
 @dataclass(frozen=True)
@@ -401,7 +403,9 @@ def observed(
             notes_by_id = set(s.get_many(list(built.note_parents)))
             notes_queried = {r["id"] for r in s.query("Note", fields=["id"]).records}
             on_readable = {n for n, parent in built.note_parents.items() if parent in ids}
-            assert notes_by_id == notes_queried == on_readable, "Note (controlled by parent) by id and by query"
+            assert notes_by_id == notes_queried == on_readable, (
+                "Note (controlled by parent) by id and by query"
+            )
         decisions = {}
         for row in rows:
             decision = app.access_policy.record_access(s, contact, row)

@@ -14,8 +14,16 @@ import click
 
 # name -> (module, attribute, one-line help shown by --help without importing it)
 CORE_COMMANDS = {
-    "init": ("missionbase.core.cli.org", "init", "Create a config file, a database and the first admin user."),
-    "demo": ("missionbase.core.cli.org", "demo", "Create (or fill) a demo org with every plugin's demo data."),
+    "init": (
+        "missionbase.core.cli.org",
+        "init",
+        "Create a config file, a database and the first admin user.",
+    ),
+    "demo": (
+        "missionbase.core.cli.org",
+        "demo",
+        "Create (or fill) a demo org with every plugin's demo data.",
+    ),
     "plugins": ("missionbase.core.cli.org", "plugins", "List, enable and disable plugins."),
     "db": ("missionbase.core.cli.org", "db", "Show and apply database schema changes."),
     "objects": ("missionbase.core.cli.org", "objects", "List objects and describe their fields."),
@@ -24,7 +32,11 @@ CORE_COMMANDS = {
     "export": ("missionbase.core.cli.dataio", "export_command", "Export records to CSV or JSONL."),
     "users": ("missionbase.core.cli.org", "users", "List, create and deactivate users."),
     "files": ("missionbase.core.cli.files", "files", "Store files and get them back."),
-    "permsets": ("missionbase.core.cli.security", "permsets", "List permission sets and assign them to users."),
+    "permsets": (
+        "missionbase.core.cli.security",
+        "permsets",
+        "List permission sets and assign them to users.",
+    ),
     "roles": ("missionbase.core.cli.security", "roles", "Show and change the role hierarchy."),
     "groups": ("missionbase.core.cli.security", "groups", "Public groups and queues and their members."),
     "sharing": ("missionbase.core.cli.security", "sharing", "Org-wide defaults and manual shares."),
@@ -60,9 +72,16 @@ class LazyGroup(click.Group):
             )
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="MISSIONBASE_CONFIG",
-              help="Path to missionbase.toml (default: ./missionbase.toml).")
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="MISSIONBASE_CONFIG",
+    help="Path to missionbase.toml (default: ./missionbase.toml).",
+)
 @click.version_option(package_name="missionbase", prog_name="missionbase")
 @click.pass_context
 def cli(ctx, config_path):

@@ -49,13 +49,18 @@ def pass_app(func):
 
 def as_user_option(func):
     return click.option(
-        "--as", "as_user", envvar="MISSIONBASE_USER", metavar="USER",
+        "--as",
+        "as_user",
+        envvar="MISSIONBASE_USER",
+        metavar="USER",
         help="Act as this user (username or id); default: the config's default_user.",
     )(func)
 
 
 def json_option(func):
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")(func)
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")(
+        func
+    )
 
 
 def action_command(group: click.Group, name: str, argument: str, run, done: str, *, help: str | None = None):
@@ -136,7 +141,9 @@ def display(value: Any, time_zone: str = "UTC") -> str:
     return str(value)
 
 
-def echo_table(rows: list[dict], columns: list[str] | None = None, *, time_zone: str = "UTC", max_width: int = 40) -> None:
+def echo_table(
+    rows: list[dict], columns: list[str] | None = None, *, time_zone: str = "UTC", max_width: int = 40
+) -> None:
     if not rows:
         click.echo("(no rows)")
         return

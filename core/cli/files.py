@@ -32,7 +32,13 @@ def add(app, path, parent, name, as_user, as_json):
 
 @files.command("get")
 @click.argument("file_id", metavar="ID")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", help="Default: standard output.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="Default: standard output.",
+)
 @as_user_option
 @pass_app
 def get(app, file_id, output, as_user):

@@ -20,9 +20,13 @@ from .context import (
 
 # -- init / demo ---------------------------------------------------------------------
 @click.command()
-@click.option("--plugins", "plugin_list", default="", help="Comma-separated plugins to enable, e.g. pmm,casemgmt.")
+@click.option(
+    "--plugins", "plugin_list", default="", help="Comma-separated plugins to enable, e.g. pmm,casemgmt."
+)
 @click.option("--database-url", default="sqlite:///missionbase.db", show_default=True)
-@click.option("--admin", "admin_username", default="admin", show_default=True, help="Username of the first admin.")
+@click.option(
+    "--admin", "admin_username", default="admin", show_default=True, help="Username of the first admin."
+)
 @pass_state
 def init(state: CliState, plugin_list: str, database_url: str, admin_username: str):
     """Create missionbase.toml, the database and the first admin user."""
@@ -70,10 +74,16 @@ def demo(state: CliState):
     if find_config(state.config_path) is None:
         path = Path(state.config_path or CONFIG_FILE)
         built_in = [
-            name for name, info in plugins_mod.installed_plugins().items() if info.module_name.startswith("missionbase.")
+            name
+            for name, info in plugins_mod.installed_plugins().items()
+            if info.module_name.startswith("missionbase.")
         ]
-        ordered = [p.name for p in plugins_mod.resolve_enabled(sorted(built_in), plugins_mod.installed_plugins())]
-        write_config(path, {"database_url": "sqlite:///missionbase.db", "plugins": ordered, "default_user": "admin"})
+        ordered = [
+            p.name for p in plugins_mod.resolve_enabled(sorted(built_in), plugins_mod.installed_plugins())
+        ]
+        write_config(
+            path, {"database_url": "sqlite:///missionbase.db", "plugins": ordered, "default_user": "admin"}
+        )
         click.echo(f"Created {path} with plugins: {', '.join(ordered) or '(none)'}")
         state.config_path = str(path)
     app = App(load_settings(state.config_path))
@@ -115,10 +125,14 @@ def plugins_list(state: CliState, as_json: bool):
                 "distribution": info.distribution,
                 "requires": info.requires,
                 "objects": app.plugin_objects(name) if name in app.plugin_names else [],
-                "extends": sorted({
-                    obj.name for obj in app.registry.objects.values()
-                    for fld in obj.fields if fld.plugin == name and obj.plugin != name
-                }),
+                "extends": sorted(
+                    {
+                        obj.name
+                        for obj in app.registry.objects.values()
+                        for fld in obj.fields
+                        if fld.plugin == name and obj.plugin != name
+                    }
+                ),
             }
         )
     if as_json:
@@ -225,8 +239,15 @@ def objects():
 def objects_list(app, as_json: bool):
     """Every object the enabled plugins declare."""
     rows = [
-        {"name": o.name, "label": o.label, "prefix": o.prefix, "plugin": o.plugin, "fields": len(o.fields),
-         "sharing": o.sharing, "target": o.name in app.registry.target_types}
+        {
+            "name": o.name,
+            "label": o.label,
+            "prefix": o.prefix,
+            "plugin": o.plugin,
+            "fields": len(o.fields),
+            "sharing": o.sharing,
+            "target": o.name in app.registry.target_types,
+        }
         for o in sorted(app.registry.objects.values(), key=lambda o: o.name)
     ]
     if as_json:
@@ -247,8 +268,12 @@ def objects_describe(app, name: str, as_json: bool):
     if as_json:
         echo_json(info)
         return
-    click.echo(f"{obj.name} ({obj.label}) prefix {obj.prefix}_, table {obj.table_name}, declared by {obj.plugin}")
-    click.echo(f"sharing: {obj.sharing}; name field: {obj.name_field or '-'}; plan target: {'yes' if info['target_type'] else 'no'}")
+    click.echo(
+        f"{obj.name} ({obj.label}) prefix {obj.prefix}_, table {obj.table_name}, declared by {obj.plugin}"
+    )
+    click.echo(
+        f"sharing: {obj.sharing}; name field: {obj.name_field or '-'}; plan target: {'yes' if info['target_type'] else 'no'}"
+    )
     if obj.description:
         click.echo(obj.description)
     click.echo("")
@@ -257,15 +282,24 @@ def objects_describe(app, name: str, as_json: bool):
         flags = [w for w in ("required", "unique", "read_only") if getattr(fld, w)]
         extra = ""
         if fld.kind == "formula":
-            extra = (f"computed when read from {', '.join(fld.depends_on) or 'the viewer'}; "
-                     + ("filterable" if fld.filterable else "not filterable or sortable"))
+            extra = f"computed when read from {', '.join(fld.depends_on) or 'the viewer'}; " + (
+                "filterable" if fld.filterable else "not filterable or sortable"
+            )
         elif getattr(fld, "values", None):
             extra = "values: " + ", ".join(fld.values)
         elif getattr(fld, "targets", None):
             extra = f"on delete: {fld.on_delete}"
         if fld.default is not None:
             extra = (extra + f"; default {fld.default}").lstrip("; ")
-        rows.append({"field": fld.name, "kind": fld.summary(), "flags": " ".join(flags), "plugin": fld.plugin, "details": extra})
+        rows.append(
+            {
+                "field": fld.name,
+                "kind": fld.summary(),
+                "flags": " ".join(flags),
+                "plugin": fld.plugin,
+                "details": extra,
+            }
+        )
     echo_table(rows, max_width=70)
 
 
@@ -287,7 +321,12 @@ def users_list(app, include_inactive: bool, as_user, as_json: bool):
         where = {"id": {"ne": SYSTEM_USER_ID}}
         if not include_inactive:
             where["is_active"] = True
-        rows = s.query("User", where=where, order_by="username", fields=["username", "name", "email", "time_zone", "is_active", "role.name"]).records
+        rows = s.query(
+            "User",
+            where=where,
+            order_by="username",
+            fields=["username", "name", "email", "time_zone", "is_active", "role.name"],
+        ).records
     if as_json:
         echo_json(rows)
     else:
@@ -300,8 +339,14 @@ def users_list(app, include_inactive: bool, as_user, as_json: bool):
 @click.option("--email")
 @click.option("--time-zone", default="UTC", show_default=True)
 @click.option("--role", help="Role name.")
-@click.option("--permset", "permsets", multiple=True, default=["Standard User"], show_default=True,
-              help="Permission set to assign; repeat for more.")
+@click.option(
+    "--permset",
+    "permsets",
+    multiple=True,
+    default=["Standard User"],
+    show_default=True,
+    help="Permission set to assign; repeat for more.",
+)
 @as_user_option
 @json_option
 @pass_app
@@ -324,7 +369,9 @@ def users_create(app, username, name, email, time_zone, role, permsets, as_user,
     if as_json:
         echo_json({**user, "permission_sets": list(permsets)})
     else:
-        click.echo(f"Created user {username} ({user['id']}) with {', '.join(permsets) or 'no permission sets'}.")
+        click.echo(
+            f"Created user {username} ({user['id']}) with {', '.join(permsets) or 'no permission sets'}."
+        )
 
 
 @users.command("deactivate")
@@ -349,9 +396,13 @@ def jobs():
 @json_option
 @pass_app
 def jobs_list(app, as_json):
-    rows = [{"name": j.name, "plugin": j.plugin, "schedule": j.schedule or "", "description": j.description}
-            for j in app.registry.jobs.values()]
-    echo_json(rows) if as_json else echo_table(rows, ["name", "plugin", "schedule", "description"], max_width=70)
+    rows = [
+        {"name": j.name, "plugin": j.plugin, "schedule": j.schedule or "", "description": j.description}
+        for j in app.registry.jobs.values()
+    ]
+    echo_json(rows) if as_json else echo_table(
+        rows, ["name", "plugin", "schedule", "description"], max_width=70
+    )
 
 
 @jobs.command("run", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -370,7 +421,9 @@ def jobs_run(app, name):
         flag = extra.pop(0)
         key = flag[2:].replace("-", "_") if flag.startswith("--") else None
         if key not in job.options:
-            raise UnknownName("option", flag, [f"--{k.replace('_', '-')}" for k in job.options], where=f"job {name}")
+            raise UnknownName(
+                "option", flag, [f"--{k.replace('_', '-')}" for k in job.options], where=f"job {name}"
+            )
         if not extra or extra[0] not in job.options[key]:
             raise ValidationError(f"job {name}: {flag} takes one of {', '.join(job.options[key])}")
         options[key] = extra.pop(0)
@@ -392,8 +445,13 @@ def settings_list(app, as_user, as_json):
     """Every setting the enabled plugins declare, with its current value."""
     with app.session(as_user) as s:
         rows = [
-            {"key": key, "value": s.get_setting(key), "default": decl.default, "plugin": decl.plugin,
-             "description": decl.description}
+            {
+                "key": key,
+                "value": s.get_setting(key),
+                "default": decl.default,
+                "plugin": decl.plugin,
+                "description": decl.description,
+            }
             for key, decl in sorted(app.registry.settings.items())
         ]
     if as_json:
@@ -442,13 +500,18 @@ def reports():
 @json_option
 @pass_app
 def reports_list(app, as_json):
-    rows = [{"name": r.name, "plugin": r.plugin, "description": r.description} for r in app.registry.reports.values()]
+    rows = [
+        {"name": r.name, "plugin": r.plugin, "description": r.description}
+        for r in app.registry.reports.values()
+    ]
     echo_json(rows) if as_json else echo_table(rows, ["name", "plugin", "description"], max_width=80)
 
 
 @reports.command("run")
 @click.argument("name")
-@click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="A report parameter; repeat for more.")
+@click.option(
+    "--param", "params", multiple=True, metavar="KEY=VALUE", help="A report parameter; repeat for more."
+)
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
 @as_user_option
 @json_option

@@ -20,8 +20,12 @@ def records():
     """Create, read, update, delete and query records of any object."""
 
 
-_set_option = click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="A field value; repeat for more.")
-_data_option = click.option("--data", metavar="JSON", help='Field values as a JSON object, e.g. \'{"last_name": "Doe"}\'.')
+_set_option = click.option(
+    "--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="A field value; repeat for more."
+)
+_data_option = click.option(
+    "--data", metavar="JSON", help='Field values as a JSON object, e.g. \'{"last_name": "Doe"}\'.'
+)
 
 
 @records.command("create")
@@ -58,7 +62,9 @@ def get(app, record_id, fields, as_user, as_json):
 @click.argument("record_id", metavar="ID")
 @_set_option
 @_data_option
-@click.option("--version", type=int, help="The version you read; the update is refused if someone changed it since.")
+@click.option(
+    "--version", type=int, help="The version you read; the update is refused if someone changed it since."
+)
 @as_user_option
 @json_option
 @pass_app
@@ -97,9 +103,14 @@ def undelete(app, record_ids, as_user):
 
 @records.command("query")
 @click.argument("object_name", metavar="OBJECT")
-@click.option("--where", "wheres", multiple=True, metavar="CONDITION",
-              help="'field = value' (= != < <= > >=), 'field in a,b', 'field contains x', 'field startswith x', "
-                   "'field is [not] null', or a JSON filter; repeat to AND.")
+@click.option(
+    "--where",
+    "wheres",
+    multiple=True,
+    metavar="CONDITION",
+    help="'field = value' (= != < <= > >=), 'field in a,b', 'field contains x', 'field startswith x', "
+    "'field is [not] null', or a JSON filter; repeat to AND.",
+)
 @click.option("--fields", help="Comma-separated fields to show (lookup.field follows a lookup).")
 @click.option("--order-by", help="Comma-separated fields, '-' for descending, e.g. -created_at.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
@@ -118,7 +129,9 @@ def query(app, object_name, wheres, fields, order_by, limit, cursor, count_only,
             total = s.count(object_name, where)
             echo_json({"count": total}) if as_json else click.echo(str(total))
             return
-        page = s.query(object_name, where, fields=_split(fields), order_by=order_by, limit=limit, cursor=cursor)
+        page = s.query(
+            object_name, where, fields=_split(fields), order_by=order_by, limit=limit, cursor=cursor
+        )
         obj = s.object(object_name)
         tz = s.user.time_zone
     if as_json:
@@ -132,7 +145,9 @@ def query(app, object_name, wheres, fields, order_by, limit, cursor, count_only,
 
 def _default_columns(obj) -> list[str]:
     names = [obj.name_field] if obj.name_field else []
-    names += [f.name for f in obj.fields if f.name not in names and f.kind not in ("long_text",)][: 6 - len(names)]
+    names += [f.name for f in obj.fields if f.name not in names and f.kind not in ("long_text",)][
+        : 6 - len(names)
+    ]
     return names
 
 
@@ -184,7 +199,11 @@ def recycle_bin_command(app, everyone, as_user, as_json):
 
 
 @records.command("purge")
-@click.option("--older-than-days", type=click.IntRange(0), help="Default: the config's recycle_bin_days. 0 empties the bin.")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(0),
+    help="Default: the config's recycle_bin_days. 0 empties the bin.",
+)
 @as_user_option
 @pass_app
 def purge(app, older_than_days, as_user):

@@ -17,8 +17,16 @@ def permsets():
 @json_option
 @pass_app
 def permsets_list(app, as_json):
-    rows = [{"name": p.name, "plugin": p.plugin, "objects": len(p.objects), "system": p.system, "description": p.description}
-            for p in sorted(app.registry.permission_sets.values(), key=lambda p: p.name)]
+    rows = [
+        {
+            "name": p.name,
+            "plugin": p.plugin,
+            "objects": len(p.objects),
+            "system": p.system,
+            "description": p.description,
+        }
+        for p in sorted(app.registry.permission_sets.values(), key=lambda p: p.name)
+    ]
     echo_json(rows) if as_json else echo_table(rows, max_width=70)
 
 
@@ -33,8 +41,14 @@ def permsets_show(app, name, as_json):
     permset = app.registry.permission_sets.get(name)
     if permset is None:
         raise UnknownName("permission set", name, app.registry.permission_sets)
-    data = {"name": permset.name, "plugin": permset.plugin, "description": permset.description,
-            "objects": permset.objects, "fields": permset.fields, "system": permset.system}
+    data = {
+        "name": permset.name,
+        "plugin": permset.plugin,
+        "description": permset.description,
+        "objects": permset.objects,
+        "fields": permset.fields,
+        "system": permset.system,
+    }
     if as_json:
         echo_json(data)
         return
@@ -168,11 +182,22 @@ def groups():
 @pass_app
 def groups_list(app, as_user, as_json):
     with app.session(as_user) as s:
-        rows = [{"name": g["name"], "kind": "group", "id": g["id"]} for g in s.query("Group", order_by="name").records]
-        rows += [{"name": q["name"], "kind": "queue", "id": q["id"]} for q in s.query("Queue", order_by="name").records]
+        rows = [
+            {"name": g["name"], "kind": "group", "id": g["id"]}
+            for g in s.query("Group", order_by="name").records
+        ]
+        rows += [
+            {"name": q["name"], "kind": "queue", "id": q["id"]}
+            for q in s.query("Queue", order_by="name").records
+        ]
         for row in rows:
-            members = s.query("GroupMember", where={"group": row["id"]}, fields=["member", "include_subordinates"]).records
-            row["members"] = [_label(s, m["member"]) + (" and subordinates" if m["include_subordinates"] else "") for m in members]
+            members = s.query(
+                "GroupMember", where={"group": row["id"]}, fields=["member", "include_subordinates"]
+            ).records
+            row["members"] = [
+                _label(s, m["member"]) + (" and subordinates" if m["include_subordinates"] else "")
+                for m in members
+            ]
     echo_json(rows) if as_json else echo_table(rows, ["name", "kind", "members"], max_width=80)
 
 
@@ -208,7 +233,9 @@ def groups_add_member(app, group, username, role, role_subs, member_group, as_us
             member = _by_name(s, "Group", member_group)
         else:
             member = _by_name(s, "Role", role or role_subs)
-        s.create("GroupMember", {"group": group_id, "member": member, "include_subordinates": bool(role_subs)})
+        s.create(
+            "GroupMember", {"group": group_id, "member": member, "include_subordinates": bool(role_subs)}
+        )
     click.echo(f"Added {given[0]} to {group}.")
 
 
@@ -226,7 +253,9 @@ def groups_remove_member(app, group, member, as_user):
         rows = s.query("GroupMember", where={"group": group_id}, fields=["member"]).records
         matches = [r["id"] for r in rows if _label(s, r["member"]).split(" ", 1)[-1] == member]
         if not matches:
-            raise UnknownName("member", member, [_label(s, r["member"]).split(" ", 1)[-1] for r in rows], where=group)
+            raise UnknownName(
+                "member", member, [_label(s, r["member"]).split(" ", 1)[-1] for r in rows], where=group
+            )
         s.delete_many(matches)
     click.echo(f"Removed {member} from {group}.")
 
@@ -255,7 +284,9 @@ def sharing_defaults_command(app, as_user, as_json):
 
 @sharing.command("set-default")
 @click.argument("object_name", metavar="OBJECT")
-@click.argument("level", type=click.Choice(["private", "public_read", "public_read_write", "controlled_by_parent"]))
+@click.argument(
+    "level", type=click.Choice(["private", "public_read", "public_read_write", "controlled_by_parent"])
+)
 @as_user_option
 @pass_app
 def sharing_set_default(app, object_name, level, as_user):
@@ -281,8 +312,16 @@ def _grantee_options(func):
 def _grantee(s, username, group_name, role_name, role_subs):
     from ..security.sharing import resolve_grantee
 
-    given = [(t, v) for t, v in (("user", username), ("group", group_name), ("role", role_name),
-                                  ("role_and_subordinates", role_subs)) if v]
+    given = [
+        (t, v)
+        for t, v in (
+            ("user", username),
+            ("group", group_name),
+            ("role", role_name),
+            ("role_and_subordinates", role_subs),
+        )
+        if v
+    ]
     if len(given) != 1:
         raise click.UsageError("give exactly one of --user, --group, --role, --role-and-subordinates")
     return resolve_grantee(s, *given[0])
@@ -359,7 +398,9 @@ def access_explain(app, record_id, as_user, as_json):
     click.echo(f"{result['user']} on {result['object']} {record_id} ({result['name'] or 'no name'}):")
     for action in ("read", "edit", "delete", "share"):
         click.echo(f"  {action:<6} {'yes' if result[action] else 'no'}")
-    click.echo(f"object permissions: {result['object_permissions'] or 'none'} (from {', '.join(result['permission_sets']) or 'no permission set'})")
+    click.echo(
+        f"object permissions: {result['object_permissions'] or 'none'} (from {', '.join(result['permission_sets']) or 'no permission set'})"
+    )
     click.echo("because:")
     for reason in result["reasons"]:
         click.echo(f"  - {reason}")
@@ -372,7 +413,9 @@ def _by_name(s, object_name, name):
 
     found = s.query(object_name, where={"name": name}, fields=["name"], limit=1).records
     if not found:
-        raise UnknownName(object_name.lower(), name, [r["name"] for r in s.query(object_name, fields=["name"]).records])
+        raise UnknownName(
+            object_name.lower(), name, [r["name"] for r in s.query(object_name, fields=["name"]).records]
+        )
     return found[0]["id"]
 
 

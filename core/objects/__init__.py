@@ -27,15 +27,24 @@ def missionbase_register_permission_sets(registry):
         PermissionSet(
             "System Administrator",
             objects={"*": "CREDVM"},
-            system=["view_all_data", "modify_all_data", "manage_users", "customize_application", "manage_sharing"],
+            system=[
+                "view_all_data",
+                "modify_all_data",
+                "manage_users",
+                "customize_application",
+                "manage_sharing",
+            ],
             description="Everything, including users, permission sets and sharing settings.",
         )
     )
     registry.add(
         PermissionSet(
             "Standard User",
-            objects={**dict.fromkeys(WORK_OBJECTS, "CRED"), **dict.fromkeys(PEOPLE_AND_CALENDARS, "R"),
-                     "OutboundEmail": "R"},  # the emails queued to oneself (their owner)
+            objects={
+                **dict.fromkeys(WORK_OBJECTS, "CRED"),
+                **dict.fromkeys(PEOPLE_AND_CALENDARS, "R"),
+                "OutboundEmail": "R",
+            },  # the emails queued to oneself (their owner)
             description="Work with people, organisations, tasks, events, notes and files (sharing decides which).",
         )
     )

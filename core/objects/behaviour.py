@@ -67,7 +67,9 @@ def check_role_cycle(ctx, rows) -> None:
     session = ctx.session
     roles = session.schema.table("Role")
     parents = dict(
-        session.conn.execute(sa.select(roles.c.id, roles.c.parent).where(roles.c.is_deleted == sa.false())).all()
+        session.conn.execute(
+            sa.select(roles.c.id, roles.c.parent).where(roles.c.is_deleted == sa.false())
+        ).all()
     )
     names = dict(session.conn.execute(sa.select(roles.c.id, roles.c.name)).all())
     for row in rows:
@@ -80,7 +82,10 @@ def check_role_cycle(ctx, rows) -> None:
             if current == row.new["id"]:
                 path = " -> ".join(str(names.get(r, r)) for r in [*chain, current])
                 raise ValidationError(
-                    f"would make a cycle in the role hierarchy ({path})", object_name="Role", row=index, field="parent"
+                    f"would make a cycle in the role hierarchy ({path})",
+                    object_name="Role",
+                    row=index,
+                    field="parent",
                 )
             if current in chain:
                 break
@@ -116,8 +121,9 @@ def send_outbound_email_job(app) -> str:
     sent = failed = 0
     while True:
         with app.system_session() as session:
-            batch = session.query("OutboundEmail", where={"status": "Queued"}, order_by="created_at",
-                                  limit=OUTBOUND_BATCH).records
+            batch = session.query(
+                "OutboundEmail", where={"status": "Queued"}, order_by="created_at", limit=OUTBOUND_BATCH
+            ).records
             if not batch:
                 break
             users = session.get_many(sorted({m["recipient"] for m in batch}))
@@ -127,7 +133,9 @@ def send_outbound_email_job(app) -> str:
                 user = users.get(message["recipient"])
                 if user is None or not user.get("email") or not user.get("is_active"):
                     changes.append({"id": message["id"], "status": "Failed"})
-                    computed[message["id"]] = {"error": "the recipient has no email address or is deactivated"}
+                    computed[message["id"]] = {
+                        "error": "the recipient has no email address or is deactivated"
+                    }
                     failed += 1
                     continue
                 emails.append(Email(user["email"], message["subject"], message.get("body") or ""))

@@ -12,7 +12,7 @@ def explain(app, username: str, record_id: str) -> dict:
     with app.connect() as conn, conn.begin():
         user = app.resolve_user(conn, username)
         session = RecordService(app, conn, user)
-        obj = session._object_of(record_id)
+        obj = session.object_of(record_id)
         table = app.schema.table(obj.name)
         row = conn.execute(sa.select(table).where(table.c.id == record_id)).mappings().first()
         if row is None:

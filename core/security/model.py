@@ -112,8 +112,12 @@ class OrgGraph:
 
     def subordinate_users(self, user_id: str) -> list[str]:
         by_role = self._users_by_role
-        return sorted(u for role in self.descendants(self.user_role.get(user_id)) for u in by_role.get(role, ())
-                      if u != user_id)
+        return sorted(
+            u
+            for role in self.descendants(self.user_role.get(user_id))
+            for u in by_role.get(role, ())
+            if u != user_id
+        )
 
     def groups_of(self, user_id: str) -> set[str]:
         """Groups and queues the user belongs to, directly, by role, or through nested groups."""
@@ -121,7 +125,9 @@ class OrgGraph:
         by_member = self._groups_by_member
         found: set[str] = {g for g, _ in by_member.get(user_id, ())}
         if role is not None:
-            found |= {g for g, _ in by_member.get(role, ())}  # the user's own role, with or without subordinates
+            found |= {
+                g for g, _ in by_member.get(role, ())
+            }  # the user's own role, with or without subordinates
             for above in self.ancestors_or_self(role):
                 found |= {g for g, include_subordinates in by_member.get(above, ()) if include_subordinates}
         stack = list(found)
@@ -147,13 +153,15 @@ def load_graph(conn: sa.Connection, schema) -> OrgGraph:
     user_role = dict(
         # Deactivated users stay in the hierarchy: their manager keeps the owner's access
         # to what they own (Private means "the owner and roles above").
-        conn.execute(sa.select(users.c.id, users.c.role).where(users.c.is_deleted == alive))
-
-        .all()
+        conn.execute(sa.select(users.c.id, users.c.role).where(users.c.is_deleted == alive)).all()
     )
-    role_parent = dict(conn.execute(sa.select(roles.c.id, roles.c.parent).where(roles.c.is_deleted == alive)).all())
+    role_parent = dict(
+        conn.execute(sa.select(roles.c.id, roles.c.parent).where(roles.c.is_deleted == alive)).all()
+    )
     member_rows = conn.execute(
-        sa.select(members.c.group, members.c.member, members.c.include_subordinates).where(members.c.is_deleted == alive)
+        sa.select(members.c.group, members.c.member, members.c.include_subordinates).where(
+            members.c.is_deleted == alive
+        )
     ).all()
     return OrgGraph(user_role, role_parent, [(g, m, bool(s)) for g, m, s in member_rows])
 
@@ -215,7 +223,9 @@ class UserAccess:
         return level
 
 
-def compute_field_level(registry: Registry, sets: list[PermissionSet], object_name: str, field_name: str) -> str:
+def compute_field_level(
+    registry: Registry, sets: list[PermissionSet], object_name: str, field_name: str
+) -> str:
     """Union over the sets: an explicit entry, else the object's access (sensitive fields need an entry)."""
     obj = registry.objects.get(object_name)
     fld = obj.field(field_name) if obj else None
@@ -249,18 +259,23 @@ def set_letters(permset: PermissionSet, object_name: str) -> frozenset[str]:
     return normalise_letters(letters)
 
 
-def assigned_set_names(conn: sa.Connection, schema, user_id: str,
-                       settings_prefix: str | None = None) -> tuple[list[str], dict[str, str] | None]:
+def assigned_set_names(
+    conn: sa.Connection, schema, user_id: str, settings_prefix: str | None = None
+) -> tuple[list[str], dict[str, str] | None]:
     """The user's permission set names and, when ``settings_prefix`` is given, the org settings
     whose keys start with it (the sharing defaults): one statement, as a session needs both
     before its first read."""
     table, settings = schema.internal["permset_assignment"], schema.internal["setting"]
-    assigned = sa.select(sa.literal("set").label("kind"), table.c.permset.label("key"),
-                         sa.literal(None, settings.c.value.type).label("value")).where(table.c.user_id == user_id)
+    assigned = sa.select(
+        sa.literal("set").label("kind"),
+        table.c.permset.label("key"),
+        sa.literal(None, settings.c.value.type).label("value"),
+    ).where(table.c.user_id == user_id)
     if settings_prefix is None:
         return [row.key for row in conn.execute(assigned)], None
     chosen = sa.select(sa.literal("setting").label("kind"), settings.c.key, settings.c.value).where(
-        settings.c.key.like(settings_prefix + "%"))
+        settings.c.key.like(settings_prefix + "%")
+    )
     names, found = [], {}
     for row in conn.execute(sa.union_all(assigned, chosen)):
         if row.kind == "set":
@@ -275,8 +290,9 @@ def assigned_set_names(conn: sa.Connection, schema, user_id: str,
 _BY_SETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def load_user_access(conn: sa.Connection, schema, registry: Registry, user_id: str,
-                     settings_prefix: str | None = None) -> UserAccess:
+def load_user_access(
+    conn: sa.Connection, schema, registry: Registry, user_id: str, settings_prefix: str | None = None
+) -> UserAccess:
     names, settings = assigned_set_names(conn, schema, user_id, settings_prefix)
     sets = [registry.permission_sets[n] for n in names if n in registry.permission_sets]
     system = frozenset(p for s in sets for p in s.system)

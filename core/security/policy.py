@@ -58,8 +58,9 @@ class SecurityPolicy:
         if cached is None:
             # The sharing defaults come in the same statement unless this session already has them.
             prefix = SHARING_SETTING_PREFIX if getattr(session, "_sharing_defaults", None) is None else None
-            cached = load_user_access(session.conn, session.schema, session.registry, session.user.id,
-                                      settings_prefix=prefix)
+            cached = load_user_access(
+                session.conn, session.schema, session.registry, session.user.id, settings_prefix=prefix
+            )
             session._user_access = cached
             if cached.settings is not None:
                 session._sharing_defaults = _defaults_from(cached.settings)
@@ -77,7 +78,10 @@ class SecurityPolicy:
         return defaults.get(object_name) or session.registry.object(object_name).sharing
 
     def is_admin(self, session) -> bool:
-        return "customize_application" in self.access(session).system or "modify_all_data" in self.access(session).system
+        return (
+            "customize_application" in self.access(session).system
+            or "modify_all_data" in self.access(session).system
+        )
 
     # -- object and field permissions ---------------------------------------------
     def check_object(self, session, object_name: str, action: str) -> None:
@@ -85,7 +89,8 @@ class SecurityPolicy:
         letter = ACTION_LETTER[action]
         if not access.can(object_name, letter):
             granting = sorted(
-                name for name, ps in session.registry.permission_sets.items()
+                name
+                for name, ps in session.registry.permission_sets.items()
                 if letter in _letters_of(ps, object_name)
             )
             hint = f"; permission sets that grant it: {', '.join(granting)}" if granting else ""
@@ -120,9 +125,16 @@ class SecurityPolicy:
         memo = getattr(session, "_readable_filters", None)
         if memo is not None and memo[0] is defaults and memo[1] is access:
             return memo[2]
-        key = (id(session.schema), access.user_id, tuple(access.hierarchy), tuple(access.queues),
-               access.principal_keys, access.system, frozenset(access.object_letters.items()),
-               frozenset(defaults.items()))
+        key = (
+            id(session.schema),
+            access.user_id,
+            tuple(access.hierarchy),
+            tuple(access.queues),
+            access.principal_keys,
+            access.system,
+            frozenset(access.object_letters.items()),
+            frozenset(defaults.items()),
+        )
         cache = self.__dict__.setdefault("_filter_cache", {})
         entry = cache.get(key)
         if entry is None or entry[0] is not session.schema:
@@ -194,7 +206,9 @@ class SecurityPolicy:
             return self._parent_filter(session, object_name, table, level, depth)
         owners = [*access.hierarchy, *access.queues]
         shares = session.schema.internal["share"]
-        share_match = sa.and_(shares.c.record_id == table.c.id, shares.c.grantee_key.in_(sorted(access.principal_keys)))
+        share_match = sa.and_(
+            shares.c.record_id == table.c.id, shares.c.grantee_key.in_(sorted(access.principal_keys))
+        )
         if level == "edit":
             share_match = sa.and_(share_match, shares.c.level == "edit")
         return sa.or_(table.c.owner_id.in_(owners), sa.exists(sa.select(sa.literal(1)).where(share_match)))
@@ -207,7 +221,9 @@ class SecurityPolicy:
         column = table.c[lookup.name]
         open_prefixes, options = [], []
         for target in parent_targets(session.registry, lookup):
-            parent_table = _alias(session.schema.table(target), f"p{depth}_{session.registry.object(target).prefix}")
+            parent_table = _alias(
+                session.schema.table(target), f"p{depth}_{session.registry.object(target).prefix}"
+            )
             condition = self._filter(session, target, parent_table, level, depth + 1)
             if isinstance(condition, sa.sql.elements.False_):
                 continue
@@ -229,16 +245,22 @@ class SecurityPolicy:
         parents (Controlled by Parent, without View All or Modify All on the object); reads by
         id then check the parents apart (``readable_parents``)."""
         letters = self.access(session).letters(object_name)
-        return ("R" in letters and "M" not in letters and "V" not in letters
-                and self.sharing_default(session, object_name) == "controlled_by_parent")
+        return (
+            "R" in letters
+            and "M" not in letters
+            and "V" not in letters
+            and self.sharing_default(session, object_name) == "controlled_by_parent"
+        )
 
     def readable_parents(self, session, object_name: str, parent_ids: set[str]) -> set[str]:
         """The ids among ``parent_ids`` whose records open their ``object_name`` children to
         this user for reading: ``_parent_filter``'s rule, asked of each parent object for these
         ids only (one statement; none when every parent object is wholly open or closed)."""
         obj = session.registry.object(object_name)
-        by_prefix = {session.registry.object(t).prefix: t
-                     for t in parent_targets(session.registry, obj.field(obj.parent_field))}
+        by_prefix = {
+            session.registry.object(t).prefix: t
+            for t in parent_targets(session.registry, obj.field(obj.parent_field))
+        }
         wanted: dict[str, list[str]] = {}
         for parent_id in parent_ids:
             target = by_prefix.get(str(parent_id)[:3])
@@ -266,9 +288,13 @@ class SecurityPolicy:
             for index, target in enumerate(targets):
                 table = session.schema.table(target)
                 ids = sa.bindparam(f"ids_{index}", expanding=True, type_=sa.String)
-                checks.append(sa.select(table.c.id).where(
-                    table.c.id.in_(ids), table.c.is_deleted == sa.false(),
-                    self.readable_filter(session, target, table)))
+                checks.append(
+                    sa.select(table.c.id).where(
+                        table.c.id.in_(ids),
+                        table.c.is_deleted == sa.false(),
+                        self.readable_filter(session, target, table),
+                    )
+                )
             memo[key] = checks[0] if len(checks) == 1 else sa.union_all(*checks)
         return memo[key]
 
@@ -276,7 +302,12 @@ class SecurityPolicy:
         obj = session.registry.object(object_name)
         for row in rows:
             decision = self.record_access(session, obj, row)
-            allowed = {"read": decision.read, "edit": decision.edit, "delete": decision.delete, "create": True}[action]
+            allowed = {
+                "read": decision.read,
+                "edit": decision.edit,
+                "delete": decision.delete,
+                "create": True,
+            }[action]
             if not allowed:
                 raise AccessDenied(
                     f"{session.user.username} cannot {action} {object_name} {row['id']} "
@@ -331,7 +362,9 @@ class SecurityPolicy:
                 out.reasons.append(f"owner {owner} is below in the role hierarchy")
             elif owner in access.queues:
                 grant_read = grant_edit = True
-                out.reasons.append(f"owned by queue {owner}, of which you (or someone below you) are a member")
+                out.reasons.append(
+                    f"owned by queue {owner}, of which you (or someone below you) are a member"
+                )
             for grantee_key, level in _shares_of(session, row["id"]):
                 if grantee_key in access.principal_keys:
                     grant_read = True
@@ -343,7 +376,9 @@ class SecurityPolicy:
             out.reasons.append(restricted)
         out.read = grant_read
         out.edit = grant_read and grant_edit and "E" in letters
-        out.delete = out.edit and "D" in letters and (owner_like or (default == "controlled_by_parent" and grant_edit))
+        out.delete = (
+            out.edit and "D" in letters and (owner_like or (default == "controlled_by_parent" and grant_edit))
+        )
         out.share = owner_like
         if not out.read:
             out.reasons.append("no ownership, hierarchy, queue or share grants access")
@@ -353,8 +388,11 @@ class SecurityPolicy:
 
 
 def _defaults_from(settings: dict[str, str]) -> dict[str, str]:
-    return {key[len(SHARING_SETTING_PREFIX):]: value for key, value in settings.items()
-            if key.startswith(SHARING_SETTING_PREFIX)}
+    return {
+        key[len(SHARING_SETTING_PREFIX) :]: value
+        for key, value in settings.items()
+        if key.startswith(SHARING_SETTING_PREFIX)
+    }
 
 
 def parent_targets(registry, lookup) -> list[str]:
@@ -391,14 +429,20 @@ def _letters_of(permset, object_name):
 
 def _load_row(session, obj, record_id: str) -> dict | None:
     table = session.schema.table(obj.name)
-    row = session.conn.execute(
-        sa.select(table).where(table.c.id == record_id, table.c.is_deleted == sa.false())
-    ).mappings().first()
+    row = (
+        session.conn.execute(
+            sa.select(table).where(table.c.id == record_id, table.c.is_deleted == sa.false())
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
 def _shares_of(session, record_id: str) -> list[tuple[str, str]]:
     shares = session.schema.internal["share"]
     return list(
-        session.conn.execute(sa.select(shares.c.grantee_key, shares.c.level).where(shares.c.record_id == record_id))
+        session.conn.execute(
+            sa.select(shares.c.grantee_key, shares.c.level).where(shares.c.record_id == record_id)
+        )
     )

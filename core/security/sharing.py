@@ -56,7 +56,9 @@ def set_sharing_default(session, object_name: str, level: str) -> None:
     table = session.schema.internal["setting"]
     key = SHARING_SETTING_PREFIX + object_name
     session.conn.execute(table.delete().where(table.c.key == key))
-    session.conn.execute(table.insert().values(key=key, value=level, modified_at=utcnow(), modified_by=session.user.id))
+    session.conn.execute(
+        table.insert().values(key=key, value=level, modified_at=utcnow(), modified_by=session.user.id)
+    )
     if hasattr(session, "_sharing_defaults"):
         del session._sharing_defaults
 
@@ -95,13 +97,19 @@ def resolve_grantee(session, grantee_type: str, name: str) -> Grantee:
         "role_and_subordinates": ("Role", "name"),
     }[grantee_type]
     table = session.schema.table(object_name)
-    column = table.c.id if name.startswith(session.registry.object(object_name).prefix + "_") else table.c[label_field]
+    column = (
+        table.c.id
+        if name.startswith(session.registry.object(object_name).prefix + "_")
+        else table.c[label_field]
+    )
     row = session.conn.execute(
         sa.select(table.c.id, table.c[label_field]).where(column == name, table.c.is_deleted == sa.false())
     ).first()
     if row is None or row[0] == SYSTEM_USER_ID:
         names = session.conn.execute(
-            sa.select(table.c[label_field]).where(table.c.is_deleted == sa.false(), table.c.id != SYSTEM_USER_ID)
+            sa.select(table.c[label_field]).where(
+                table.c.is_deleted == sa.false(), table.c.id != SYSTEM_USER_ID
+            )
         ).scalars()
         raise UnknownName(grantee_type.replace("_", " "), name, list(names))
     return Grantee(grantee_type, row[0], row[1])
@@ -128,11 +136,23 @@ def share_record(session, record_id: str, grantee: Grantee, level: str) -> dict:
         share_id = new_id("shr")
         session.conn.execute(
             shares.insert().values(
-                id=share_id, object=obj.name, record_id=record_id, grantee_type=grantee.type, grantee_id=grantee.id,
-                grantee_key=grantee.key, level=level, created_at=utcnow(), created_by=session.user.id,
+                id=share_id,
+                object=obj.name,
+                record_id=record_id,
+                grantee_type=grantee.type,
+                grantee_id=grantee.id,
+                grantee_key=grantee.key,
+                level=level,
+                created_at=utcnow(),
+                created_by=session.user.id,
             )
         )
-    return {"id": share_id, "record_id": record_id, "grantee": f"{grantee.type} {grantee.label}", "level": level}
+    return {
+        "id": share_id,
+        "record_id": record_id,
+        "grantee": f"{grantee.type} {grantee.label}",
+        "level": level,
+    }
 
 
 def unshare_record(session, record_id: str, grantee: Grantee) -> None:
@@ -155,11 +175,15 @@ def record_shares(session, record_id: str) -> list[dict]:
 
 
 def _shareable(session, record_id: str):
-    obj = session._object_of(record_id)
+    obj = session.object_of(record_id)
     table = session.schema.table(obj.name)
-    row = session.conn.execute(
-        sa.select(table).where(table.c.id == record_id, table.c.is_deleted == sa.false())
-    ).mappings().first()
+    row = (
+        session.conn.execute(
+            sa.select(table).where(table.c.id == record_id, table.c.is_deleted == sa.false())
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise RecordNotFound(record_id, obj.name)
     row = dict(row)
@@ -179,7 +203,9 @@ def _shareable(session, record_id: str):
 
 def drop_shares_on_owner_change(session, obj, news: list[dict], olds: list[dict]) -> None:
     """Manual shares belong to the owner who made them: a new owner starts clean."""
-    changed = [new["id"] for new, old in zip(news, olds, strict=True) if new.get("owner_id") != old.get("owner_id")]
+    changed = [
+        new["id"] for new, old in zip(news, olds, strict=True) if new.get("owner_id") != old.get("owner_id")
+    ]
     if changed:
         shares = session.schema.internal["share"]
         session.conn.execute(shares.delete().where(shares.c.record_id.in_(changed)))
@@ -200,7 +226,9 @@ def assign_permission_set(session, user_id: str, permset: str) -> bool:
     if exists:
         return False
     session.conn.execute(
-        table.insert().values(user_id=user_id, permset=permset, assigned_at=utcnow(), assigned_by=session.user.id)
+        table.insert().values(
+            user_id=user_id, permset=permset, assigned_at=utcnow(), assigned_by=session.user.id
+        )
     )
     return True
 
@@ -210,11 +238,15 @@ def unassign_permission_set(session, user_id: str, permset: str) -> None:
     if permset not in session.registry.permission_sets:
         raise UnknownName("permission set", permset, session.registry.permission_sets)
     table = session.schema.internal["permset_assignment"]
-    result = session.conn.execute(table.delete().where(table.c.user_id == user_id, table.c.permset == permset))
+    result = session.conn.execute(
+        table.delete().where(table.c.user_id == user_id, table.c.permset == permset)
+    )
     if result.rowcount == 0:
         raise ValidationError(f"the user does not have permission set {permset!r}")
 
 
 def assigned_permission_sets(session, user_id: str) -> list[str]:
     table = session.schema.internal["permset_assignment"]
-    return sorted(session.conn.execute(sa.select(table.c.permset).where(table.c.user_id == user_id)).scalars())
+    return sorted(
+        session.conn.execute(sa.select(table.c.permset).where(table.c.user_id == user_id)).scalars()
+    )

@@ -23,8 +23,13 @@ def missionbase_register_objects(registry):
     registry.extend("Contact", objects.CONTACT_FIELDS)
     for setting in objects.SETTINGS:
         registry.add(setting)
-    registry.add(Generator(objects.FORMAT_GENERATOR, generate=format_generator,
-                           description="casemgmt.client_id_format, e.g. {YYYY}-{SEQ:6}, a counter per prefix"))
+    registry.add(
+        Generator(
+            objects.FORMAT_GENERATOR,
+            generate=format_generator,
+            description="casemgmt.client_id_format, e.g. {YYYY}-{SEQ:6}, a counter per prefix",
+        )
+    )
 
 
 @hookimpl
@@ -59,10 +64,21 @@ def missionbase_register_triggers(registry):
 def missionbase_register_jobs(registry):
     from . import clients, search
 
-    registry.add(Job("casemgmt.refresh_ages", run=clients.refresh_ages_job, schedule="daily",
-                     description="Store today's age and age category of contacts whose birthday changed them."))
-    registry.add(Job("casemgmt.rebuild_search_index", run=search.rebuild_index_job,
-                     description="Rebuild the client and global full-text search index from the records."))
+    registry.add(
+        Job(
+            "casemgmt.refresh_ages",
+            run=clients.refresh_ages_job,
+            schedule="daily",
+            description="Store today's age and age category of contacts whose birthday changed them.",
+        )
+    )
+    registry.add(
+        Job(
+            "casemgmt.rebuild_search_index",
+            run=search.rebuild_index_job,
+            description="Rebuild the client and global full-text search index from the records.",
+        )
+    )
 
 
 @hookimpl

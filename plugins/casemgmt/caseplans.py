@@ -12,7 +12,11 @@ import datetime as dt
 
 from missionbase.core.errors import ValidationError
 
-STATUS_DATES = {"In Progress": "in_progress_date", "Completed": "completed_date", "Abandoned": "abandoned_date"}
+STATUS_DATES = {
+    "In Progress": "in_progress_date",
+    "Completed": "completed_date",
+    "Abandoned": "abandoned_date",
+}
 
 
 def stamp_plan_dates(ctx, rows) -> None:
@@ -36,34 +40,55 @@ def copy_plan_client(ctx, rows) -> None:
             row.new["contact"] = plan["contact"]
         goal = goals.get(row.new.get("goal"))
         if goal is not None and goal["case_plan"] != row.new.get("case_plan"):
-            raise ValidationError(f"goal {goal['id']} belongs to another case plan ({goal['case_plan']})",
-                                  object_name=ctx.object.name, row=index, field="goal")
+            raise ValidationError(
+                f"goal {goal['id']} belongs to another case plan ({goal['case_plan']})",
+                object_name=ctx.object.name,
+                row=index,
+                field="goal",
+            )
 
 
-def add_goal_from_template(session, plan_id: str, goal_template_id: str, *, include_optional: bool = False,
-                           today: dt.date | None = None) -> dict:
+def add_goal_from_template(
+    session,
+    plan_id: str,
+    goal_template_id: str,
+    *,
+    include_optional: bool = False,
+    today: dt.date | None = None,
+) -> dict:
     """Add a goal to a plan from a template, with the template's required action items
     (and the optional ones when asked), due ``due_in_days`` after today."""
     today = today or dt.date.today()
     if not str(goal_template_id).startswith(session.object("GoalTemplate").prefix + "_"):
-        raise ValidationError(f"{goal_template_id} is not a goal template", object_name="CaseGoal",
-                              field="goal_template")
+        raise ValidationError(
+            f"{goal_template_id} is not a goal template", object_name="CaseGoal", field="goal_template"
+        )
     plan = session.get(plan_id)
     template = session.get(goal_template_id)
-    links = session.query("GoalActionItemTemplate", {"goal_template": goal_template_id},
-                          fields=["action_item_template", "is_required", "sort_order"],
-                          order_by=["sort_order", "created_at"]).records
+    links = session.query(
+        "GoalActionItemTemplate",
+        {"goal_template": goal_template_id},
+        fields=["action_item_template", "is_required", "sort_order"],
+        order_by=["sort_order", "created_at"],
+    ).records
     links = [link for link in links if link["is_required"] or include_optional]
     item_templates = session.get_many([link["action_item_template"] for link in links]) if links else {}
-    goal = session.create("CaseGoal", {"name": template["name"], "case_plan": plan["id"],
-                                       "goal_template": goal_template_id})
+    goal = session.create(
+        "CaseGoal", {"name": template["name"], "case_plan": plan["id"], "goal_template": goal_template_id}
+    )
     rows = []
     for link in links:
         item = item_templates[link["action_item_template"]]
         days = item.get("due_in_days")
-        rows.append({"name": item["name"], "case_plan": plan["id"], "goal": goal["id"],
-                     "action_item_template": item["id"],
-                     "due_date": today + dt.timedelta(days=days) if days is not None else None})
+        rows.append(
+            {
+                "name": item["name"],
+                "case_plan": plan["id"],
+                "goal": goal["id"],
+                "action_item_template": item["id"],
+                "due_date": today + dt.timedelta(days=days) if days is not None else None,
+            }
+        )
     goal["action_items"] = session.create_many("ActionItem", rows) if rows else []
     return goal
 

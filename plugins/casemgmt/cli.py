@@ -65,15 +65,23 @@ def client_show(app, contact_id, page, as_user, as_json):
         return
     card = record["card"]
     badges = " ".join(f"[{r}]" for r in card.get("roles") or [])
-    watch = "  ⚑ WATCH LIST" + (f" since {card['watch_list_date']}" if card.get("watch_list_date") else "") \
-        if card.get("watch_list") else ""
+    watch = (
+        "  ⚑ WATCH LIST" + (f" since {card['watch_list_date']}" if card.get("watch_list_date") else "")
+        if card.get("watch_list")
+        else ""
+    )
     pronouns = f" ({card['pronouns']})" if card.get("pronouns") else ""
     click.echo(f"{card.get('name')}{pronouns}  {badges}{watch}".rstrip())
     for alert in card["alerts"]:
-        click.echo(f"  ! {alert['alert']}" + (f" (until {alert['expires_on']})" if alert.get("expires_on") else ""))
+        click.echo(
+            f"  ! {alert['alert']}" + (f" (until {alert['expires_on']})" if alert.get("expires_on") else "")
+        )
     photo = card.get("photo")
-    details = {k: v for k, v in card.items()
-               if k not in ("name", "pronouns", "roles", "watch_list", "watch_list_date", "alerts", "photo", "id")}
+    details = {
+        k: v
+        for k, v in card.items()
+        if k not in ("name", "pronouns", "roles", "watch_list", "watch_list_date", "alerts", "photo", "id")
+    }
     details["photo"] = f"{photo['name']} ({photo['id']})" if photo else None
     if isinstance(details.get("emergency_contact"), dict):
         details["emergency_contact"] = details["emergency_contact"]["name"]
@@ -104,7 +112,9 @@ def client_id_assign(app, contact_ids, as_user, as_json):
 
     with app.session(as_user) as s:
         rows = assign_client_ids(s, list(contact_ids) or None)
-    echo_json(rows) if as_json else (echo_table(rows) if rows else click.echo("every client already has an ID"))
+    echo_json(rows) if as_json else (
+        echo_table(rows) if rows else click.echo("every client already has an ID")
+    )
 
 
 @client_id.command("regenerate")
@@ -146,11 +156,17 @@ def home(app, on_date, as_user, as_json):
     echo_table(view["todays_events"], ["start", "subject", "location", "who"], time_zone=zone)
     for week, rows in view["recent_sessions"].items():
         _section(f"sessions {week.replace('_', ' ')}")
-        echo_table(rows, ["session_start", "name", "status", "num_present_deliveries", "num_absent_deliveries"],
-                   time_zone=zone)
+        echo_table(
+            rows,
+            ["session_start", "name", "status", "num_present_deliveries", "num_absent_deliveries"],
+            time_zone=zone,
+        )
     _section("open incidents")
-    echo_table(view["open_incidents"], ["severity", "incident_datetime", "subject", "status", "contact.name"],
-               time_zone=zone)
+    echo_table(
+        view["open_incidents"],
+        ["severity", "incident_datetime", "subject", "status", "contact.name"],
+        time_zone=zone,
+    )
     _section("my recent notes")
     echo_table(view["my_recent_notes"], ["modified_at", "subject", "client.name", "status"], time_zone=zone)
     for bucket, rows in view["open_tasks"].items():
@@ -161,8 +177,11 @@ def home(app, on_date, as_user, as_json):
         echo_table(rows, FOLLOW_UP_COLUMNS[name], time_zone=zone)
 
 
-FOLLOW_UP_TITLES = {"absent": "absent at last service delivery", "absences": "consecutive absences",
-                    "no-service": "no recent service delivery"}
+FOLLOW_UP_TITLES = {
+    "absent": "absent at last service delivery",
+    "absences": "consecutive absences",
+    "no-service": "no recent service delivery",
+}
 FOLLOW_UP_COLUMNS = {
     "absent": ["name", "engagement_name", "stage", "consecutive_absences", "last_service_date", "alerts"],
     "absences": ["name", "engagement_name", "stage", "consecutive_absences", "last_service_date", "alerts"],
@@ -204,13 +223,22 @@ def notes():
 @as_user_option
 @json_option
 @pass_app
-def notes_write(app, client_id, subject, content, complete, interaction_date, minutes, related, as_user, as_json):
+def notes_write(
+    app, client_id, subject, content, complete, interaction_date, minutes, related, as_user, as_json
+):
     from .notes import write_note
 
     with app.session(as_user) as s:
-        note = write_note(s, client_id, subject, content=content, status="Complete" if complete else "Draft",
-                          interaction_date=_date(interaction_date, "--date"), minutes_spent=minutes,
-                          related=list(related))
+        note = write_note(
+            s,
+            client_id,
+            subject,
+            content=content,
+            status="Complete" if complete else "Draft",
+            interaction_date=_date(interaction_date, "--date"),
+            minutes_spent=minutes,
+            related=list(related),
+        )
     echo_json(note) if as_json else click.echo(f"{note['id']} {note['status']}: {note['subject']}")
 
 
@@ -240,7 +268,8 @@ def notes_mine(app, status, limit, as_user, as_json):
         rows = my_notes(s, limit=limit, status=status)
         zone = s.user.time_zone
     echo_json(rows) if as_json else echo_table(
-        rows, ["modified_at", "subject", "client.name", "status", "interaction_date", "id"], time_zone=zone)
+        rows, ["modified_at", "subject", "client.name", "status", "interaction_date", "id"], time_zone=zone
+    )
 
 
 # -- case plans and assessments ---------------------------------------------------------------------
@@ -301,8 +330,13 @@ def assessments():
 @assessments.command("record")
 @click.argument("client_id")
 @click.argument("type_id")
-@click.option("--answer", "answers", multiple=True, metavar="QUESTION=SCORE",
-              help="A question (id or text) and its score; one per question")
+@click.option(
+    "--answer",
+    "answers",
+    multiple=True,
+    metavar="QUESTION=SCORE",
+    help="A question (id or text) and its score; one per question",
+)
 @click.option("--date", "completed_date")
 @click.option("--comments")
 @as_user_option
@@ -320,9 +354,12 @@ def assessments_record(app, client_id, type_id, answers, completed_date, comment
             raise ValidationError(f"--answer {answer!r} must look like QUESTION=SCORE")
         parsed[question.strip()] = score.strip()
     with app.session(as_user) as s:
-        row = record_assessment(s, client_id, type_id, parsed, completed_date=_date(completed_date, "--date"),
-                                comments=comments)
-    echo_json(row) if as_json else click.echo(f"{row['id']} total {row['total_score']}, tier {row['tier'] or '-'}")
+        row = record_assessment(
+            s, client_id, type_id, parsed, completed_date=_date(completed_date, "--date"), comments=comments
+        )
+    echo_json(row) if as_json else click.echo(
+        f"{row['id']} total {row['total_score']}, tier {row['tier'] or '-'}"
+    )
 
 
 @assessments.command("history")
@@ -368,7 +405,9 @@ def incidents_report(app, clients, as_user, as_json, **values):
 
     with app.session(as_user) as s:
         incident = report_incident(s, {k: v for k, v in values.items() if v is not None}, list(clients))
-    echo_json(incident) if as_json else click.echo(f"{incident['id']} {incident['severity']}: {incident['subject']}")
+    echo_json(incident) if as_json else click.echo(
+        f"{incident['id']} {incident['severity']}: {incident['subject']}"
+    )
 
 
 @incidents.command("open")
@@ -383,7 +422,8 @@ def incidents_open(app, as_user, as_json):
         rows = open_incidents(s)
         zone = s.user.time_zone
     echo_json(rows) if as_json else echo_table(
-        rows, ["severity", "incident_datetime", "subject", "status", "contact.name", "id"], time_zone=zone)
+        rows, ["severity", "incident_datetime", "subject", "status", "contact.name", "id"], time_zone=zone
+    )
 
 
 # -- search (a top-level command) --------------------------------------------------------------------------
@@ -391,7 +431,9 @@ def incidents_open(app, as_user, as_json):
 
 @click.command("search")
 @click.argument("text")
-@click.option("--clients", "clients_only", is_flag=True, help="Only clients (every text field of the contact)")
+@click.option(
+    "--clients", "clients_only", is_flag=True, help="Only clients (every text field of the contact)"
+)
 @click.option("--object", "objects", multiple=True, help="Only this object; repeat for more")
 @click.option("--limit", type=int, default=None, help="Results (per object for global search)")
 @as_user_option
@@ -414,6 +456,9 @@ def search_command(app, text, clients_only, objects, limit, as_user, as_json):
         return
     for object_name, rows in grouped.items():
         _section(object_name)
-        columns = ["name", "client_id", "matched", "value", "alerts", "id"] if clients_only else \
-            ["name", "matched", "value", "id"]
+        columns = (
+            ["name", "client_id", "matched", "value", "alerts", "id"]
+            if clients_only
+            else ["name", "matched", "value", "id"]
+        )
         echo_table([{**r, "value": display(r.get("value"))} for r in rows], columns)

@@ -31,7 +31,9 @@ def render_prefix(fmt: str, today: dt.date) -> tuple[str, str, int]:
     tokens = SEQUENCE.findall(fmt)
     if len(tokens) != 1:
         raise ValidationError(
-            f"needs exactly one counter such as {{SEQ:6}} (got {fmt!r})", object_name="setting", field=CLIENT_ID_FORMAT
+            f"needs exactly one counter such as {{SEQ:6}} (got {fmt!r})",
+            object_name="setting",
+            field=CLIENT_ID_FORMAT,
         )
     text = fmt
     for token, code in DATE_TOKENS.items():
@@ -74,7 +76,9 @@ def generate_client_ids(session, rows: list[dict]) -> list[str]:
     raise ValidationError(f"client ID generator {name!r} keeps returning IDs already in use")
 
 
-def assign_client_ids(session, contact_ids: list[str] | None = None, *, regenerate: bool = False) -> list[dict]:
+def assign_client_ids(
+    session, contact_ids: list[str] | None = None, *, regenerate: bool = False
+) -> list[dict]:
     """Give clients a generated ID: those listed (or every readable client without one).
 
     Without ``regenerate`` a client that has an ID keeps it; with it, the listed
@@ -88,16 +92,22 @@ def assign_client_ids(session, contact_ids: list[str] | None = None, *, regenera
         contacts = [found[c] for c in contact_ids]
         not_clients = [c["id"] for c in contacts if not c.get("is_client")]
         if not_clients:
-            raise ValidationError(f"{not_clients[0]} is not a client (is_client is not set)",
-                                  object_name="Contact", field="is_client")
+            raise ValidationError(
+                f"{not_clients[0]} is not a client (is_client is not set)",
+                object_name="Contact",
+                field="is_client",
+            )
     else:
         if regenerate:
             raise ValidationError("regenerate needs the client IDs to replace (contact ids)")
-        contacts = session.query("Contact", {"is_client": True, "client_id": {"is_null": True}},
-                                 fields=["client_id"]).records
+        contacts = session.query(
+            "Contact", {"is_client": True, "client_id": {"is_null": True}}, fields=["client_id"]
+        ).records
     targets = [c for c in contacts if regenerate or not c.get("client_id")]
     if not targets:
         return []
     values = generate_client_ids(session, targets)
-    updated = session.update_many([{"id": c["id"], "client_id": v} for c, v in zip(targets, values, strict=True)])
+    updated = session.update_many(
+        [{"id": c["id"], "client_id": v} for c, v in zip(targets, values, strict=True)]
+    )
     return [{"id": c["id"], "name": c.get("name"), "client_id": c["client_id"]} for c in updated]

@@ -54,7 +54,9 @@ def derive_contact_fields(ctx, rows) -> None:
         became_client = new.get("is_client") and not old.get("is_client")
         if became_client and CLIENT_ROLE not in roles:
             roles = [CLIENT_ROLE, *roles]
-        elif CLIENT_ROLE in roles and not new.get("is_client") and CLIENT_ROLE not in _roles(old.get("roles")):
+        elif (
+            CLIENT_ROLE in roles and not new.get("is_client") and CLIENT_ROLE not in _roles(old.get("roles"))
+        ):
             new["is_client"] = True  # Client just added to the roles
         elif not new.get("is_client") and old.get("is_client") and CLIENT_ROLE in roles:
             roles = [r for r in roles if r != CLIENT_ROLE]  # no longer a client
@@ -79,8 +81,13 @@ def refresh_ages_job(app) -> str:
         bounds = s.get_setting(AGE_BOUNDS)
         changes, cursor = [], None
         while True:
-            page = s.query("Contact", {"birthdate": {"is_null": False}}, fields=["birthdate", "age", "age_category"],
-                           limit=5000, cursor=cursor)
+            page = s.query(
+                "Contact",
+                {"birthdate": {"is_null": False}},
+                fields=["birthdate", "age", "age_category"],
+                limit=5000,
+                cursor=cursor,
+            )
             for c in page.records:
                 age = age_on(c["birthdate"], today)
                 category = age_category(age, bounds)
@@ -118,11 +125,32 @@ def client_alerts(session, contact_ids: list[str], today: dt.date | None = None)
 
 # -- the client card and its tabs ------------------------------------------------------------
 
-CARD_FIELDS = ("name", "pronouns", "preferred_name", "legal_name", "client_id", "roles", "watch_list",
-               "watch_list_date", "birthdate", "age", "age_category", "email", "phone", "mobile_phone",
-               "preferred_communication_method", "preferred_phone_field", "preferred_phone_number",
-               "mailing_street", "mailing_city", "mailing_postal_code", "mailing_country",
-               "emergency_contact", "emergency_contact_role", "photo")
+CARD_FIELDS = (
+    "name",
+    "pronouns",
+    "preferred_name",
+    "legal_name",
+    "client_id",
+    "roles",
+    "watch_list",
+    "watch_list_date",
+    "birthdate",
+    "age",
+    "age_category",
+    "email",
+    "phone",
+    "mobile_phone",
+    "preferred_communication_method",
+    "preferred_phone_field",
+    "preferred_phone_number",
+    "mailing_street",
+    "mailing_city",
+    "mailing_postal_code",
+    "mailing_country",
+    "emergency_contact",
+    "emergency_contact_role",
+    "photo",
+)
 
 
 def _all(session, object_name: str, where, order_by=None, fields=None) -> list[dict]:
@@ -154,13 +182,18 @@ def client_card(session, contact_id: str, today: dt.date | None = None) -> dict:
             card["photo"] = None
     if contact.get("emergency_contact"):
         try:
-            card["emergency_contact"] = {"id": contact["emergency_contact"],
-                                         "name": session.get(contact["emergency_contact"], fields=["name"])["name"]}
+            card["emergency_contact"] = {
+                "id": contact["emergency_contact"],
+                "name": session.get(contact["emergency_contact"], fields=["name"])["name"],
+            }
         except RecordNotFound:
             card["emergency_contact"] = None
     alerts = client_alerts(session, [contact_id], today)[contact_id]
-    card["alerts"] = [{"id": a["id"], "alert": a["name"], "expires_on": a.get("expires_on")}
-                      for a in alerts if a["is_active"]]
+    card["alerts"] = [
+        {"id": a["id"], "alert": a["name"], "expires_on": a.get("expires_on")}
+        for a in alerts
+        if a["is_active"]
+    ]
     return card
 
 
@@ -177,13 +210,30 @@ def client_tabs(session, contact_id: str) -> dict[str, list[dict]]:
     """The related lists under the card; a tab the user cannot read is left out."""
     tabs: dict[str, list[dict]] = {}
     specs = {
-        "engagements": ("ProgramEngagement", {"contact": contact_id}, "-start_date",
-                        ["name", "program.name", "stage", "start_date", "consecutive_absences", "last_service_date"]),
-        "case_notes": ("ClientNote", {"client": contact_id}, "-interaction_date",
-                       ["subject", "status", "interaction_date", "minutes_spent", "owner_id"]),
-        "case_plans": ("CasePlan", {"contact": contact_id}, "-created_at", ["name", "status", "in_progress_date"]),
-        "assessments": ("Assessment", {"client": contact_id}, "-completed_date",
-                        ["name", "assessment_type.name", "completed_date", "total_score", "tier"]),
+        "engagements": (
+            "ProgramEngagement",
+            {"contact": contact_id},
+            "-start_date",
+            ["name", "program.name", "stage", "start_date", "consecutive_absences", "last_service_date"],
+        ),
+        "case_notes": (
+            "ClientNote",
+            {"client": contact_id},
+            "-interaction_date",
+            ["subject", "status", "interaction_date", "minutes_spent", "owner_id"],
+        ),
+        "case_plans": (
+            "CasePlan",
+            {"contact": contact_id},
+            "-created_at",
+            ["name", "status", "in_progress_date"],
+        ),
+        "assessments": (
+            "Assessment",
+            {"client": contact_id},
+            "-completed_date",
+            ["name", "assessment_type.name", "completed_date", "total_score", "tier"],
+        ),
         "files": ("File", {"parent": contact_id}, "-created_at", ["name", "content_type", "size"]),
     }
     for tab, (object_name, where, order, fields) in specs.items():
@@ -193,8 +243,13 @@ def client_tabs(session, contact_id: str) -> dict[str, list[dict]]:
         links = _all(session, "IncidentClient", {"contact": contact_id}, fields=["incident"])
         incidents = session.get_many(sorted({link["incident"] for link in links})) if links else {}
         tabs["incidents"] = sorted(
-            ({k: i.get(k) for k in ("id", "subject", "incident_datetime", "severity", "status")}
-             for i in incidents.values()), key=lambda i: i["incident_datetime"], reverse=True)
+            (
+                {k: i.get(k) for k in ("id", "subject", "incident_datetime", "severity", "status")}
+                for i in incidents.values()
+            ),
+            key=lambda i: i["incident_datetime"],
+            reverse=True,
+        )
     return tabs
 
 
@@ -215,18 +270,31 @@ def activity_timeline(session, contact_id: str, *, page: int = 1, per_page: int 
         ("Task", {"who": contact_id}, "-due_date", ["subject", "status", "due_date"], "due_date", "subject"),
         ("Event", {"who": contact_id}, "-start", ["subject", "start"], "start", "subject"),
         ("Note", {"parent": contact_id}, "-created_at", ["title", "created_at"], "created_at", "title"),
-        ("ServiceDelivery", {"contact": contact_id}, "-delivery_date",
-         ["name", "delivery_date", "attendance_status", "quantity"], "delivery_date", "name"),
+        (
+            "ServiceDelivery",
+            {"contact": contact_id},
+            "-delivery_date",
+            ["name", "delivery_date", "attendance_status", "quantity"],
+            "delivery_date",
+            "name",
+        ),
     ]
     items = []
     for object_name, where, order, fields, when, title in sources:
         if not _readable(session, object_name):
             continue
-        for record in session.query(object_name, where, fields=[*fields, "created_at"], order_by=[order, "-created_at"],
-                                    limit=needed).records:
-            items.append({"kind": object_name, "id": record["id"], "when": record.get(when) or record["created_at"],
-                          "title": record.get(title),
-                          "detail": record.get("status") or record.get("attendance_status")})
+        for record in session.query(
+            object_name, where, fields=[*fields, "created_at"], order_by=[order, "-created_at"], limit=needed
+        ).records:
+            items.append(
+                {
+                    "kind": object_name,
+                    "id": record["id"],
+                    "when": record.get(when) or record["created_at"],
+                    "title": record.get(title),
+                    "detail": record.get("status") or record.get("attendance_status"),
+                }
+            )
     items.sort(key=lambda i: (_moment(i["when"]), i["id"]), reverse=True)
     start = (page - 1) * per_page
     return {"page": page, "items": items[start : start + per_page], "has_more": len(items) > start + per_page}
@@ -234,5 +302,8 @@ def activity_timeline(session, contact_id: str, *, page: int = 1, per_page: int 
 
 def client_record(session, contact_id: str, *, page: int = 1, today: dt.date | None = None) -> dict:
     """The whole client record: the card, its tabs and one page of the activity timeline."""
-    return {"card": client_card(session, contact_id, today), "tabs": client_tabs(session, contact_id),
-            "timeline": activity_timeline(session, contact_id, page=page)}
+    return {
+        "card": client_card(session, contact_id, today),
+        "tabs": client_tabs(session, contact_id),
+        "timeline": activity_timeline(session, contact_id, page=page),
+    }

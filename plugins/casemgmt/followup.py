@@ -44,19 +44,31 @@ def _by_contacts(session, object_name, contacts, where, fields, order_by=None) -
     key = "id" if object_name == "Contact" else "contact"
     out = []
     for start in range(0, len(contacts), CHUNK):
-        out += _all(session, object_name, {**where, key: {"in": contacts[start : start + CHUNK]}}, fields, order_by)
+        out += _all(
+            session, object_name, {**where, key: {"in": contacts[start : start + CHUNK]}}, fields, order_by
+        )
     return out
 
 
 def my_active_engagements(session) -> list[dict]:
     active = sorted(pmm_settings.buckets(session).active_stages)
-    return _all(session, "ProgramEngagement",
-                {"owner_id": session.user.id, "stage": {"in": active}, "contact": {"is_null": False}},
-                ["contact", "start_date", "name"])
+    return _all(
+        session,
+        "ProgramEngagement",
+        {"owner_id": session.user.id, "stage": {"in": active}, "contact": {"is_null": False}},
+        ["contact", "start_date", "name"],
+    )
 
 
-ENGAGEMENT_FIELDS = ["contact", "contact.name", "name", "program.name", "stage", "consecutive_absences",
-                     "last_service_date"]
+ENGAGEMENT_FIELDS = [
+    "contact",
+    "contact.name",
+    "name",
+    "program.name",
+    "stage",
+    "consecutive_absences",
+    "last_service_date",
+]
 
 
 def engagements_of_my_clients(session, mine: list[dict]) -> list[dict]:
@@ -65,19 +77,36 @@ def engagements_of_my_clients(session, mine: list[dict]) -> list[dict]:
     Read by contact only, and narrowed by stage and absences here: a filter on the stage
     too would let the database pick the stage index, which grows with the organisation.
     """
-    return _by_contacts(session, "ProgramEngagement", sorted({e["contact"] for e in mine}), {}, ENGAGEMENT_FIELDS)
+    return _by_contacts(
+        session, "ProgramEngagement", sorted({e["contact"] for e in mine}), {}, ENGAGEMENT_FIELDS
+    )
 
 
-def _absence_list(session, minimum: int, mine: list[dict], engagements: list[dict] | None = None) -> list[dict]:
+def _absence_list(
+    session, minimum: int, mine: list[dict], engagements: list[dict] | None = None
+) -> list[dict]:
     active = pmm_settings.buckets(session).active_stages
     rows = engagements_of_my_clients(session, mine) if engagements is None else engagements
-    flagged = {r["contact"] for r in rows if r["stage"] in active and (r["consecutive_absences"] or 0) >= minimum}
-    listed = sorted((r for r in rows if r["contact"] in flagged),
-                    key=lambda r: (-(r["consecutive_absences"] or 0), r["contact.name"] or "", r["id"]))
-    return [{"contact": r["contact"], "name": r["contact.name"], "engagement": r["id"],
-             "engagement_name": r["name"], "program": r["program.name"], "stage": r["stage"],
-             "consecutive_absences": r["consecutive_absences"], "last_service_date": r["last_service_date"]}
-            for r in listed]
+    flagged = {
+        r["contact"] for r in rows if r["stage"] in active and (r["consecutive_absences"] or 0) >= minimum
+    }
+    listed = sorted(
+        (r for r in rows if r["contact"] in flagged),
+        key=lambda r: (-(r["consecutive_absences"] or 0), r["contact.name"] or "", r["id"]),
+    )
+    return [
+        {
+            "contact": r["contact"],
+            "name": r["contact.name"],
+            "engagement": r["id"],
+            "engagement_name": r["name"],
+            "program": r["program.name"],
+            "stage": r["stage"],
+            "consecutive_absences": r["consecutive_absences"],
+            "last_service_date": r["last_service_date"],
+        }
+        for r in listed
+    ]
 
 
 def absent_at_last_delivery(session, today=None, mine=None, engagements=None) -> list[dict]:
@@ -85,8 +114,12 @@ def absent_at_last_delivery(session, today=None, mine=None, engagements=None) ->
 
 
 def consecutive_absences(session, today=None, mine=None, engagements=None) -> list[dict]:
-    return _absence_list(session, session.get_setting(ABSENCE_THRESHOLD),
-                         my_active_engagements(session) if mine is None else mine, engagements)
+    return _absence_list(
+        session,
+        session.get_setting(ABSENCE_THRESHOLD),
+        my_active_engagements(session) if mine is None else mine,
+        engagements,
+    )
 
 
 def window_cutoff(today: dt.date, window_days: int) -> dt.date:
@@ -98,13 +131,26 @@ def no_recent_service(session, today: dt.date | None = None, mine=None, engageme
     today = today or dt.date.today()
     cutoff = window_cutoff(today, session.get_setting(NO_SERVICE_WINDOW))
     mine = my_active_engagements(session) if mine is None else mine
-    contacts = sorted({e["contact"] for e in mine if e["start_date"] is not None and e["start_date"] <= cutoff})
-    rows = _by_contacts(session, "Contact", contacts,
-                        {"or": [{"last_service_date": {"le": cutoff}}, {"last_service_date": {"is_null": True}}]},
-                        ["name", "client_id", "last_service_date"])
+    contacts = sorted(
+        {e["contact"] for e in mine if e["start_date"] is not None and e["start_date"] <= cutoff}
+    )
+    rows = _by_contacts(
+        session,
+        "Contact",
+        contacts,
+        {"or": [{"last_service_date": {"le": cutoff}}, {"last_service_date": {"is_null": True}}]},
+        ["name", "client_id", "last_service_date"],
+    )
     rows.sort(key=lambda r: (r["last_service_date"] or dt.date.min, r["name"] or "", r["id"]))
-    return [{"contact": r["id"], "name": r["name"], "client_id": r["client_id"],
-             "last_service_date": r["last_service_date"]} for r in rows]
+    return [
+        {
+            "contact": r["id"],
+            "name": r["name"],
+            "client_id": r["client_id"],
+            "last_service_date": r["last_service_date"],
+        }
+        for r in rows
+    ]
 
 
 RULES = {"absent": absent_at_last_delivery, "absences": consecutive_absences, "no-service": no_recent_service}
@@ -130,8 +176,12 @@ def follow_up(session, which: str, today: dt.date | None = None, mine=None) -> l
     return _with_alerts(session, {which: RULES[which](session, today, mine)})[which]
 
 
-def all_follow_ups(session, today: dt.date | None = None, mine: list[dict] | None = None) -> dict[str, list[dict]]:
+def all_follow_ups(
+    session, today: dt.date | None = None, mine: list[dict] | None = None
+) -> dict[str, list[dict]]:
     """The three lists, reading the user's engagements and their clients' engagements once."""
     mine = my_active_engagements(session) if mine is None else mine
     engagements = engagements_of_my_clients(session, mine)
-    return _with_alerts(session, {name: rule(session, today, mine, engagements) for name, rule in RULES.items()})
+    return _with_alerts(
+        session, {name: rule(session, today, mine, engagements) for name, rule in RULES.items()}
+    )

@@ -13,8 +13,9 @@ def report_incident(session, values: dict, clients: list[str]) -> dict:
     """Create an incident and link every client involved; the first is the primary client."""
     clients = list(dict.fromkeys(clients))
     if not clients:
-        raise ValidationError("an incident needs at least one client involved", object_name="Incident",
-                              field="contact")
+        raise ValidationError(
+            "an incident needs at least one client involved", object_name="Incident", field="contact"
+        )
     incident = session.create("Incident", {"contact": clients[0], **values})
     session.create_many("IncidentClient", [{"incident": incident["id"], "contact": c} for c in clients])
     incident["clients"] = clients
@@ -30,13 +31,26 @@ def open_incidents(session, *, contacts: list[str] | None = None, limit: int | N
     if contacts is not None:
         ids = set()
         for start in range(0, len(contacts), 500):
-            links = session.query("IncidentClient", {"contact": {"in": contacts[start : start + 500]}},
-                                  fields=["incident"]).records
+            links = session.query(
+                "IncidentClient", {"contact": {"in": contacts[start : start + 500]}}, fields=["incident"]
+            ).records
             ids |= {link["incident"] for link in links}
         if not ids:
             return []
         where = {"and": [where, {"id": {"in": sorted(ids)}}]}
-    rows = session.query("Incident", where, fields=["subject", "incident_datetime", "incident_type", "severity",
-                                                    "status", "contact", "contact.name", "branch"]).records
+    rows = session.query(
+        "Incident",
+        where,
+        fields=[
+            "subject",
+            "incident_datetime",
+            "incident_type",
+            "severity",
+            "status",
+            "contact",
+            "contact.name",
+            "branch",
+        ],
+    ).records
     rows.sort(key=lambda r: (SEVERITY_RANK.get(r["severity"], 99), -r["incident_datetime"].timestamp()))
     return rows[:limit] if limit else rows

@@ -34,17 +34,39 @@ def lock_completed_notes(ctx, rows) -> None:
             action = "deleted" if row.new is None else "changed"
             raise ValidationError(
                 f"case note {row.old['id']} is complete, so it is locked: it can be {action} only by a user "
-                "with Modify All on ClientNote", object_name="ClientNote", row=index)
+                "with Modify All on ClientNote",
+                object_name="ClientNote",
+                row=index,
+            )
 
 
-def write_note(session, client_id: str, subject: str, *, content: str | None = None, status: str = DRAFT,
-               interaction_date=None, minutes_spent: int | None = None, related: list[str] = ()) -> dict:
+def write_note(
+    session,
+    client_id: str,
+    subject: str,
+    *,
+    content: str | None = None,
+    status: str = DRAFT,
+    interaction_date=None,
+    minutes_spent: int | None = None,
+    related: list[str] = (),
+) -> dict:
     """Create a case note and its links to the records it is about, in one transaction."""
-    note = session.create("ClientNote", {"client": client_id, "subject": subject, "content": content,
-                                         "status": status, "interaction_date": interaction_date,
-                                         "minutes_spent": minutes_spent})
+    note = session.create(
+        "ClientNote",
+        {
+            "client": client_id,
+            "subject": subject,
+            "content": content,
+            "status": status,
+            "interaction_date": interaction_date,
+            "minutes_spent": minutes_spent,
+        },
+    )
     if related:
-        session.create_many("ClientNoteRelationship", [{"client_note": note["id"], "related": r} for r in related])
+        session.create_many(
+            "ClientNoteRelationship", [{"client_note": note["id"], "related": r} for r in related]
+        )
     return note
 
 
@@ -57,11 +79,25 @@ def my_notes(session, *, limit: int = 50, status: str | None = None) -> list[dic
     where: dict = {"owner_id": session.user.id}
     if status:
         where["status"] = status
-    return session.query("ClientNote", where, fields=["subject", "client", "client.name", "status",
-                                                      "interaction_date", "minutes_spent", "modified_at"],
-                         order_by="-modified_at", limit=limit).records
+    return session.query(
+        "ClientNote",
+        where,
+        fields=[
+            "subject",
+            "client",
+            "client.name",
+            "status",
+            "interaction_date",
+            "minutes_spent",
+            "modified_at",
+        ],
+        order_by="-modified_at",
+        limit=limit,
+    ).records
 
 
 def related_records(session, note_id: str) -> list[str]:
-    return [r["related"] for r in session.query("ClientNoteRelationship", {"client_note": note_id},
-                                                fields=["related"]).records]
+    return [
+        r["related"]
+        for r in session.query("ClientNoteRelationship", {"client_note": note_id}, fields=["related"]).records
+    ]

@@ -30,14 +30,23 @@ INCIDENT_TYPES = ["Property Damage", "Injury", "Medical", "Behavioral", "Theft",
 # Contact fields (B1). Age and its category are derived from the birthdate by
 # ``clients.py`` (read-only); the watch-list date is stamped when the flag is set.
 CONTACT_FIELDS = [
-    f.Text("client_id", max_length=40, unique=True, label="Client ID",
-           help="Generated for new clients (casemgmt.client_id_generator) or taken from an import"),
+    f.Text(
+        "client_id",
+        max_length=40,
+        unique=True,
+        label="Client ID",
+        help="Generated for new clients (casemgmt.client_id_generator) or taken from an import",
+    ),
     f.Text("pronouns", max_length=40, help="e.g. she/her/hers"),
     f.Text("legal_name", max_length=121, sensitive=True, help="Full legal name when it differs"),
     f.Text("preferred_name", max_length=80),
     f.Integer("age", read_only=True, help="Whole years, from the birthdate"),
-    f.Picklist("age_category", AGE_CATEGORIES, read_only=True,
-               help="From the birthdate and casemgmt.age_category_bounds"),
+    f.Picklist(
+        "age_category",
+        AGE_CATEGORIES,
+        read_only=True,
+        help="From the birthdate and casemgmt.age_category_bounds",
+    ),
     f.MultiPicklist("roles", CLIENT_ROLES, restricted=False, help="Shown as badges on the client card"),
     f.Boolean("watch_list", help="Needs particular attention"),
     f.Date("watch_list_date", read_only=True, help="When the watch-list flag was set"),
@@ -122,7 +131,9 @@ ACTION_ITEM_TEMPLATE = ObjectType(
     description="A reusable step towards a goal.",
     fields=[
         f.Text("name", max_length=255, required=True),
-        f.Integer("due_in_days", min_value=0, help="Due this many days after it is added; blank: no due date"),
+        f.Integer(
+            "due_in_days", min_value=0, help="Due this many days after it is added; blank: no due date"
+        ),
     ],
 )
 
@@ -201,7 +212,10 @@ ASSESSMENT_TYPE = ObjectType(
     prefix="ast",
     sharing="public_read",
     description="A questionnaire (job readiness, financial stability) whose scores add up to a tier.",
-    fields=[f.Text("name", max_length=255, required=True, unique=True), f.LongText("description", max_length=32000)],
+    fields=[
+        f.Text("name", max_length=255, required=True, unique=True),
+        f.LongText("description", max_length=32000),
+    ],
 )
 
 ASSESSMENT_QUESTION = ObjectType(
@@ -319,8 +333,14 @@ OBJECTS = [
     INCIDENT_CLIENT,
 ]
 OBJECT_NAMES = [obj.name for obj in OBJECTS]
-TEMPLATE_OBJECTS = ("GoalTemplate", "ActionItemTemplate", "GoalActionItemTemplate", "AssessmentType",
-                    "AssessmentQuestion", "AssessmentTier")
+TEMPLATE_OBJECTS = (
+    "GoalTemplate",
+    "ActionItemTemplate",
+    "GoalActionItemTemplate",
+    "AssessmentType",
+    "AssessmentQuestion",
+    "AssessmentTier",
+)
 CLIENT_WORK_OBJECTS = tuple(name for name in OBJECT_NAMES if name not in TEMPLATE_OBJECTS)
 
 # Settings (an admin changes them with ``missionbase settings set``).
@@ -332,12 +352,24 @@ NO_SERVICE_WINDOW = "casemgmt.followup_window_days"
 FORMAT_GENERATOR = "casemgmt.format"
 
 SETTINGS = [
-    Setting(CLIENT_ID_GENERATOR, FORMAT_GENERATOR,
-            "Generator that numbers new clients (a plugin may register its own)"),
-    Setting(CLIENT_ID_FORMAT, "{YYYY}-{SEQ:6}",
-            "Format of the casemgmt.format generator: {YYYY} {YY} {MM} and {SEQ:n} (a counter per prefix)"),
-    Setting(AGE_BOUNDS, {"Child": 0, "Youth": 13, "Adult": 18, "Senior": 65},
-            "Lowest age of each age category", type=dict[str, int]),
+    Setting(
+        CLIENT_ID_GENERATOR,
+        FORMAT_GENERATOR,
+        "Generator that numbers new clients (a plugin may register its own)",
+    ),
+    Setting(
+        CLIENT_ID_FORMAT,
+        "{YYYY}-{SEQ:6}",
+        "Format of the casemgmt.format generator: {YYYY} {YY} {MM} and {SEQ:n} (a counter per prefix)",
+    ),
+    Setting(
+        AGE_BOUNDS,
+        {"Child": 0, "Youth": 13, "Adult": 18, "Senior": 65},
+        "Lowest age of each age category",
+        type=dict[str, int],
+    ),
     Setting(ABSENCE_THRESHOLD, 3, "Consecutive absences that put a client on the 'absences in a row' list"),
-    Setting(NO_SERVICE_WINDOW, 14, "Days (today included) without a service delivery before a client is listed"),
+    Setting(
+        NO_SERVICE_WINDOW, 14, "Days (today included) without a service delivery before a client is listed"
+    ),
 ]

@@ -42,12 +42,17 @@ ENTRY = sa.table(
     sa.column("tsv"),
 )
 # SQLite: the text of name entries and of the others, each under its entry's id (rowid).
-FTS = {names: sa.table(f"casemgmt_search_{'name' if names else 'other'}_fts", sa.column("rowid", sa.BigInteger),
-                       sa.column("body", sa.Text))
-       for names in (True, False)}
+FTS = {
+    names: sa.table(
+        f"casemgmt_search_{'name' if names else 'other'}_fts",
+        sa.column("rowid", sa.BigInteger),
+        sa.column("body", sa.Text),
+    )
+    for names in (True, False)
+}
 # Objects whose every text field is searchable; others: name, email, phone, auto-number.
 FULL_TEXT_OBJECTS = ("Contact",)
-TEXT_KINDS = (f._StringField, f.AutoNumber)
+TEXT_KINDS = (f.StringField, f.AutoNumber)
 KEY_KINDS = (f.Email, f.Phone, f.AutoNumber)
 # Fields whose hits rank first in client search.
 NAME_FIELDS = ("name", "first_name", "last_name", "preferred_name", "legal_name", "client_id")
@@ -78,7 +83,10 @@ def indexed_fields(obj) -> list[str]:
         return [fld.name for fld in obj.fields if isinstance(fld, TEXT_KINDS)]
     if not obj.name_field:
         return []
-    return [obj.name_field, *(fld.name for fld in obj.fields if isinstance(fld, KEY_KINDS) and fld.name != obj.name_field)]
+    return [
+        obj.name_field,
+        *(fld.name for fld in obj.fields if isinstance(fld, KEY_KINDS) and fld.name != obj.name_field),
+    ]
 
 
 # -- keeping the index current ----------------------------------------------------------------
@@ -106,16 +114,29 @@ def add_entries(conn, entries: list[tuple[str, str, str, bool, str]]) -> None:
     if _is_sqlite(conn):
         # Entry and text share a rowid; the transaction holds SQLite's write lock, so max()+n is ours.
         first = (conn.scalar(sa.select(sa.func.max(ENTRY.c.id))) or 0) + 1
-        conn.execute(ENTRY.insert(), [{"id": first + i, "record_id": r, "object": o, "field": n}
-                                      for i, (r, o, n, _, _) in enumerate(entries)])
+        conn.execute(
+            ENTRY.insert(),
+            [
+                {"id": first + i, "record_id": r, "object": o, "field": n}
+                for i, (r, o, n, _, _) in enumerate(entries)
+            ],
+        )
         for names, fts in FTS.items():
-            rows = [{"rowid": first + i, "body": b} for i, (_, _, _, is_name, b) in enumerate(entries)
-                    if is_name == names]
+            rows = [
+                {"rowid": first + i, "body": b}
+                for i, (_, _, _, is_name, b) in enumerate(entries)
+                if is_name == names
+            ]
             if rows:
                 conn.execute(fts.insert(), rows)
     else:
-        conn.execute(ENTRY.insert(), [{"record_id": r, "object": o, "field": n, "is_name": is_name, "body": b}
-                                      for r, o, n, is_name, b in entries])
+        conn.execute(
+            ENTRY.insert(),
+            [
+                {"record_id": r, "object": o, "field": n, "is_name": is_name, "body": b}
+                for r, o, n, is_name, b in entries
+            ],
+        )
 
 
 def remove_entries(conn, record_ids: list[str]) -> None:
@@ -148,8 +169,12 @@ def index_deleted(ctx, rows) -> None:
 
 def register_index_triggers(registry) -> None:
     """Index triggers on every object that has something to search (called at startup)."""
-    handlers = {"after_insert": index_inserted, "after_undelete": index_inserted,
-                "after_update": index_updated, "after_delete": index_deleted}
+    handlers = {
+        "after_insert": index_inserted,
+        "after_undelete": index_inserted,
+        "after_update": index_updated,
+        "after_delete": index_deleted,
+    }
     for name, obj in list(registry.objects.items()):
         if name in FULL_TEXT_OBJECTS or obj.name_field:
             for event, handler in handlers.items():
@@ -171,9 +196,16 @@ def rebuild_index(session) -> int:
         table = session.schema.table(obj.name)
         last = ""
         while True:
-            rows = conn.execute(sa.select(table.c.id, *(table.c[n] for n in names))
-                                .where(table.c.is_deleted == sa.false(), table.c.id > last)
-                                .order_by(table.c.id).limit(5000)).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(table.c.id, *(table.c[n] for n in names))
+                    .where(table.c.is_deleted == sa.false(), table.c.id > last)
+                    .order_by(table.c.id)
+                    .limit(5000)
+                )
+                .mappings()
+                .all()
+            )
             if not rows:
                 break
             entries = _entries(obj, [dict(r) for r in rows])
@@ -203,8 +235,10 @@ def _match(conn, word: str, names: bool):
     """The SQL condition "a word of a name (or of another field) starts with ``word``"."""
     if _is_sqlite(conn):
         return sa.literal_column(FTS[names].name).op("MATCH")(sa.literal(f'"{word}"*'))
-    return sa.and_(ENTRY.c.is_name == sa.literal(names),
-                   ENTRY.c.tsv.op("@@")(sa.func.to_tsquery("simple", sa.literal(f"{word}:*"))))
+    return sa.and_(
+        ENTRY.c.is_name == sa.literal(names),
+        ENTRY.c.tsv.op("@@")(sa.func.to_tsquery("simple", sa.literal(f"{word}:*"))),
+    )
 
 
 def _source(conn, names: bool):
@@ -216,13 +250,17 @@ def _source(conn, names: bool):
 def _words_of(conn, object_name: str, record_ids: list[str], fields: list[str]) -> dict[str, set[str]]:
     """The indexed words of these records' ``fields``."""
     if _is_sqlite(conn):
-        statements = [sa.select(ENTRY.c.record_id, fts.c.body).select_from(fts.join(ENTRY, ENTRY.c.id == fts.c.rowid))
-                      for fts in FTS.values()]
+        statements = [
+            sa.select(ENTRY.c.record_id, fts.c.body).select_from(fts.join(ENTRY, ENTRY.c.id == fts.c.rowid))
+            for fts in FTS.values()
+        ]
     else:
         statements = [sa.select(ENTRY.c.record_id, ENTRY.c.body)]
     out: dict[str, set[str]] = defaultdict(set)
     for stmt in statements:
-        stmt = stmt.where(ENTRY.c.record_id.in_(record_ids), ENTRY.c.field.in_(fields), ENTRY.c.object == object_name)
+        stmt = stmt.where(
+            ENTRY.c.record_id.in_(record_ids), ENTRY.c.field.in_(fields), ENTRY.c.object == object_name
+        )
         for record_id, body in conn.execute(stmt):
             out[record_id].update(body.split())
     return out
@@ -244,8 +282,16 @@ def _alias(table: sa.Table) -> sa.Alias:
     return alias
 
 
-def _hits(session, object_name: str, terms: list[str], names: bool, all_fields: list[str],
-          limit: int, extra=(), exclude=()) -> list[tuple[str, str]]:
+def _hits(
+    session,
+    object_name: str,
+    terms: list[str],
+    names: bool,
+    all_fields: list[str],
+    limit: int,
+    extra=(),
+    exclude=(),
+) -> list[tuple[str, str]]:
     """(record id, field the leading word matched), at most ``limit`` records whose leading word
     hits a name (``names``) or another field.
 
@@ -259,10 +305,17 @@ def _hits(session, object_name: str, terms: list[str], names: bool, all_fields: 
     others = list(terms)
     others.remove(leading)
     table = _alias(session.schema.table(object_name))
-    stmt = (sa.select(table.c.id, ENTRY.c.field)
-            .select_from(_source(conn, names).join(table, table.c.id == ENTRY.c.record_id))
-            .where(_match(conn, leading, names), ENTRY.c.object == object_name, ENTRY.c.field.in_(all_fields),
-                   session.visible_condition(object_name, table), *[condition(table) for condition in extra]))
+    stmt = (
+        sa.select(table.c.id, ENTRY.c.field)
+        .select_from(_source(conn, names).join(table, table.c.id == ENTRY.c.record_id))
+        .where(
+            _match(conn, leading, names),
+            ENTRY.c.object == object_name,
+            ENTRY.c.field.in_(all_fields),
+            session.visible_condition(object_name, table),
+            *[condition(table) for condition in extra],
+        )
+    )
     if exclude:
         stmt = stmt.where(table.c.id.not_in(sorted(exclude)))
     out: dict[str, str] = {}
@@ -272,8 +325,11 @@ def _hits(session, object_name: str, terms: list[str], names: bool, all_fields: 
             fresh = [(record_id, field) for record_id, field in batch if record_id not in out]
             if others and fresh:
                 words_of = _words_of(conn, object_name, sorted({r for r, _ in fresh}), all_fields)
-                fresh = [(r, fld) for r, fld in fresh
-                         if all(any(w.startswith(t) for w in words_of.get(r, ())) for t in others)]
+                fresh = [
+                    (r, fld)
+                    for r, fld in fresh
+                    if all(any(w.startswith(t) for w in words_of.get(r, ())) for t in others)
+                ]
             for record_id, field in fresh:
                 out.setdefault(record_id, field)
                 if len(out) == limit:
@@ -300,8 +356,16 @@ def search_clients(session, text: str, *, limit: int = 20) -> list[dict]:
     is_client = [lambda table: table.c.is_client == sa.true()]
     ranked = _hits(session, "Contact", terms, True, fields, limit, is_client)
     if len(ranked) < limit:
-        ranked += _hits(session, "Contact", terms, False, fields, limit - len(ranked), is_client,
-                        exclude={record_id for record_id, _ in ranked})
+        ranked += _hits(
+            session,
+            "Contact",
+            terms,
+            False,
+            fields,
+            limit - len(ranked),
+            is_client,
+            exclude={record_id for record_id, _ in ranked},
+        )
     return _present(session, "Contact", ranked, with_alerts=client_alerts)
 
 
@@ -316,9 +380,14 @@ def _present(session, object_name: str, ranked: list[tuple[str, str]], with_aler
         record = records.get(record_id)
         if record is None:
             continue
-        row = {"rank": rank, "object": object_name, "id": record_id,
-               "name": record.get(obj.name_field) if obj.name_field else None,
-               "matched": field, "value": record.get(field)}
+        row = {
+            "rank": rank,
+            "object": object_name,
+            "id": record_id,
+            "name": record.get(obj.name_field) if obj.name_field else None,
+            "matched": field,
+            "value": record.get(field),
+        }
         if object_name == "Contact" and "client_id" in record:
             row["client_id"] = record["client_id"]
         if with_alerts:
@@ -327,8 +396,9 @@ def _present(session, object_name: str, ranked: list[tuple[str, str]], with_aler
     return out
 
 
-def global_search(session, text: str, *, objects: list[str] | None = None,
-                  limit_per_object: int = 5) -> dict[str, list[dict]]:
+def global_search(
+    session, text: str, *, objects: list[str] | None = None, limit_per_object: int = 5
+) -> dict[str, list[dict]]:
     """Records of every searchable object the user can read, grouped by object (name hits first)."""
     terms = words(text)
     if objects:
@@ -352,8 +422,15 @@ def global_search(session, text: str, *, objects: list[str] | None = None,
             continue
         ranked = _hits(session, name, terms, True, fields, limit_per_object)
         if len(ranked) < limit_per_object:
-            ranked += _hits(session, name, terms, False, fields, limit_per_object - len(ranked),
-                            exclude={record_id for record_id, _ in ranked})
+            ranked += _hits(
+                session,
+                name,
+                terms,
+                False,
+                fields,
+                limit_per_object - len(ranked),
+                exclude={record_id for record_id, _ in ranked},
+            )
         found = _present(session, name, ranked)
         if found:
             grouped[name] = found

@@ -67,13 +67,31 @@ def missionbase_register_triggers(registry):
 def missionbase_register_jobs(registry):
     from . import digests, groups, notifications
 
-    registry.add(Job("chatter-digests", run=digests.run_digests, schedule="daily",
-                     options={"frequency": ("daily", "weekly")},
-                     description="Email each user one digest of what they missed (daily or weekly)."))
-    registry.add(Job("chatter-archive-groups", run=groups.archive_inactive_groups, schedule="daily",
-                     description="Archive groups without a post or comment for chatter.archive_after_days."))
-    registry.add(Job("chatter-send-emails", run=notifications.send_pending_emails_job, schedule="every few minutes",
-                     description="Send the per-post emails (Every post groups, immediate toggles) not sent yet."))
+    registry.add(
+        Job(
+            "chatter-digests",
+            run=digests.run_digests,
+            schedule="daily",
+            options={"frequency": ("daily", "weekly")},
+            description="Email each user one digest of what they missed (daily or weekly).",
+        )
+    )
+    registry.add(
+        Job(
+            "chatter-archive-groups",
+            run=groups.archive_inactive_groups,
+            schedule="daily",
+            description="Archive groups without a post or comment for chatter.archive_after_days.",
+        )
+    )
+    registry.add(
+        Job(
+            "chatter-send-emails",
+            run=notifications.send_pending_emails_job,
+            schedule="every few minutes",
+            description="Send the per-post emails (Every post groups, immediate toggles) not sent yet.",
+        )
+    )
 
 
 @hookimpl

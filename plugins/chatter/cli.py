@@ -71,12 +71,14 @@ def _target(session, record, group, user, mine):
 
 
 def _where(func):
-    for option in reversed([
-        click.option("--record", help="A feed-enabled record's id."),
-        click.option("--group", help="A Chatter group's name."),
-        click.option("--user", help="A user's username (their profile)."),
-        click.option("--mine", is_flag=True, help="Your own profile (post) / What I Follow (show)."),
-    ]):
+    for option in reversed(
+        [
+            click.option("--record", help="A feed-enabled record's id."),
+            click.option("--group", help="A Chatter group's name."),
+            click.option("--user", help="A user's username (their profile)."),
+            click.option("--mine", is_flag=True, help="Your own profile (post) / What I Follow (show)."),
+        ]
+    ):
         func = option(func)
     return func
 
@@ -101,8 +103,14 @@ def post_command(app, body, record, group, user, mine, link_url, file_id, announ
 
     kind = "Announcement" if announcement else "Link" if link_url else "File" if file_id else "Text"
     with app.session(as_user) as s:
-        result = posting.post(s, _target(s, record, group, user, mine or not (record or group or user)), body,
-                              type=kind, link_url=link_url, file=file_id)
+        result = posting.post(
+            s,
+            _target(s, record, group, user, mine or not (record or group or user)),
+            body,
+            type=kind,
+            link_url=link_url,
+            file=file_id,
+        )
     _flush(app)
     _out(result.record, as_json, result.notes)
 
@@ -194,7 +202,9 @@ def delete_command(app, item_id, as_user):
 @as_user_option
 @json_option
 @pass_app
-def show_command(app, record, group, user, mine, mentions, bookmarks, company, limit, cursor, as_user, as_json):
+def show_command(
+    app, record, group, user, mine, mentions, bookmarks, company, limit, cursor, as_user, as_json
+):
     """A feed, newest activity first (default: What I Follow)."""
     from . import feeds
 
@@ -238,8 +248,14 @@ def follow_command(app, target_id, as_user):
     click.echo(f"following {target_id}")
 
 
-action_command(feed, "unfollow", "target_id", lambda s, target: _follows().unfollow(s, target),
-               "no longer following {}", help="Stop following a person or record.")
+action_command(
+    feed,
+    "unfollow",
+    "target_id",
+    lambda s, target: _follows().unfollow(s, target),
+    "no longer following {}",
+    help="Stop following a person or record.",
+)
 
 
 @feed.command("following")
@@ -254,12 +270,24 @@ def following_command(app, as_user, as_json):
     echo_json(rows) if as_json else echo_table(rows, ["target", "created_at"])
 
 
-action_command(feed, "bookmark", "post_id", lambda s, post: _feeds().bookmark(s, post), "bookmarked {}",
-               help="Save a post to your Bookmarks feed.")
+action_command(
+    feed,
+    "bookmark",
+    "post_id",
+    lambda s, post: _feeds().bookmark(s, post),
+    "bookmarked {}",
+    help="Save a post to your Bookmarks feed.",
+)
 
 
-action_command(feed, "mute", "post_id", lambda s, post: _feeds().mute(s, post), "muted {}",
-               help="Hide a post from your feeds and stop its notifications.")
+action_command(
+    feed,
+    "mute",
+    "post_id",
+    lambda s, post: _feeds().mute(s, post),
+    "muted {}",
+    help="Hide a post from your feeds and stop its notifications.",
+)
 
 
 @feed.command("track")
@@ -296,7 +324,9 @@ def group_create(app, name, visibility, broadcast, description, as_user, as_json
     from . import groups
 
     with app.session(as_user) as s:
-        record = groups.create_group(s, name, visibility=visibility, broadcast=broadcast, description=description)
+        record = groups.create_group(
+            s, name, visibility=visibility, broadcast=broadcast, description=description
+        )
     _out(record, as_json)
 
 
@@ -307,16 +337,24 @@ def group_create(app, name, visibility, broadcast, description, as_user, as_json
 def group_list(app, as_user, as_json):
     with app.session(as_user) as s:
         rows = s.query("ChatterGroup", order_by=["name"], limit=500).records
-    echo_json(rows) if as_json else echo_table(rows, ["name", "visibility", "is_broadcast", "is_archived",
-                                                      "auto_archive_disabled", "member_count"])
+    echo_json(rows) if as_json else echo_table(
+        rows, ["name", "visibility", "is_broadcast", "is_archived", "auto_archive_disabled", "member_count"]
+    )
 
 
-action_command(groups_group, "join", "name", lambda s, name: _groups().join(s, name), "joined {}",
-               help="Join a public group.")
+action_command(
+    groups_group,
+    "join",
+    "name",
+    lambda s, name: _groups().join(s, name),
+    "joined {}",
+    help="Join a public group.",
+)
 
 
-action_command(groups_group, "leave", "name", lambda s, name: _groups().leave(s, name), "left {}",
-               help="Leave a group.")
+action_command(
+    groups_group, "leave", "name", lambda s, name: _groups().leave(s, name), "left {}", help="Leave a group."
+)
 
 
 @groups_group.command("request")
@@ -405,7 +443,9 @@ def group_members(app, name, as_user, as_json):
 
     with app.session(as_user) as s:
         rows = groups.members(s, name)
-    echo_json(rows) if as_json else echo_table(rows, ["user.username", "user.name", "role", "notification_frequency"])
+    echo_json(rows) if as_json else echo_table(
+        rows, ["user.username", "user.name", "role", "notification_frequency"]
+    )
 
 
 # -- notifications -------------------------------------------------------------------------
@@ -426,7 +466,9 @@ def notifications_list(app, unread, as_user, as_json):
 
     with app.session(as_user) as s:
         rows = list_notifications(s, unread_only=unread).records
-    echo_json(rows) if as_json else echo_table(rows, ["id", "kind", "message", "is_read", "created_at"], max_width=70)
+    echo_json(rows) if as_json else echo_table(
+        rows, ["id", "kind", "message", "is_read", "created_at"], max_width=70
+    )
 
 
 @notifications.command("read")

@@ -75,9 +75,13 @@ def membership(session: RecordService, group_id: str, user_id: str) -> str | Non
 def stored_row(session: RecordService, object_name: str, record_id: str) -> dict | None:
     """A stored row regardless of the caller's access (for rules, never for showing)."""
     table = session.schema.table(object_name)
-    row = session.conn.execute(
-        sa.select(table).where(table.c.id == record_id, table.c.is_deleted == sa.false())
-    ).mappings().first()
+    row = (
+        session.conn.execute(
+            sa.select(table).where(table.c.id == record_id, table.c.is_deleted == sa.false())
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 

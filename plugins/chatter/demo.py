@@ -40,28 +40,47 @@ def load_demo(ctx) -> None:
     groups.decide(maria, request["id"], accept=True)
     groups.set_frequency(ben, "All Staff", "Every post")
 
-    posting.post(maria, staff["id"], "Welcome to the new feed! Post questions here, and follow the clients "
-                                     "and accounts you work with.")
-    posting.post(ben, groups.find_group(ben, "Program Updates")["id"],
-                 "The weekly reading club moves to room 2 from next week.", type="Announcement")
-    lead = posting.post(maria, groups.find_group(maria, "Leadership")["id"],
-                        "Draft budget for next year is ready; @[Dina Haddad] can you check the grant lines?").record
+    posting.post(
+        maria,
+        staff["id"],
+        "Welcome to the new feed! Post questions here, and follow the clients and accounts you work with.",
+    )
+    posting.post(
+        ben,
+        groups.find_group(ben, "Program Updates")["id"],
+        "The weekly reading club moves to room 2 from next week.",
+        type="Announcement",
+    )
+    lead = posting.post(
+        maria,
+        groups.find_group(maria, "Leadership")["id"],
+        "Draft budget for next year is ready; @[Dina Haddad] can you check the grant lines?",
+    ).record
     posting.comment(dina, lead["id"], "On it, I will send comments by Friday.")
 
     # Record feeds: caseworkers on the clients they own; their manager follows and comments.
     for session, name in ((ana, "ana"), (sam, "sam")):
-        owned = session.query("Contact", where={"owner_id": users[name]}, fields=["id", "name"],
-                              order_by="created_at", limit=3).records
+        owned = session.query(
+            "Contact", where={"owner_id": users[name]}, fields=["id", "name"], order_by="created_at", limit=3
+        ).records
         for index, contact in enumerate(owned):
-            note = ("Housing form submitted; waiting for the council's answer." if index == 0 else
-                    "Missed Tuesday's session, called and rescheduled." if index == 1 else
-                    "Started the job search workshop, very motivated.")
-            post = posting.post(session, contact["id"], note + (" @[Ben Carter] FYI." if index == 0 else "")).record
+            note = (
+                "Housing form submitted; waiting for the council's answer."
+                if index == 0
+                else "Missed Tuesday's session, called and rescheduled."
+                if index == 1
+                else "Started the job search workshop, very motivated."
+            )
+            post = posting.post(
+                session, contact["id"], note + (" @[Ben Carter] FYI." if index == 0 else "")
+            ).record
             if index == 0:
                 follows.follow(ben, contact["id"])
                 posting.comment(ben, post["id"], "Thanks, let me know if the council needs a letter from us.")
                 posting.like(ben, post["id"])
-    accounts = dina.query("Account", where={"owner_id": users["dina"]}, fields=["id", "name"], limit=2).records
+    accounts = dina.query(
+        "Account", where={"owner_id": users["dina"]}, fields=["id", "name"], limit=2
+    ).records
     for account in accounts:
         posting.post(dina, account["id"], f"Renewal call with {account['name']} scheduled for next month.")
         follows.follow(maria, account["id"])

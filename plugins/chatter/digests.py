@@ -44,8 +44,12 @@ def run_digests(app, frequency: str = "daily", *, at: dt.datetime | None = None)
         table = s.schema.table("ChatterNotification")
         rows = s.conn.execute(
             sa.select(table.c.id, table.c.owner_id, table.c.message, table.c.post, table.c.is_read)
-            .where(table.c.email == frequency, table.c.emailed_at.is_(None), table.c.created_at <= at,
-                   table.c.is_deleted == sa.false())
+            .where(
+                table.c.email == frequency,
+                table.c.emailed_at.is_(None),
+                table.c.created_at <= at,
+                table.c.is_deleted == sa.false(),
+            )
             .order_by(table.c.owner_id, table.c.created_at, table.c.id)
         ).all()
         by_user: dict[str, list] = {}
@@ -69,8 +73,10 @@ def run_digests(app, frequency: str = "daily", *, at: dt.datetime | None = None)
         # is called, all in this transaction: a second run started meanwhile waits on the claim
         # and then fails instead of sending again; a relay failure rolls everything back, so
         # the next run sends the period whole.
-        s.create("ChatterDigestRun", {"frequency": frequency, "period": period, "high_water": at,
-                                      "emails_sent": len(emails)})
+        s.create(
+            "ChatterDigestRun",
+            {"frequency": frequency, "period": period, "high_water": at, "emails_sent": len(emails)},
+        )
         ids = [r.id for r in rows]
         if ids:
             s.update_many([{"id": i} for i in ids], computed={key: {"emailed_at": at} for key in ids})

@@ -58,8 +58,15 @@ def _not_deleted(table):
     return table.c.is_deleted == sa.false()
 
 
-def feed_page(session, membership_condition, *, limit: int = DEFAULT_PAGE, cursor: str | None = None,
-              exclude_own_tracked: bool = False, include_tracked: bool = True) -> FeedPage:
+def feed_page(
+    session,
+    membership_condition,
+    *,
+    limit: int = DEFAULT_PAGE,
+    cursor: str | None = None,
+    exclude_own_tracked: bool = False,
+    include_tracked: bool = True,
+) -> FeedPage:
     """One page of the posts matching ``membership_condition`` that the caller may see.
 
     A list of conditions means posts matching any of them, each read newest first on its own
@@ -76,8 +83,13 @@ def feed_page(session, membership_condition, *, limit: int = DEFAULT_PAGE, curso
         if readable is not None:
             conditions.append(readable)
     mutes = session.schema.table("FeedMute")
-    conditions.append(~sa.exists(sa.select(mutes.c.id).where(
-        mutes.c.post == posts.c.id, mutes.c.owner_id == session.user.id, _not_deleted(mutes))))
+    conditions.append(
+        ~sa.exists(
+            sa.select(mutes.c.id).where(
+                mutes.c.post == posts.c.id, mutes.c.owner_id == session.user.id, _not_deleted(mutes)
+            )
+        )
+    )
     if exclude_own_tracked:
         conditions.append(sa.or_(posts.c.type != "TrackedChange", posts.c.owner_id != session.user.id))
     if not include_tracked:
@@ -88,18 +100,30 @@ def feed_page(session, membership_condition, *, limit: int = DEFAULT_PAGE, curso
         page_conditions = list(conditions)
         if after:
             at, last_id = after
-            page_conditions.append(sa.or_(posts.c.last_activity_at < at,
-                                          sa.and_(posts.c.last_activity_at == at, posts.c.id < last_id)))
+            page_conditions.append(
+                sa.or_(
+                    posts.c.last_activity_at < at,
+                    sa.and_(posts.c.last_activity_at == at, posts.c.id < last_id),
+                )
+            )
         want = limit - len(items) + 1
         newest_first = (posts.c.last_activity_at.desc(), posts.c.id.desc())
-        selects = [sa.select(posts.c.id, posts.c.last_activity_at).where(branch, *page_conditions)
-                   .order_by(*newest_first).limit(want) for branch in branches]
+        selects = [
+            sa.select(posts.c.id, posts.c.last_activity_at)
+            .where(branch, *page_conditions)
+            .order_by(*newest_first)
+            .limit(want)
+            for branch in branches
+        ]
         if len(selects) == 1:
             rows = session.conn.execute(selects[0]).all()
         else:
             merged = sa.union(*(sa.select(q.subquery().c) for q in selects)).subquery()
-            rows = session.conn.execute(sa.select(merged.c.id, merged.c.last_activity_at).order_by(
-                merged.c.last_activity_at.desc(), merged.c.id.desc()).limit(want)).all()
+            rows = session.conn.execute(
+                sa.select(merged.c.id, merged.c.last_activity_at)
+                .order_by(merged.c.last_activity_at.desc(), merged.c.id.desc())
+                .limit(want)
+            ).all()
         more = len(rows) == want
         rows = rows[: want - 1] if more else rows
         items += _hydrate(session, [r.id for r in rows])
@@ -126,8 +150,9 @@ def _hydrate(session, ids: list[str], found: dict[str, dict] | None = None) -> l
     tracked = [i for i in ids if i in found and found[i]["type"] == "TrackedChange"]
     rows_by_post: dict[str, list[dict]] = {}
     if tracked:
-        for row in session.query("FeedTrackedChange", where={"post": {"in": tracked}},
-                                 order_by=["created_at"]).records:
+        for row in session.query(
+            "FeedTrackedChange", where={"post": {"in": tracked}}, order_by=["created_at"]
+        ).records:
             rows_by_post.setdefault(row["post"], []).append(row)
     out = []
     for item_id in ids:
@@ -194,8 +219,11 @@ def what_i_follow(session, *, limit: int = DEFAULT_PAGE, cursor: str | None = No
     while True:
         ordered = None if hidden_sources else _recent_window(session, after, want)
         if ordered is None:
-            ranked = [r for r in _run(session, "newest", after, want=want + len(hidden_sources))
-                      if r.parent not in hidden_sources]
+            ranked = [
+                r
+                for r in _run(session, "newest", after, want=want + len(hidden_sources))
+                if r.parent not in hidden_sources
+            ]
             chosen = [r.parent for r in ranked[:want]]
             candidates = {r.id: r for r in _run(session, "sources", after, parents=chosen, want=want)}
             candidates.update({r.id: r for r in _mentioning(session, after, want)})
@@ -289,9 +317,16 @@ def _awake(session, posts):
     are looked up (``substr`` of the id: no probe for a post on anything else)."""
     groups = session.schema.table("ChatterGroup")
     prefix = session.registry.object("ChatterGroup").prefix
-    return sa.or_(sa.func.substr(posts.c.parent, 1, len(prefix)) != prefix, ~sa.exists(
-        sa.select(groups.c.id).where(groups.c.id == posts.c.parent, groups.c.is_archived == sa.true(),
-                                     groups.c.archived_at >= posts.c.last_activity_at)))
+    return sa.or_(
+        sa.func.substr(posts.c.parent, 1, len(prefix)) != prefix,
+        ~sa.exists(
+            sa.select(groups.c.id).where(
+                groups.c.id == posts.c.parent,
+                groups.c.is_archived == sa.true(),
+                groups.c.archived_at >= posts.c.last_activity_at,
+            )
+        ),
+    )
 
 
 def _qualifying(session, posts, has_after: bool) -> list:
@@ -302,8 +337,11 @@ def _qualifying(session, posts, has_after: bool) -> list:
         _not_deleted(posts),
         # not my own system posts (what I changed or created: I know)
         sa.or_(posts.c.type.not_in(["TrackedChange", "RecordCreated"]), posts.c.owner_id != me),
-        ~sa.exists(sa.select(mutes.c.id).where(mutes.c.owner_id == me, mutes.c.post == posts.c.id,
-                                               _not_deleted(mutes))),
+        ~sa.exists(
+            sa.select(mutes.c.id).where(
+                mutes.c.owner_id == me, mutes.c.post == posts.c.id, _not_deleted(mutes)
+            )
+        ),
         _awake(session, posts),
     ]
     if has_after:
@@ -337,8 +375,9 @@ def _mentioned_posts(session):
     mentions = session.schema.table("FeedMention")
     members = session.schema.table("ChatterGroupMember")
     mine = sa.select(members.c.group).where(members.c.user == me, _not_deleted(members))
-    return sa.select(mentions.c.post).where(sa.or_(mentions.c.mentioned == me, mentions.c.mentioned.in_(mine)),
-                                            _not_deleted(mentions))
+    return sa.select(mentions.c.post).where(
+        sa.or_(mentions.c.mentioned == me, mentions.c.mentioned.in_(mine)), _not_deleted(mentions)
+    )
 
 
 def _build(session, kind: str, has_after: bool, n_parents: int, want: int):
@@ -349,50 +388,76 @@ def _build(session, kind: str, has_after: bool, n_parents: int, want: int):
     if kind == "newest":  # each source's newest qualifying post
         sources = _sources(session)
         posts = table.alias("p")
-        newest = (sa.select(posts.c.last_activity_at, posts.c.id, posts.c.parent)
-                  .where(posts.c.parent == sources.c.pid, *_qualifying(session, posts, has_after))
-                  .order_by(posts.c.last_activity_at.desc(), posts.c.id.desc()).limit(1))
+        newest = (
+            sa.select(posts.c.last_activity_at, posts.c.id, posts.c.parent)
+            .where(posts.c.parent == sources.c.pid, *_qualifying(session, posts, has_after))
+            .order_by(posts.c.last_activity_at.desc(), posts.c.id.desc())
+            .limit(1)
+        )
         if session.is_postgres:
             # LATERAL: the source's newest post comes with its columns (joining a top id back to
             # the table let the planner hash the whole table).
             top = newest.lateral("top")
-            return (sa.select(top.c.last_activity_at, top.c.id, top.c.parent)
-                    .select_from(sources.join(top, sa.true()))
-                    .order_by(top.c.last_activity_at.desc(), top.c.id.desc())
-                    .limit(sa.bindparam("top_n", type_=sa.Integer)))
+            return (
+                sa.select(top.c.last_activity_at, top.c.id, top.c.parent)
+                .select_from(sources.join(top, sa.true()))
+                .order_by(top.c.last_activity_at.desc(), top.c.id.desc())
+                .limit(sa.bindparam("top_n", type_=sa.Integer))
+            )
         # SQLite has no LATERAL: the top id of each source, joined back on the primary key.
         top = newest.with_only_columns(posts.c.id).scalar_subquery()
         tops = sa.select(top.label("top_id")).select_from(sources).subquery("tops")
-        return (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
-                .join(tops, table.c.id == tops.c.top_id).order_by(*newest_first)
-                .limit(sa.bindparam("top_n", type_=sa.Integer)))
+        return (
+            sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
+            .join(tops, table.c.id == tops.c.top_id)
+            .order_by(*newest_first)
+            .limit(sa.bindparam("top_n", type_=sa.Integer))
+        )
     if kind == "sources" and session.is_postgres:  # up to `want` newest posts of each chosen source
         # One LATERAL scan per source id of the array: a small plan whatever the number of
         # sources (a UNION of one branch per source took longer to plan than to run).
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        chosen = (sa.func.unnest(sa.bindparam("parent_ids", type_=ARRAY(sa.String))).table_valued("pid")
-                  .render_derived(name="src"))
-        per = (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
-               .where(table.c.parent == chosen.c.pid, *_qualifying(session, table, has_after))
-               .order_by(*newest_first).limit(want).lateral("per"))
-        return sa.select(per.c.last_activity_at, per.c.id, per.c.parent).select_from(chosen.join(per, sa.true()))
+        chosen = (
+            sa.func.unnest(sa.bindparam("parent_ids", type_=ARRAY(sa.String)))
+            .table_valued("pid")
+            .render_derived(name="src")
+        )
+        per = (
+            sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
+            .where(table.c.parent == chosen.c.pid, *_qualifying(session, table, has_after))
+            .order_by(*newest_first)
+            .limit(want)
+            .lateral("per")
+        )
+        return sa.select(per.c.last_activity_at, per.c.id, per.c.parent).select_from(
+            chosen.join(per, sa.true())
+        )
     if kind == "sources":
         branches = []
         for index in range(n_parents):
-            per = (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
-                   .where(table.c.parent == sa.bindparam(f"parent_{index}", type_=sa.String),
-                          *_qualifying(session, table, has_after))
-                   .order_by(*newest_first).limit(want).subquery(f"s{index}"))
+            per = (
+                sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
+                .where(
+                    table.c.parent == sa.bindparam(f"parent_{index}", type_=sa.String),
+                    *_qualifying(session, table, has_after),
+                )
+                .order_by(*newest_first)
+                .limit(want)
+                .subquery(f"s{index}")
+            )
             branches.append(sa.select(per.c.last_activity_at, per.c.id, per.c.parent))
         return sa.union_all(*branches)
     return _mentions_statement(session, table, has_after, sa.literal(want))  # kind == "mentions"
 
 
 def _mentions_statement(session, table, has_after: bool, limit):
-    return (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
-            .where(table.c.id.in_(_mentioned_posts(session)), *_qualifying(session, table, has_after))
-            .order_by(table.c.last_activity_at.desc(), table.c.id.desc()).limit(limit))
+    return (
+        sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
+        .where(table.c.id.in_(_mentioned_posts(session)), *_qualifying(session, table, has_after))
+        .order_by(table.c.last_activity_at.desc(), table.c.id.desc())
+        .limit(limit)
+    )
 
 
 def _recent_statement(session, table, has_after: bool):
@@ -402,9 +467,14 @@ def _recent_statement(session, table, has_after: bool):
     top_n = sa.bindparam("top_n", type_=sa.Integer)
     # The oldest post of the window: WINDOW-1 entries down the recency index (index only).
     floor_conditions = _qualifying(session, table, has_after)[-1:] if has_after else []
-    floor = (sa.select(table.c.last_activity_at.label("at"), table.c.id.label("fid")).where(*floor_conditions)
-             .order_by(*newest_first).limit(1).offset(sa.bindparam("window", type_=sa.Integer))
-             .cte("window_floor"))
+    floor = (
+        sa.select(table.c.last_activity_at.label("at"), table.c.id.label("fid"))
+        .where(*floor_conditions)
+        .order_by(*newest_first)
+        .limit(1)
+        .offset(sa.bindparam("window", type_=sa.Integer))
+        .cte("window_floor")
+    )
     # No floor (fewer posts than the window): from the beginning of time. A row comparison with
     # no OR, so both databases walk the recency index between the top and the floor.
     beginning = sa.literal(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), type_=table.c.last_activity_at.type)
@@ -421,9 +491,13 @@ def _recent_statement(session, table, has_after: bool):
     sources = sa.select(_sources(session, distinct=False).c.pid)
     parent = table.c.parent.op("||")(sa.literal_column("''"))
     mine = sa.func.coalesce(parent.in_(sources), sa.false())
-    window = (sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
-              .where(mine, within, *_qualifying(session, table, has_after))
-              .order_by(*newest_first).limit(top_n).subquery("w"))
+    window = (
+        sa.select(table.c.last_activity_at, table.c.id, table.c.parent)
+        .where(mine, within, *_qualifying(session, table, has_after))
+        .order_by(*newest_first)
+        .limit(top_n)
+        .subquery("w")
+    )
     mentions = _mentions_statement(session, table.alias("mentioned"), has_after, top_n).subquery("m")
     return sa.union_all(
         sa.select(sa.literal("w").label("src"), window.c.last_activity_at, window.c.id, window.c.parent),

@@ -24,8 +24,9 @@ from .notifications import preferences
 def follow_count(session, user_id: str) -> int:
     """Every follow of the user, also those on records they can no longer read (they still count)."""
     table = session.schema.table("Follow")
-    return session.conn.execute(sa.select(sa.func.count()).where(
-        table.c.owner_id == user_id, table.c.is_deleted == sa.false())).scalar_one()
+    return session.conn.execute(
+        sa.select(sa.func.count()).where(table.c.owner_id == user_id, table.c.is_deleted == sa.false())
+    ).scalar_one()
 
 
 def before_follow_insert(ctx, rows) -> None:
@@ -37,15 +38,26 @@ def before_follow_insert(ctx, rows) -> None:
         new = row.new
         object_name = check_feed_parent(session, new["target"])
         if object_name == "ChatterGroup":
-            raise ValidationError("groups are joined, not followed ('missionbase feed groups join NAME')",
-                                  object_name="Follow", row=index, field="target")
+            raise ValidationError(
+                "groups are joined, not followed ('missionbase feed groups join NAME')",
+                object_name="Follow",
+                row=index,
+                field="target",
+            )
         if new["target"] == new["owner_id"]:
-            raise ValidationError("you cannot follow yourself", object_name="Follow", row=index, field="target")
-        if session.conn.execute(sa.select(table.c.id).where(
-                table.c.owner_id == new["owner_id"], table.c.target == new["target"],
-                table.c.is_deleted == sa.false())).first():
-            raise ValidationError(f"already following {new['target']}", object_name="Follow", row=index,
-                                  field="target")
+            raise ValidationError(
+                "you cannot follow yourself", object_name="Follow", row=index, field="target"
+            )
+        if session.conn.execute(
+            sa.select(table.c.id).where(
+                table.c.owner_id == new["owner_id"],
+                table.c.target == new["target"],
+                table.c.is_deleted == sa.false(),
+            )
+        ).first():
+            raise ValidationError(
+                f"already following {new['target']}", object_name="Follow", row=index, field="target"
+            )
         adding[new["owner_id"]] = adding.get(new["owner_id"], 0) + 1
     for user_id, count in adding.items():
         current = follow_count(session, user_id)
@@ -53,7 +65,8 @@ def before_follow_insert(ctx, rows) -> None:
             raise ValidationError(
                 f"following {count} more would make {current + count}; the limit is {limit} people and records "
                 "(groups do not count). Unfollow something first",
-                object_name="Follow", field="target",
+                object_name="Follow",
+                field="target",
             )
 
 
@@ -63,15 +76,18 @@ def follow(session, target_id: str) -> dict:
 
 
 def unfollow(session, target_id: str) -> None:
-    mine = session.query("Follow", where={"owner_id": session.user.id, "target": target_id}, fields=["id"]).records
+    mine = session.query(
+        "Follow", where={"owner_id": session.user.id, "target": target_id}, fields=["id"]
+    ).records
     if not mine:
         raise ValidationError(f"you do not follow {target_id}")
     session.delete(mine[0]["id"])
 
 
 def following(session, limit: int = 100, cursor: str | None = None):
-    return session.query("Follow", where={"owner_id": session.user.id}, order_by=["-created_at"],
-                         limit=limit, cursor=cursor)
+    return session.query(
+        "Follow", where={"owner_id": session.user.id}, order_by=["-created_at"], limit=limit, cursor=cursor
+    )
 
 
 def auto_follow_created(ctx, rows) -> None:

@@ -37,9 +37,12 @@ from .objects import FREQUENCIES
 def before_group_write(ctx, rows) -> None:
     for row in rows:
         row.new["members_only"] = row.new["id"] if row.new.get("visibility") == "Unlisted" else None
-        archiving = row.old is not None and bool(row.new.get("is_archived")) != bool(row.old.get("is_archived"))
-        switching = (row.old is not None
-                     and bool(row.new.get("auto_archive_disabled")) != bool(row.old.get("auto_archive_disabled")))
+        archiving = row.old is not None and bool(row.new.get("is_archived")) != bool(
+            row.old.get("is_archived")
+        )
+        switching = row.old is not None and bool(row.new.get("auto_archive_disabled")) != bool(
+            row.old.get("auto_archive_disabled")
+        )
         if (archiving or switching) and not ctx.user.is_system and not manages_group(ctx.session, row.old):
             doing = "archive or reactivate it" if archiving else "turn its auto-archiving on or off"
             raise AccessDenied(f"only the owner and managers of {row.old['name']!r} may {doing}")
@@ -56,11 +59,18 @@ def before_group_write(ctx, rows) -> None:
 def after_group_insert(ctx, rows) -> None:
     session = ctx.session
     prefs = preferences(session, [r.new["owner_id"] for r in rows])
-    system_view(session).create_many("ChatterGroupMember", [
-        {"group": r.new["id"], "user": r.new["owner_id"], "role": "Manager",
-         "notification_frequency": prefs[r.new["owner_id"]]["default_group_frequency"]}
-        for r in rows
-    ])
+    system_view(session).create_many(
+        "ChatterGroupMember",
+        [
+            {
+                "group": r.new["id"],
+                "user": r.new["owner_id"],
+                "role": "Manager",
+                "notification_frequency": prefs[r.new["owner_id"]]["default_group_frequency"],
+            }
+            for r in rows
+        ],
+    )
 
 
 def after_group_update(ctx, rows) -> None:
@@ -71,11 +81,16 @@ def after_group_update(ctx, rows) -> None:
         if new["visibility"] == old["visibility"]:
             continue
         posts = session.schema.table("FeedItem")
-        ids = list(session.conn.execute(sa.select(posts.c.id).where(
-            posts.c.parent == new["id"], posts.c.is_deleted == sa.false())).scalars())
+        ids = list(
+            session.conn.execute(
+                sa.select(posts.c.id).where(posts.c.parent == new["id"], posts.c.is_deleted == sa.false())
+            ).scalars()
+        )
         if ids:  # the posts carry the group's restriction (as before_post_insert sets it)
-            restriction = {"members_only": new["id"] if new["visibility"] == "Private" else None,
-                           "unlisted_members_only": new["id"] if new["visibility"] == "Unlisted" else None}
+            restriction = {
+                "members_only": new["id"] if new["visibility"] == "Private" else None,
+                "unlisted_members_only": new["id"] if new["visibility"] == "Unlisted" else None,
+            }
             sys.update_many([{"id": i} for i in ids], computed=dict.fromkeys(ids, restriction))
         if new["visibility"] == "Public":
             pending = sys.query("ChatterJoinRequest", where={"group": new["id"], "status": "Pending"}).records
@@ -89,15 +104,23 @@ def before_member_insert(ctx, rows) -> None:
         new = row.new
         group = stored_row(session, "ChatterGroup", new["group"])
         if membership(session, new["group"], new["user"]) is not None:
-            raise ValidationError(f"{new['user']} is already a member of {group['name']!r}",
-                                  object_name="ChatterGroupMember", row=index, field="user")
+            raise ValidationError(
+                f"{new['user']} is already a member of {group['name']!r}",
+                object_name="ChatterGroupMember",
+                row=index,
+                field="user",
+            )
         if ctx.user.is_system:
             continue
-        joining_public = new["user"] == ctx.user.id and group["visibility"] == "Public" and new["role"] == "Member"
+        joining_public = (
+            new["user"] == ctx.user.id and group["visibility"] == "Public" and new["role"] == "Member"
+        )
         if not joining_public and not manages_group(session, group):
             if new["user"] == ctx.user.id:
-                raise AccessDenied(f"group {group['name']!r} is {group['visibility'].lower()}: ask to join "
-                                   f"('missionbase feed groups request \"{group['name']}\"')")
+                raise AccessDenied(
+                    f"group {group['name']!r} is {group['visibility'].lower()}: ask to join "
+                    f"('missionbase feed groups request \"{group['name']}\"')"
+                )
             raise AccessDenied(f"only the owner and managers of {group['name']!r} may add members")
 
 
@@ -110,11 +133,16 @@ def before_member_update(ctx, rows) -> None:
         group = stored_row(session, "ChatterGroup", old["group"])
         if new["role"] != old["role"] and not manages_group(session, group):
             raise AccessDenied(f"only the owner and managers of {group['name']!r} may change roles")
-        if new["notification_frequency"] != old["notification_frequency"] and old["user"] != ctx.user.id \
-                and not has_permission(session, "modify_all_data"):
+        if (
+            new["notification_frequency"] != old["notification_frequency"]
+            and old["user"] != ctx.user.id
+            and not has_permission(session, "modify_all_data")
+        ):
             raise AccessDenied("only the member (or modify_all_data) may change their notification frequency")
         if new["role"] != "Manager" and old["user"] == group["owner_id"]:
-            raise ValidationError(f"the owner of {group['name']!r} stays a manager", object_name="ChatterGroupMember")
+            raise ValidationError(
+                f"the owner of {group['name']!r} stays a manager", object_name="ChatterGroupMember"
+            )
 
 
 def before_member_delete(ctx, rows) -> None:
@@ -125,8 +153,10 @@ def before_member_delete(ctx, rows) -> None:
         if group is None:
             continue  # the group itself is being deleted
         if old["user"] == group["owner_id"]:
-            raise ValidationError(f"the owner cannot leave {group['name']!r}; give the group a new owner first",
-                                  object_name="ChatterGroupMember")
+            raise ValidationError(
+                f"the owner cannot leave {group['name']!r}; give the group a new owner first",
+                object_name="ChatterGroupMember",
+            )
         if not ctx.user.is_system and old["user"] != ctx.user.id and not manages_group(session, group):
             raise AccessDenied(f"only the owner and managers of {group['name']!r} may remove members")
 
@@ -139,11 +169,16 @@ def after_member_change(ctx, rows) -> None:
     group_ids = sorted({(r.new or r.old)["group"] for r in rows})
     alive = [g for g in group_ids if stored_row(session, "ChatterGroup", g)]
     if alive:
-        counts = dict(session.conn.execute(
-            sa.select(members.c.group, sa.func.count()).where(members.c.group.in_(alive),
-                                                              members.c.is_deleted == sa.false())
-            .group_by(members.c.group)).all())
-        sys.update_many([{"id": g} for g in alive], computed={g: {"member_count": counts.get(g, 0)} for g in alive})
+        counts = dict(
+            session.conn.execute(
+                sa.select(members.c.group, sa.func.count())
+                .where(members.c.group.in_(alive), members.c.is_deleted == sa.false())
+                .group_by(members.c.group)
+            ).all()
+        )
+        sys.update_many(
+            [{"id": g} for g in alive], computed={g: {"member_count": counts.get(g, 0)} for g in alive}
+        )
     for row in rows:
         current = row.new if ctx.event != "after_delete" else None
         previous = row.old
@@ -175,17 +210,34 @@ def before_request_insert(ctx, rows) -> None:
         new["status"] = "Pending"
         group = stored_row(session, "ChatterGroup", new["group"])
         if group["visibility"] == "Public":
-            raise ValidationError(f"group {group['name']!r} is public: join it directly",
-                                  object_name="ChatterJoinRequest", row=index, field="group")
+            raise ValidationError(
+                f"group {group['name']!r} is public: join it directly",
+                object_name="ChatterJoinRequest",
+                row=index,
+                field="group",
+            )
         if membership(session, group["id"], new["requester"]):
-            raise ValidationError(f"you are already a member of {group['name']!r}", object_name="ChatterJoinRequest",
-                                  row=index, field="group")
+            raise ValidationError(
+                f"you are already a member of {group['name']!r}",
+                object_name="ChatterJoinRequest",
+                row=index,
+                field="group",
+            )
         requests = session.schema.table("ChatterJoinRequest")
-        if session.conn.execute(sa.select(requests.c.id).where(
-                requests.c.group == group["id"], requests.c.requester == new["requester"],
-                requests.c.status == "Pending", requests.c.is_deleted == sa.false())).first():
-            raise ValidationError(f"you already asked to join {group['name']!r}; the request is pending",
-                                  object_name="ChatterJoinRequest", row=index, field="group")
+        if session.conn.execute(
+            sa.select(requests.c.id).where(
+                requests.c.group == group["id"],
+                requests.c.requester == new["requester"],
+                requests.c.status == "Pending",
+                requests.c.is_deleted == sa.false(),
+            )
+        ).first():
+            raise ValidationError(
+                f"you already asked to join {group['name']!r}; the request is pending",
+                object_name="ChatterJoinRequest",
+                row=index,
+                field="group",
+            )
 
 
 def after_request_insert(ctx, rows) -> None:
@@ -193,11 +245,24 @@ def after_request_insert(ctx, rows) -> None:
     members = session.schema.table("ChatterGroupMember")
     for row in rows:
         group = stored_row(session, "ChatterGroup", row.new["group"])
-        managers = session.conn.execute(sa.select(members.c.user).where(
-            members.c.group == group["id"], members.c.role == "Manager", members.c.is_deleted == sa.false())).scalars()
+        managers = session.conn.execute(
+            sa.select(members.c.user).where(
+                members.c.group == group["id"],
+                members.c.role == "Manager",
+                members.c.is_deleted == sa.false(),
+            )
+        ).scalars()
         requester = stored_row(session, "User", row.new["requester"])
-        deliver(session, [Notice(m, "join_request", f"{requester['name']} asks to join {group['name']}",
-                                 group=group["id"]) for m in managers], actor=row.new["requester"])
+        deliver(
+            session,
+            [
+                Notice(
+                    m, "join_request", f"{requester['name']} asks to join {group['name']}", group=group["id"]
+                )
+                for m in managers
+            ],
+            actor=row.new["requester"],
+        )
 
 
 def before_request_update(ctx, rows) -> None:
@@ -205,11 +270,14 @@ def before_request_update(ctx, rows) -> None:
     for row in rows:
         old, new = row.old, row.new
         if old["status"] != "Pending":
-            raise ValidationError(f"request {old['id']} was already {old['status'].lower()}; it cannot change",
-                                  object_name="ChatterJoinRequest")
+            raise ValidationError(
+                f"request {old['id']} was already {old['status'].lower()}; it cannot change",
+                object_name="ChatterJoinRequest",
+            )
         if new["requester"] != old["requester"] or new["group"] != old["group"]:
-            raise ValidationError("only the status and response of a request can change",
-                                  object_name="ChatterJoinRequest")
+            raise ValidationError(
+                "only the status and response of a request can change", object_name="ChatterJoinRequest"
+            )
         group = stored_row(session, "ChatterGroup", old["group"])
         if not ctx.user.is_system and not manages_group(session, group):
             raise AccessDenied(f"only the owner and managers of {group['name']!r} decide join requests")
@@ -221,18 +289,28 @@ def after_request_update(ctx, rows) -> None:
     accepted = [r.new for r in rows if r.new["status"] == "Accepted"]
     if accepted:
         prefs = preferences(session, [r["requester"] for r in accepted])
-        sys.create_many("ChatterGroupMember", [
-            {"group": r["group"], "user": r["requester"],
-             "notification_frequency": prefs[r["requester"]]["default_group_frequency"]}
-            for r in accepted if membership(session, r["group"], r["requester"]) is None
-        ])
+        sys.create_many(
+            "ChatterGroupMember",
+            [
+                {
+                    "group": r["group"],
+                    "user": r["requester"],
+                    "notification_frequency": prefs[r["requester"]]["default_group_frequency"],
+                }
+                for r in accepted
+                if membership(session, r["group"], r["requester"]) is None
+            ],
+        )
     for row in rows:
         group = stored_row(session, "ChatterGroup", row.new["group"])
         message = f"your request to join {group['name']} was {row.new['status'].lower()}"
         if row.new.get("response_message") and row.new["status"] == "Declined":
             message += f": {row.new['response_message']}"
-        deliver(session, [Notice(row.new["requester"], "join_decision", message, group=group["id"])],
-                actor=ctx.user.id)
+        deliver(
+            session,
+            [Notice(row.new["requester"], "join_decision", message, group=group["id"])],
+            actor=ctx.user.id,
+        )
 
 
 # -- functions ----------------------------------------------------------------------------
@@ -248,17 +326,34 @@ def find_group(session, name_or_id: str) -> dict:
     return found[0]
 
 
-def create_group(session, name: str, *, visibility: str = "Public", broadcast: bool = False,
-                 description: str | None = None, information: str | None = None) -> dict:
-    return session.create("ChatterGroup", {"name": name, "visibility": visibility, "is_broadcast": broadcast,
-                                           "description": description, "information": information})
+def create_group(
+    session,
+    name: str,
+    *,
+    visibility: str = "Public",
+    broadcast: bool = False,
+    description: str | None = None,
+    information: str | None = None,
+) -> dict:
+    return session.create(
+        "ChatterGroup",
+        {
+            "name": name,
+            "visibility": visibility,
+            "is_broadcast": broadcast,
+            "description": description,
+            "information": information,
+        },
+    )
 
 
 def join(session, group_name: str) -> dict:
     group = find_group(session, group_name)
     frequency = preferences(session, [session.user.id])[session.user.id]["default_group_frequency"]
-    return session.create("ChatterGroupMember", {"group": group["id"], "user": session.user.id,
-                                                 "notification_frequency": frequency})
+    return session.create(
+        "ChatterGroupMember",
+        {"group": group["id"], "user": session.user.id, "notification_frequency": frequency},
+    )
 
 
 def leave(session, group_name: str) -> None:
@@ -276,8 +371,11 @@ def request_to_join(session, group_name: str) -> dict:
 
 def decide(session, request_id: str, *, accept: bool, message: str | None = None) -> dict:
     request = session.get(request_id)
-    return session.update(request_id, {"status": "Accepted" if accept else "Declined",
-                                       "response_message": message}, version=request["version"])
+    return session.update(
+        request_id,
+        {"status": "Accepted" if accept else "Declined", "response_message": message},
+        version=request["version"],
+    )
 
 
 def set_archived(session, group_name: str, archived: bool = True) -> dict:
@@ -294,9 +392,12 @@ def set_auto_archive(session, group_name: str, enabled: bool) -> dict:
 
 def members(session, group_name: str) -> list[dict]:
     group = find_group(session, group_name)
-    rows = session.query("ChatterGroupMember", where={"group": group["id"]},
-                         fields=["id", "user", "user.name", "user.username", "role", "notification_frequency"],
-                         order_by=["role", "user.name"]).records
+    rows = session.query(
+        "ChatterGroupMember",
+        where={"group": group["id"]},
+        fields=["id", "user", "user.name", "user.username", "role", "notification_frequency"],
+        order_by=["role", "user.name"],
+    ).records
     return rows
 
 
@@ -315,10 +416,18 @@ def archive_inactive_groups(app, *, at: dt.datetime | None = None) -> str:
         cutoff = (at or now()) - dt.timedelta(days=days)
         table = s.schema.table("ChatterGroup")
         last = sa.func.coalesce(table.c.last_activity_at, table.c.created_at)
-        ids = list(s.conn.execute(sa.select(table.c.id).where(
-            table.c.is_archived == sa.false(), table.c.is_deleted == sa.false(), last < cutoff,
-            sa.or_(table.c.auto_archive_disabled.is_(None), table.c.auto_archive_disabled == sa.false()),
-        )).scalars())
+        ids = list(
+            s.conn.execute(
+                sa.select(table.c.id).where(
+                    table.c.is_archived == sa.false(),
+                    table.c.is_deleted == sa.false(),
+                    last < cutoff,
+                    sa.or_(
+                        table.c.auto_archive_disabled.is_(None), table.c.auto_archive_disabled == sa.false()
+                    ),
+                )
+            ).scalars()
+        )
         if ids:
             s.update_many([{"id": i, "is_archived": True} for i in ids])
     return f"archived {len(ids)} group(s) without activity for {days} days"
@@ -336,6 +445,9 @@ def set_frequency(session, group_name: str, frequency: str) -> dict:
         raise ValidationError(f"you are not a member of {group['name']!r}")
     chosen = {f.lower(): f for f in FREQUENCIES}.get(str(frequency).strip().lower())
     if chosen is None:
-        raise ValidationError(f"{frequency!r} is not a notification frequency; choose one of {', '.join(FREQUENCIES)}",
-                              object_name="ChatterGroupMember", field="notification_frequency")
+        raise ValidationError(
+            f"{frequency!r} is not a notification frequency; choose one of {', '.join(FREQUENCIES)}",
+            object_name="ChatterGroupMember",
+            field="notification_frequency",
+        )
     return system_view(session).update(mine[0]["id"], {"notification_frequency": chosen})

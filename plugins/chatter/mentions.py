@@ -34,10 +34,14 @@ def resolve(session, body: str | None, *, object_name: str) -> list[str]:
         )
     if not names:
         return []
-    users = session.query("User", where={"or": [{"name": {"in": names}}, {"username": {"in": names}}]},
-                          fields=["id", "name", "username"]).records
-    groups = session.query("ChatterGroup", where={"name": {"in": names}},
-                           fields=["id", "name", "visibility"]).records
+    users = session.query(
+        "User",
+        where={"or": [{"name": {"in": names}}, {"username": {"in": names}}]},
+        fields=["id", "name", "username"],
+    ).records
+    groups = session.query(
+        "ChatterGroup", where={"name": {"in": names}}, fields=["id", "name", "visibility"]
+    ).records
     ids = []
     for name in names:
         by_username = [u for u in users if u["username"] == name]
@@ -51,18 +55,24 @@ def resolve(session, body: str | None, *, object_name: str) -> list[str]:
             usernames = ", ".join(sorted(u["username"] for u in by_name))
             raise ValidationError(
                 f"@[{name}] matches several users ({usernames}); mention one by username",
-                object_name=object_name, field="body",
+                object_name=object_name,
+                field="body",
             )
         elif group:
             g = group[0]
-            if g["visibility"] != "Public" and membership(session, g["id"], session.user.id) is None \
-                    and not session.user.is_system:
+            if (
+                g["visibility"] != "Public"
+                and membership(session, g["id"], session.user.id) is None
+                and not session.user.is_system
+            ):
                 raise ValidationError(
                     f"@[{name}] is a {g['visibility'].lower()} group you are not a member of; you cannot mention it",
-                    object_name=object_name, field="body",
+                    object_name=object_name,
+                    field="body",
                 )
             ids.append(g["id"])
         else:
-            raise ValidationError(f"@[{name}] is not a user or group you can see", object_name=object_name,
-                                  field="body")
+            raise ValidationError(
+                f"@[{name}] is not a user or group you can see", object_name=object_name, field="body"
+            )
     return ids

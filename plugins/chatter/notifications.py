@@ -84,7 +84,9 @@ def preferences(session, user_ids: list[str]) -> dict[str, dict]:
     return out
 
 
-def readable_by(session, user_id: str, record_ids: list[str], rows: dict[str, dict] | None = None) -> set[str]:
+def readable_by(
+    session, user_id: str, record_ids: list[str], rows: dict[str, dict] | None = None
+) -> set[str]:
     """Which of these records core security lets ``user_id`` read (nothing if deactivated).
 
     Asked through core's single-record decision (``record_access``, the same rule as the
@@ -217,8 +219,13 @@ def list_notifications(session, *, unread_only: bool = False, limit: int = 50, c
         where["is_read"] = False
     shown: list[dict] = []
     while True:
-        page = session.query("ChatterNotification", where=where, order_by=["-created_at"],
-                             limit=limit - len(shown), cursor=cursor)
+        page = session.query(
+            "ChatterNotification",
+            where=where,
+            order_by=["-created_at"],
+            limit=limit - len(shown),
+            cursor=cursor,
+        )
         posts = sorted({n["post"] for n in page.records if n.get("post")})
         readable = set(session.get_many(posts)) if posts else set()
         shown += [n for n in page.records if not n.get("post") or n["post"] in readable]
@@ -232,8 +239,12 @@ def mark_read(session, notification_ids: list[str] | None = None) -> int:
     where: dict = {"owner_id": session.user.id, "is_read": False, "show_in_app": True}
     if notification_ids:
         where["id"] = {"in": notification_ids}
-        found = {r["id"] for r in session.query("ChatterNotification", where={"id": {"in": notification_ids}},
-                                                fields=["id"]).records}
+        found = {
+            r["id"]
+            for r in session.query(
+                "ChatterNotification", where={"id": {"in": notification_ids}}, fields=["id"]
+            ).records
+        }
         missing = [i for i in notification_ids if i not in found]
         if missing:
             from missionbase.core.errors import RecordNotFound
@@ -253,7 +264,9 @@ def _emails_of(session, user_ids: list[str]) -> dict[str, tuple[str | None, str]
     out = {}
     for chunk in chunks(sorted(set(user_ids))):
         for uid, email, name in session.conn.execute(
-            sa.select(users.c.id, users.c.email, users.c.name).where(users.c.id.in_(chunk), users.c.is_active == sa.true())
+            sa.select(users.c.id, users.c.email, users.c.name).where(
+                users.c.id.in_(chunk), users.c.is_active == sa.true()
+            )
         ):
             out[uid] = (email, name)
     return out
@@ -283,7 +296,9 @@ def send_pending_emails(app) -> int:
         rows = s.conn.execute(
             sa.select(table.c.id, table.c.owner_id, table.c.message, table.c.post, posts.c.body)
             .select_from(table.outerjoin(posts, posts.c.id == table.c.post))
-            .where(table.c.email == "Immediate", table.c.emailed_at.is_(None), table.c.is_deleted == sa.false())
+            .where(
+                table.c.email == "Immediate", table.c.emailed_at.is_(None), table.c.is_deleted == sa.false()
+            )
             .order_by(table.c.created_at, table.c.id)
         ).all()
         if not rows:
@@ -301,5 +316,7 @@ def send_pending_emails(app) -> int:
                 emails.append(Email(email, f"[Chatter] {row.message}"[:200], body))
         app.send_emails(emails)
         stamp = now()
-        s.update_many([{"id": i} for i in sent_ids], computed={key: {"emailed_at": stamp} for key in sent_ids})
+        s.update_many(
+            [{"id": i} for i in sent_ids], computed={key: {"emailed_at": stamp} for key in sent_ids}
+        )
     return len(emails)

@@ -127,8 +127,11 @@ FEED_ITEM = ObjectType(
     ],
     # (parent, recency): one feed's page; (recency, parent): What I Follow walks the newest posts
     # and tests each one's parent from the index alone; (author, recency): a profile's posts.
-    indexes=[("parent", "last_activity_at", "id"), ("last_activity_at", "id", "parent"),
-             ("owner_id", "last_activity_at", "id")],
+    indexes=[
+        ("parent", "last_activity_at", "id"),
+        ("last_activity_at", "id", "parent"),
+        ("owner_id", "last_activity_at", "id"),
+    ],
 )
 
 FEED_COMMENT = ObjectType(
@@ -282,7 +285,13 @@ CHATTER_DIGEST_RUN = ObjectType(
     description="One digest period sent: its high-water mark makes the job idempotent.",
     fields=[
         f.Picklist("frequency", ["Daily", "Weekly"], required=True),
-        f.Text("period", max_length=20, required=True, unique=True, help="e.g. Daily 2026-11-25 or Weekly 2026-W48"),
+        f.Text(
+            "period",
+            max_length=20,
+            required=True,
+            unique=True,
+            help="e.g. Daily 2026-11-25 or Weekly 2026-W48",
+        ),
         f.Datetime("high_water", required=True),
         f.Integer("emails_sent", default=0),
     ],

@@ -81,14 +81,19 @@ def before_post_insert(ctx, rows) -> None:
         kind = new.get("type") or "Text"
         new["body"] = sanitise(new.get("body"))
         if kind in ("Text", "Announcement") and not plain_text(new["body"]) and not new.get("shared_from"):
-            raise ValidationError(f"a {kind} post needs a body", object_name="FeedItem", row=index, field="body")
+            raise ValidationError(
+                f"a {kind} post needs a body", object_name="FeedItem", row=index, field="body"
+            )
         if kind == "Link" and not new.get("link_url"):
-            raise ValidationError("a Link post needs link_url", object_name="FeedItem", row=index, field="link_url")
+            raise ValidationError(
+                "a Link post needs link_url", object_name="FeedItem", row=index, field="link_url"
+            )
         if kind == "File" and not new.get("file"):
             raise ValidationError("a File post needs a file", object_name="FeedItem", row=index, field="file")
         if kind in ("TrackedChange", "RecordCreated") and not ctx.user.is_system:
-            raise ValidationError(f"{kind} posts are written by the system", object_name="FeedItem", row=index,
-                                  field="type")
+            raise ValidationError(
+                f"{kind} posts are written by the system", object_name="FeedItem", row=index, field="type"
+            )
         new["last_activity_at"] = new["created_at"]
         new["comment_count"] = new["like_count"] = new["revision"] = 0
         new["members_only"] = new["unlisted_members_only"] = None
@@ -112,8 +117,12 @@ def _check_group_post(session, group: dict, kind: str, index: int) -> None:
         return
     name = group["name"]
     if group["is_archived"]:
-        raise ValidationError(f"group {name!r} is archived: it accepts comments but no new posts",
-                              object_name="FeedItem", row=index, field="parent")
+        raise ValidationError(
+            f"group {name!r} is archived: it accepts comments but no new posts",
+            object_name="FeedItem",
+            row=index,
+            field="parent",
+        )
     role = membership(session, group["id"], session.user.id)
     if group["visibility"] != "Public" and role is None:
         raise AccessDenied(f"{session.user.username} is not a member of group {name!r}, so cannot post in it")
@@ -129,7 +138,8 @@ def _check_shareable(session, original: dict) -> None:
             raise ValidationError(
                 f"post {original['id']} is in {group['visibility'].lower()} group {group['name']!r}; "
                 "such posts cannot be shared",
-                object_name="FeedItem", field="shared_from",
+                object_name="FeedItem",
+                field="shared_from",
             )
 
 
@@ -146,21 +156,40 @@ def after_post_insert(ctx, rows) -> None:
         parent_object = session.registry.object_for_id(post["parent"]).name
         label = _username(session, author)
         if parent_object == "User" and post["parent"] != author:
-            notices.append((author, Notice(post["parent"], "post_on_my_profile",
-                                           f"{label} posted on your profile: {_snippet(post['body'])}", post["id"])))
+            notices.append(
+                (
+                    author,
+                    Notice(
+                        post["parent"],
+                        "post_on_my_profile",
+                        f"{label} posted on your profile: {_snippet(post['body'])}",
+                        post["id"],
+                    ),
+                )
+            )
         if post.get("shared_from"):
             original = stored_row(session, "FeedItem", post["shared_from"])
             if original:
-                notices.append((author, Notice(original["owner_id"], "share", f"{label} shared your post",
-                                               post["id"])))
+                notices.append(
+                    (author, Notice(original["owner_id"], "share", f"{label} shared your post", post["id"]))
+                )
         if parent_object == "ChatterGroup":
             groups_touched[post["parent"]] = post["created_at"]
             group = stored_row(session, "ChatterGroup", post["parent"])
             for member, frequency in _members(session, post["parent"]):
                 if frequency != "Never":
-                    notices.append((author, Notice(member, "group_post",
-                                                   f"{label} posted in {group['name']}: {_snippet(post['body'])}",
-                                                   post["id"], group_frequency=frequency)))
+                    notices.append(
+                        (
+                            author,
+                            Notice(
+                                member,
+                                "group_post",
+                                f"{label} posted in {group['name']}: {_snippet(post['body'])}",
+                                post["id"],
+                                group_frequency=frequency,
+                            ),
+                        )
+                    )
     notices += _mention_notices(session, mention_rows)
     _touch_groups(session, groups_touched)
     for actor in {a for a, _ in notices}:
@@ -169,10 +198,13 @@ def after_post_insert(ctx, rows) -> None:
 
 def _members(session, group_id: str) -> list[tuple[str, str]]:
     members = session.schema.table("ChatterGroupMember")
-    return list(session.conn.execute(
-        sa.select(members.c.user, members.c.notification_frequency).where(
-            members.c.group == group_id, members.c.is_deleted == sa.false())
-    ))
+    return list(
+        session.conn.execute(
+            sa.select(members.c.user, members.c.notification_frequency).where(
+                members.c.group == group_id, members.c.is_deleted == sa.false()
+            )
+        )
+    )
 
 
 def _mention_notices(session, mention_rows: list[tuple[dict, dict]]) -> list[tuple[str, Notice]]:
@@ -190,14 +222,31 @@ def _mention_notices(session, mention_rows: list[tuple[dict, dict]]) -> list[tup
         if mentioned.startswith("usr_"):
             accessible = post["id"] in readable_by(session, mentioned, [post["id"]])
             if accessible:
-                out.append((author, Notice(mentioned, "mention", f"{label} mentioned you: {_snippet(post['body'])}",
-                                           post["id"])))
+                out.append(
+                    (
+                        author,
+                        Notice(
+                            mentioned,
+                            "mention",
+                            f"{label} mentioned you: {_snippet(post['body'])}",
+                            post["id"],
+                        ),
+                    )
+                )
         else:
             accessible = True
             for member, _ in _members(session, mentioned):
-                out.append((author, Notice(member, "mention",
-                                           f"{label} mentioned a group of yours: {_snippet(post['body'])}",
-                                           post["id"])))
+                out.append(
+                    (
+                        author,
+                        Notice(
+                            member,
+                            "mention",
+                            f"{label} mentioned a group of yours: {_snippet(post['body'])}",
+                            post["id"],
+                        ),
+                    )
+                )
         records.append({**values, "owner_id": author})
         computed.append({"is_accessible": accessible})
     system_view(session).create_many("FeedMention", records, computed=computed)
@@ -207,7 +256,8 @@ def _mention_notices(session, mention_rows: list[tuple[dict, dict]]) -> list[tup
 def _touch_groups(session, groups: dict) -> None:
     if groups:
         system_view(session).update_many(
-            [{"id": gid} for gid in groups], computed={gid: {"last_activity_at": at} for gid, at in groups.items()}
+            [{"id": gid} for gid in groups],
+            computed={gid: {"last_activity_at": at} for gid, at in groups.items()},
         )
 
 
@@ -220,8 +270,10 @@ def before_post_update(ctx, rows) -> None:
             raise AccessDenied(reason)
         changed = {k for k in ("parent", "type", "shared_from", "file") if row.new.get(k) != row.old.get(k)}
         if changed:
-            raise ValidationError(f"only the text of a post can be edited, not {', '.join(sorted(changed))}",
-                                  object_name="FeedItem")
+            raise ValidationError(
+                f"only the text of a post can be edited, not {', '.join(sorted(changed))}",
+                object_name="FeedItem",
+            )
         row.new["body"] = sanitise(row.new.get("body"))
         _stamp_edit(row.new, row.old, ctx.user.id)
 
@@ -260,12 +312,16 @@ def edit_refusal(session, post: dict) -> str | None:
     if post["owner_id"] == user.id:
         return None
     parent_object = session.registry.object_for_id(post["parent"])
-    if parent_object.name not in ("User", "ChatterGroup") and has_permission(session, "edit_posts_on_owned_records"):
+    if parent_object.name not in ("User", "ChatterGroup") and has_permission(
+        session, "edit_posts_on_owned_records"
+    ):
         parent = stored_row(session, parent_object.name, post["parent"])
         if parent and parent["owner_id"] == user.id:
             return None
-    return (f"{user.username} cannot edit post {post['id']}: only its author, the owner of the record it is on "
-            "(with edit_posts_on_owned_records) or modify_all_data may")
+    return (
+        f"{user.username} cannot edit post {post['id']}: only its author, the owner of the record it is on "
+        "(with edit_posts_on_owned_records) or modify_all_data may"
+    )
 
 
 def _comment_edit_refusal(session, comment: dict) -> str | None:
@@ -275,7 +331,9 @@ def _comment_edit_refusal(session, comment: dict) -> str | None:
         return "editing posts and comments is turned off in this org (chatter.allow_edits)"
     if comment["owner_id"] == session.user.id:
         return None
-    return f"{session.user.username} cannot edit comment {comment['id']}: only its author or modify_all_data may"
+    return (
+        f"{session.user.username} cannot edit comment {comment['id']}: only its author or modify_all_data may"
+    )
 
 
 def delete_refusal(session, post: dict) -> str | None:
@@ -294,8 +352,10 @@ def delete_refusal(session, post: dict) -> str | None:
             return None
     elif "M" in object_letters(session, parent_object.name):
         return None
-    return (f"{user.username} cannot delete post {post['id']}: only its author, its group's owner or managers, "
-            f"Modify All on {parent_object.name}, moderate_chatter or modify_all_data may")
+    return (
+        f"{user.username} cannot delete post {post['id']}: only its author, its group's owner or managers, "
+        f"Modify All on {parent_object.name}, moderate_chatter or modify_all_data may"
+    )
 
 
 # -- triggers: FeedComment and FeedLike ----------------------------------------------------
@@ -322,25 +382,54 @@ def after_comment_insert(ctx, rows) -> None:
         posts[post["id"]] = post
         author = comment["owner_id"]
         label = _username(session, author)
-        notices.append((author, Notice(post["owner_id"], "comment_on_my_post",
-                                       f"{label} commented on your post: {_snippet(comment['body'])}", post["id"])))
+        notices.append(
+            (
+                author,
+                Notice(
+                    post["owner_id"],
+                    "comment_on_my_post",
+                    f"{label} commented on your post: {_snippet(comment['body'])}",
+                    post["id"],
+                ),
+            )
+        )
         earlier = session.conn.execute(
-            sa.select(comments.c.owner_id).distinct().where(
-                comments.c.post == post["id"], comments.c.id != comment["id"], comments.c.is_deleted == sa.false())
+            sa.select(comments.c.owner_id)
+            .distinct()
+            .where(
+                comments.c.post == post["id"],
+                comments.c.id != comment["id"],
+                comments.c.is_deleted == sa.false(),
+            )
         ).scalars()
         for commenter in earlier:
-            notices.append((author, Notice(commenter, "comment_after_mine",
-                                           f"{label} also commented: {_snippet(comment['body'])}", post["id"])))
+            notices.append(
+                (
+                    author,
+                    Notice(
+                        commenter,
+                        "comment_after_mine",
+                        f"{label} also commented: {_snippet(comment['body'])}",
+                        post["id"],
+                    ),
+                )
+            )
         for mentioned in mentions.resolve(session, comment["body"], object_name="FeedComment"):
-            mention_rows.append(({"post": post["id"], "comment": comment["id"], "mentioned": mentioned},
-                                 {**post, "owner_id": author, "body": comment["body"]}))
+            mention_rows.append(
+                (
+                    {"post": post["id"], "comment": comment["id"], "mentioned": mentioned},
+                    {**post, "owner_id": author, "body": comment["body"]},
+                )
+            )
         if post["parent"].startswith(session.registry.object("ChatterGroup").prefix + "_"):
             groups_touched[post["parent"]] = comment["created_at"]
     counts = _count_by(session, "FeedComment", "post", list(posts))
     system_view(session).update_many(
         [{"id": pid} for pid in posts],
-        computed={pid: {"comment_count": counts.get(pid, 0), "last_activity_at": rows[-1].new["created_at"]}
-                  for pid in posts},
+        computed={
+            pid: {"comment_count": counts.get(pid, 0), "last_activity_at": rows[-1].new["created_at"]}
+            for pid in posts
+        },
     )
     notices += _mention_notices(session, mention_rows)
     _touch_groups(session, groups_touched)
@@ -351,7 +440,8 @@ def after_comment_insert(ctx, rows) -> None:
 def _count_by(session, object_name: str, column: str, ids: list[str]) -> dict[str, int]:
     table = session.schema.table(object_name)
     rows = session.conn.execute(
-        sa.select(table.c[column], sa.func.count()).where(table.c[column].in_(ids), table.c.is_deleted == sa.false())
+        sa.select(table.c[column], sa.func.count())
+        .where(table.c[column].in_(ids), table.c.is_deleted == sa.false())
         .group_by(table.c[column])
     )
     return dict(rows.all())
@@ -365,15 +455,25 @@ def before_like_insert(ctx, rows) -> None:
         if new.get("comment"):
             comment = stored_row(session, "FeedComment", new["comment"])
             if comment is None or comment["post"] != new["post"]:
-                raise ValidationError(f"comment {new['comment']} is not on post {new['post']}",
-                                      object_name="FeedLike", row=index, field="comment")
+                raise ValidationError(
+                    f"comment {new['comment']} is not on post {new['post']}",
+                    object_name="FeedLike",
+                    row=index,
+                    field="comment",
+                )
         target = likes.c.comment == new["comment"] if new.get("comment") else likes.c.comment.is_(None)
-        exists = session.conn.execute(sa.select(likes.c.id).where(
-            likes.c.post == new["post"], target, likes.c.owner_id == new["owner_id"], likes.c.is_deleted == sa.false()
-        )).first()
+        exists = session.conn.execute(
+            sa.select(likes.c.id).where(
+                likes.c.post == new["post"],
+                target,
+                likes.c.owner_id == new["owner_id"],
+                likes.c.is_deleted == sa.false(),
+            )
+        ).first()
         if exists:
-            raise ValidationError(f"you already like {new.get('comment') or new['post']}", object_name="FeedLike",
-                                  row=index)
+            raise ValidationError(
+                f"you already like {new.get('comment') or new['post']}", object_name="FeedLike", row=index
+            )
 
 
 def after_like_change(ctx, rows) -> None:
@@ -384,14 +484,27 @@ def after_like_change(ctx, rows) -> None:
         return
     notices = []
     for like in likes:
-        liked = stored_row(session, "FeedComment", like["comment"]) if like.get("comment") else \
-            stored_row(session, "FeedItem", like["post"])
+        liked = (
+            stored_row(session, "FeedComment", like["comment"])
+            if like.get("comment")
+            else stored_row(session, "FeedItem", like["post"])
+        )
         if liked:
             what = "comment" if like.get("comment") else "post"
-            notices.append(Notice(liked["owner_id"], "like",
-                                  f"{_username(session, like['owner_id'])} liked your {what}", like["post"]))
+            notices.append(
+                Notice(
+                    liked["owner_id"],
+                    "like",
+                    f"{_username(session, like['owner_id'])} liked your {what}",
+                    like["post"],
+                )
+            )
     for actor in {like["owner_id"] for like in likes}:
-        deliver(session, [n for n, like in zip(notices, likes, strict=False) if like["owner_id"] == actor], actor=actor)
+        deliver(
+            session,
+            [n for n, like in zip(notices, likes, strict=False) if like["owner_id"] == actor],
+            actor=actor,
+        )
 
 
 def _recount_likes(session, likes: list[dict]) -> None:
@@ -400,25 +513,41 @@ def _recount_likes(session, likes: list[dict]) -> None:
     comment_ids = sorted({like["comment"] for like in likes if like.get("comment")})
     sys = system_view(session)
     if post_ids:
-        counts = dict(session.conn.execute(
-            sa.select(table.c.post, sa.func.count()).where(
-                table.c.post.in_(post_ids), table.c.comment.is_(None), table.c.is_deleted == sa.false()
-            ).group_by(table.c.post)).all())
+        counts = dict(
+            session.conn.execute(
+                sa.select(table.c.post, sa.func.count())
+                .where(
+                    table.c.post.in_(post_ids), table.c.comment.is_(None), table.c.is_deleted == sa.false()
+                )
+                .group_by(table.c.post)
+            ).all()
+        )
         alive = [p for p in post_ids if stored_row(session, "FeedItem", p)]
         if alive:
-            sys.update_many([{"id": p} for p in alive], computed={p: {"like_count": counts.get(p, 0)} for p in alive})
+            sys.update_many(
+                [{"id": p} for p in alive], computed={p: {"like_count": counts.get(p, 0)} for p in alive}
+            )
     if comment_ids:
         counts = _count_by(session, "FeedLike", "comment", comment_ids)
         alive = [c for c in comment_ids if stored_row(session, "FeedComment", c)]
         if alive:
-            sys.update_many([{"id": c} for c in alive], computed={c: {"like_count": counts.get(c, 0)} for c in alive})
+            sys.update_many(
+                [{"id": c} for c in alive], computed={c: {"like_count": counts.get(c, 0)} for c in alive}
+            )
 
 
 # -- functions a user (or the CLI) calls ------------------------------------------------------
 
 
-def post(session, parent_id: str, body: str | None = None, *, type: str = "Text", link_url: str | None = None,
-         file: str | None = None) -> PostResult:
+def post(
+    session,
+    parent_id: str,
+    body: str | None = None,
+    *,
+    type: str = "Text",
+    link_url: str | None = None,
+    file: str | None = None,
+) -> PostResult:
     """Post to a user's profile, a group or a feed-enabled record the caller can read."""
     values = {"parent": parent_id, "type": type, "body": body}
     if link_url:
@@ -432,10 +561,15 @@ def post(session, parent_id: str, body: str | None = None, *, type: str = "Text"
 def _inaccessible_mention_notes(session, post_id: str, comment_id: str | None = None) -> list[str]:
     table = session.schema.table("FeedMention")
     condition = table.c.comment == comment_id if comment_id else table.c.comment.is_(None)
-    rows = session.conn.execute(sa.select(table.c.mentioned).where(
-        table.c.post == post_id, condition, table.c.is_accessible == sa.false())).scalars()
-    return [f"@[{_username(session, uid)}] cannot see this feed, so was not notified and will not see the post"
-            for uid in rows]
+    rows = session.conn.execute(
+        sa.select(table.c.mentioned).where(
+            table.c.post == post_id, condition, table.c.is_accessible == sa.false()
+        )
+    ).scalars()
+    return [
+        f"@[{_username(session, uid)}] cannot see this feed, so was not notified and will not see the post"
+        for uid in rows
+    ]
 
 
 def comment(session, post_id: str, body: str) -> PostResult:
@@ -457,8 +591,11 @@ def like(session, post_id: str, comment_id: str | None = None) -> dict:
 
 def unlike(session, post_id: str, comment_id: str | None = None) -> None:
     _visible_post(session, post_id)
-    where = {"post": post_id, "created_by": session.user.id, "comment": {"is_null": True}} if not comment_id \
+    where = (
+        {"post": post_id, "created_by": session.user.id, "comment": {"is_null": True}}
+        if not comment_id
         else {"post": post_id, "created_by": session.user.id, "comment": comment_id}
+    )
     mine = session.query("FeedLike", where=where, fields=["id"]).records
     if not mine:
         raise ValidationError(f"you do not like {comment_id or post_id}")
@@ -468,7 +605,12 @@ def unlike(session, post_id: str, comment_id: str | None = None) -> None:
 def share(session, post_id: str, to_parent: str | None = None, body: str | None = None) -> PostResult:
     """Share a post you can see to your profile (default), a group or a record."""
     original = _visible_post(session, post_id)
-    values = {"parent": to_parent or session.user.id, "type": "Text", "body": body, "shared_from": original["id"]}
+    values = {
+        "parent": to_parent or session.user.id,
+        "type": "Text",
+        "body": body,
+        "shared_from": original["id"],
+    }
     record = session.create("FeedItem", values)
     return PostResult(record, _inaccessible_mention_notes(session, record["id"]))
 
@@ -489,9 +631,14 @@ def edit(session, item_id: str, body: str) -> dict:
     clean = sanitise(body)
     if not plain_text(clean):
         raise ValidationError("is required", object_name=obj.name, field="body")
-    mentions.resolve(session, clean, object_name=obj.name)  # same limits as when posting (a clear error first)
-    stamp = {"revision": (stored.get("revision") or 0) + 1, "last_edited_by": session.user.id,
-             "last_edited_at": now()}
+    mentions.resolve(
+        session, clean, object_name=obj.name
+    )  # same limits as when posting (a clear error first)
+    stamp = {
+        "revision": (stored.get("revision") or 0) + 1,
+        "last_edited_by": session.user.id,
+        "last_edited_at": now(),
+    }
     return system_view(session).update(item_id, {"body": clean}, version=current["version"], computed=stamp)
 
 
@@ -509,15 +656,26 @@ def _mention_added(session, object_name: str, item: dict, mentioned: list[str], 
     post = item if object_name == "FeedItem" else stored_row(session, "FeedItem", item["post"])
     comment_id = item["id"] if object_name == "FeedComment" else None
     table = session.schema.table("FeedMention")
-    before = set(session.conn.execute(sa.select(table.c.mentioned).where(
-        table.c.post == post["id"], table.c.is_deleted == sa.false(),
-        table.c.comment == comment_id if comment_id else table.c.comment.is_(None))).scalars())
+    before = set(
+        session.conn.execute(
+            sa.select(table.c.mentioned).where(
+                table.c.post == post["id"],
+                table.c.is_deleted == sa.false(),
+                table.c.comment == comment_id if comment_id else table.c.comment.is_(None),
+            )
+        ).scalars()
+    )
     added = [m for m in mentioned if m not in before]
     if not added:
         return
     values = {"post": post["id"], **({"comment": comment_id} if comment_id else {})}
-    notices = _mention_notices(session, [({**values, "mentioned": m}, {**post, "owner_id": item["owner_id"],
-                                                                        "body": item["body"]}) for m in added])
+    notices = _mention_notices(
+        session,
+        [
+            ({**values, "mentioned": m}, {**post, "owner_id": item["owner_id"], "body": item["body"]})
+            for m in added
+        ],
+    )
     deliver(session, [n for _, n in notices], actor=editor)
 
 
@@ -550,5 +708,7 @@ def comment_delete_refusal(session, comment: dict) -> str | None:
         return None  # comments on my profile
     if post and delete_refusal(session, {**post, "owner_id": None, "type": "Text"}) is None:
         return None
-    return (f"{session.user.username} cannot delete comment {comment['id']}: only its author, the profile owner "
-            "and those who may delete the post may")
+    return (
+        f"{session.user.username} cannot delete comment {comment['id']}: only its author, the profile owner "
+        "and those who may delete the post may"
+    )

@@ -11,7 +11,9 @@ from __future__ import annotations
 import html
 from html.parser import HTMLParser
 
-ALLOWED_TAGS = frozenset({"p", "br", "b", "strong", "i", "em", "u", "s", "code", "blockquote", "ul", "ol", "li", "a"})
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "b", "strong", "i", "em", "u", "s", "code", "blockquote", "ul", "ol", "li", "a"}
+)
 VOID_TAGS = frozenset({"br"})
 DROP_CONTENT = frozenset({"script", "style"})
 SAFE_SCHEMES = ("http://", "https://", "mailto:")

@@ -44,7 +44,9 @@ def _text(value) -> str | None:
 def set_tracked_fields(session, object_name: str, fields: list[str]) -> list[str]:
     """Replace an object's tracked fields (an empty list stops tracking it)."""
     if not (session.user.is_system or has_permission(session, "customize_application")):
-        raise AccessDenied(f"{session.user.username} cannot change feed tracking: it needs customize_application")
+        raise AccessDenied(
+            f"{session.user.username} cannot change feed tracking: it needs customize_application"
+        )
     obj = session.registry.object(object_name)
     if not obj.feed:
         feeds = sorted(o.name for o in session.registry.objects.values() if o.feed)
@@ -81,10 +83,14 @@ def track_changes(ctx, rows) -> None:
         return
     system = system_view(session)  # the system records what the editor changed
     created = system.create_many("FeedItem", posts)
-    system.create_many("FeedTrackedChange", [
-        {"post": post["id"], "field": name, "old_value": old, "new_value": new}
-        for post, rows_ in zip(created, changes, strict=True) for name, old, new in rows_
-    ])
+    system.create_many(
+        "FeedTrackedChange",
+        [
+            {"post": post["id"], "field": name, "old_value": old, "new_value": new}
+            for post, rows_ in zip(created, changes, strict=True)
+            for name, old, new in rows_
+        ],
+    )
 
 
 def record_created(ctx, rows) -> None:
@@ -95,7 +101,15 @@ def record_created(ctx, rows) -> None:
     if not ctx.session.get_setting(SETTING).get(ctx.object.name):
         return
     label = ctx.object.label.lower()
-    system_view(ctx.session).create_many("FeedItem", [
-        {"parent": row.new["id"], "type": "RecordCreated", "body": f"created this {label}", "owner_id": ctx.user.id}
-        for row in rows
-    ])
+    system_view(ctx.session).create_many(
+        "FeedItem",
+        [
+            {
+                "parent": row.new["id"],
+                "type": "RecordCreated",
+                "body": f"created this {label}",
+                "owner_id": ctx.user.id,
+            }
+            for row in rows
+        ],
+    )

@@ -50,9 +50,14 @@ def missionbase_register_triggers(registry):
 
 @hookimpl
 def missionbase_register_reports(registry):
-    registry.add(Report("actionplans.progress", run=progress.progress_report,
-                        description="Action plans by template version, state and owner: % of required items "
-                        "done, overdue items, missing documents (by=version,state,owner,target_type)."))
+    registry.add(
+        Report(
+            "actionplans.progress",
+            run=progress.progress_report,
+            description="Action plans by template version, state and owner: % of required items "
+            "done, overdue items, missing documents (by=version,state,owner,target_type).",
+        )
+    )
 
 
 @hookimpl

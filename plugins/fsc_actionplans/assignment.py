@@ -48,21 +48,39 @@ def load_assignees(session, owners: Iterable[str | None], target_ids: list[str])
     out = Assignees(creator_id=session.user.id)
     system = session.as_system()  # names and memberships, not record data: the plan creator needs them all
     if users:
-        out.active_users = {u["id"] for u in system.query("User", where={"id": {"in": users}, "is_active": True},
-                                                          fields=["id"]).records}
+        out.active_users = {
+            u["id"]
+            for u in system.query(
+                "User", where={"id": {"in": users}, "is_active": True}, fields=["id"]
+            ).records
+        }
     if queues:
-        out.queues = {q["id"] for q in system.query("Queue", where={"id": {"in": queues}}, fields=["id"]).records}
+        out.queues = {
+            q["id"] for q in system.query("Queue", where={"id": {"in": queues}}, fields=["id"]).records
+        }
     if roles and target_ids:
         members = []
         for start in range(0, len(target_ids), 500):
             members += system.query(
                 "RecordTeamMember",
-                where={"record": {"in": target_ids[start : start + 500]}, "role": {"in": roles}, "active": True},
+                where={
+                    "record": {"in": target_ids[start : start + 500]},
+                    "role": {"in": roles},
+                    "active": True,
+                },
                 fields=["record", "role", "user"],
             ).records
         member_users = sorted({m["user"] for m in members})
-        active = {u["id"] for u in system.query("User", where={"id": {"in": member_users}, "is_active": True},
-                                                fields=["id"]).records} if member_users else set()
+        active = (
+            {
+                u["id"]
+                for u in system.query(
+                    "User", where={"id": {"in": member_users}, "is_active": True}, fields=["id"]
+                ).records
+            }
+            if member_users
+            else set()
+        )
         team: dict[tuple[str, str], set[str]] = defaultdict(set)
         for member in members:
             if member["user"] in active:

@@ -35,8 +35,12 @@ def templates_group():
 
 @templates_group.command("create")
 @click.argument("name")
-@click.option("--unique-name", required=True, help="Identifier used to find the template (letters, digits, _).")
-@click.option("--target-type", required=True, help="Object the plans target (see 'objects list'); fixed later.")
+@click.option(
+    "--unique-name", required=True, help="Identifier used to find the template (letters, digits, _)."
+)
+@click.option(
+    "--target-type", required=True, help="Object the plans target (see 'objects list'); fixed later."
+)
 @click.option("--description")
 @click.option("--category")
 @click.option("--allow-adhoc", is_flag=True, help="Plans may add items the template does not have.")
@@ -44,18 +48,29 @@ def templates_group():
 @as_user_option
 @json_option
 @pass_app
-def templates_create(app, name, unique_name, target_type, description, category, allow_adhoc, estimated_days,
-                     as_user, as_json):
+def templates_create(
+    app, name, unique_name, target_type, description, category, allow_adhoc, estimated_days, as_user, as_json
+):
     """Create a template; it starts with an empty Draft version 1."""
     from .templates import create_template, pick_version
 
-    values = {"name": name, "unique_name": unique_name, "target_type": target_type, "description": description,
-              "category": category, "allow_adhoc_items": allow_adhoc, "estimated_completion_days": estimated_days}
+    values = {
+        "name": name,
+        "unique_name": unique_name,
+        "target_type": target_type,
+        "description": description,
+        "category": category,
+        "allow_adhoc_items": allow_adhoc,
+        "estimated_completion_days": estimated_days,
+    }
     with app.session(as_user) as s:
         template = create_template(s, {k: v for k, v in values.items() if v is not None})
         draft = pick_version(s, template, status="Draft")
-    _out(as_json, {**template, "draft_version": draft["version_number"]},
-         f"created template {unique_name} ({template['id']}) with Draft v{draft['version_number']}")
+    _out(
+        as_json,
+        {**template, "draft_version": draft["version_number"]},
+        f"created template {unique_name} ({template['id']}) with Draft v{draft['version_number']}",
+    )
 
 
 @templates_group.command("add-item")
@@ -76,20 +91,46 @@ def templates_create(app, name, unique_name, target_type, description, category,
 @as_user_option
 @json_option
 @pass_app
-def templates_add_item(app, template, name, kind, required, display_order, subject, priority, status, owner,
-                       due_offset, description, instructions, document_type, version_number, as_user, as_json):
+def templates_add_item(
+    app,
+    template,
+    name,
+    kind,
+    required,
+    display_order,
+    subject,
+    priority,
+    status,
+    owner,
+    due_offset,
+    description,
+    instructions,
+    document_type,
+    version_number,
+    as_user,
+    as_json,
+):
     """Add a task or document item to the template's Draft version."""
     from .templates import add_item, find_template
 
-    values = {"subject": subject, "priority": priority, "status": status, "owner": owner, "due_offset": due_offset,
-              "description": description, "instructions": instructions, "document_type": document_type}
+    values = {
+        "subject": subject,
+        "priority": priority,
+        "status": status,
+        "owner": owner,
+        "due_offset": due_offset,
+        "description": description,
+        "instructions": instructions,
+        "document_type": document_type,
+    }
     item = {"name": name, "kind": kind, "required": required}
     if display_order is not None:
         item["display_order"] = display_order
     with app.session(as_user) as s:
         found = find_template(s, template)
-        created = add_item(s, found, item, {k: v for k, v in values.items() if v is not None},
-                           version_number=version_number)
+        created = add_item(
+            s, found, item, {k: v for k, v in values.items() if v is not None}, version_number=version_number
+        )
     _out(as_json, created, f"added {created['kind']} item {name!r} ({created['id']})")
 
 
@@ -110,10 +151,14 @@ def _status_command(name: str, status: str, help_text: str):
     return command
 
 
-_status_command("publish", "Published",
-                "Publish the Draft (or --version N); the version published before becomes Obsolete.")
-_status_command("obsolete", "Obsolete",
-                "Retire the Published version (or --version N, a Draft): no new plans from it.")
+_status_command(
+    "publish",
+    "Published",
+    "Publish the Draft (or --version N); the version published before becomes Obsolete.",
+)
+_status_command(
+    "obsolete", "Obsolete", "Retire the Published version (or --version N, a Draft): no new plans from it."
+)
 
 
 @templates_group.command("new-version")
@@ -148,7 +193,9 @@ def templates_export(app, template, version_number, output, as_user):
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
-        click.echo(f"exported {data['template']['unique_name']} v{data['version']['version_number']} to {output}")
+        click.echo(
+            f"exported {data['template']['unique_name']} v{data['version']['version_number']} to {output}"
+        )
     else:
         click.echo(text)
 
@@ -201,13 +248,17 @@ def templates_list(app, as_user, as_json):
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="Start date (default: today).")
 @click.option("--skip-nonworking", is_flag=True, help="Count due offsets in working days.")
 @click.option("--exclude", multiple=True, help="Template item (name or id) to leave out; not a required one.")
-@click.option("--adhoc", multiple=True, help='Extra item as JSON: {"name": ..., "kind": "task", "due_offset": 3}.')
+@click.option(
+    "--adhoc", multiple=True, help='Extra item as JSON: {"name": ..., "kind": "task", "due_offset": 3}.'
+)
 @click.option("--name", help="Plan name (default: template name - target name).")
 @click.option("--batch-size", type=int, default=1000, show_default=True, help="Targets per transaction.")
 @as_user_option
 @json_option
 @pass_app
-def plans_create(app, template, targets, start, skip_nonworking, exclude, adhoc, name, batch_size, as_user, as_json):
+def plans_create(
+    app, template, targets, start, skip_nonworking, exclude, adhoc, name, batch_size, as_user, as_json
+):
     """Create a plan from the template's Published version on each target."""
     from missionbase.core.errors import ValidationError
 
@@ -223,8 +274,16 @@ def plans_create(app, template, targets, start, skip_nonworking, exclude, adhoc,
         raise ValidationError(f"--batch-size must be at least 1 (got {batch_size})")
     # Everything is checked first; then each batch of targets is one transaction.
     with app.session(as_user) as s:
-        prepared = prepare_plans(s, template, list(targets), start_date=start.date() if start else None,
-                                 skip_nonworking=skip_nonworking, exclude=exclude, adhoc=extra, name=name)
+        prepared = prepare_plans(
+            s,
+            template,
+            list(targets),
+            start_date=start.date() if start else None,
+            skip_nonworking=skip_nonworking,
+            exclude=exclude,
+            adhoc=extra,
+            name=name,
+        )
     for begin in range(0, len(prepared.targets), batch_size):
         with app.session(as_user) as s:
             write_plans(s, prepared, prepared.targets[begin : begin + batch_size])
@@ -250,13 +309,16 @@ def plans_show(app, plan, as_user, as_json):
     if as_json:
         echo_json(shown)
         return
-    echo_record({k: shown["plan"][k] for k in ("id", "name", "target", "state", "start_date",
-                                                "skip_nonworking_days")})
+    echo_record(
+        {k: shown["plan"][k] for k in ("id", "name", "target", "state", "start_date", "skip_nonworking_days")}
+    )
     click.echo()
     echo_table(shown["items"], ["name", "kind", "required", "state", "due_date", "status", "record"])
     p = shown["progress"]
-    click.echo(f"\n{p['required_done']}/{p['required_total']} required items done ({p['percent_done']}%), "
-               f"{p['overdue_items']} overdue, {p['documents_missing']} document(s) missing")
+    click.echo(
+        f"\n{p['required_done']}/{p['required_total']} required items done ({p['percent_done']}%), "
+        f"{p['overdue_items']} overdue, {p['documents_missing']} document(s) missing"
+    )
 
 
 @actionplans.command("cancel")
@@ -314,7 +376,9 @@ def _review_command(name: str, accept: bool, help_text: str):
 
 
 _review_command("accept", True, "Accept a Pending Review document: completes its plan item and freezes it.")
-_review_command("reject", False, "Reject a Pending Review document (with --reason); a new file re-submits it.")
+_review_command(
+    "reject", False, "Reject a Pending Review document (with --reason); a new file re-submits it."
+)
 
 
 # -- holidays and the report ---------------------------------------------------------------
@@ -347,8 +411,12 @@ def holidays_load(app, country, year, subdiv, business_hours, as_user, as_json):
 
 
 @actionplans.command("report")
-@click.option("--by", default="version,state,owner", show_default=True,
-              help="Group by a comma list of: version, state, owner, target_type.")
+@click.option(
+    "--by",
+    default="version,state,owner",
+    show_default=True,
+    help="Group by a comma list of: version, state, owner, target_type.",
+)
 @click.option("--plans", "per_plan", is_flag=True, help="One row per plan instead of groups.")
 @click.option("--template", help="Only plans of this template (unique name or id).")
 @as_user_option
@@ -361,12 +429,27 @@ def report(app, by, per_plan, template, as_user, as_json):
 
     with app.session(as_user) as s:
         template_id = find_template(s, template)["id"] if template else None
-        rows = plan_rows(s, template=template_id) if per_plan else progress_report(s, by=by, template=template_id)
+        rows = (
+            plan_rows(s, template=template_id)
+            if per_plan
+            else progress_report(s, by=by, template=template_id)
+        )
     if as_json:
         echo_json(rows)
     elif per_plan:
-        echo_table(rows, ["name", "version", "state", "owner", "target_type", "percent_done", "overdue_items",
-                          "documents_missing"])
+        echo_table(
+            rows,
+            [
+                "name",
+                "version",
+                "state",
+                "owner",
+                "target_type",
+                "percent_done",
+                "overdue_items",
+                "documents_missing",
+            ],
+        )
     else:
         echo_table(rows)
 

@@ -37,7 +37,9 @@ class DueDates:
         return self.working_days[offset]
 
 
-def load_due_dates(session, start: dt.date, offsets: Sequence[int | None], *, skip_nonworking: bool) -> DueDates:
+def load_due_dates(
+    session, start: dt.date, offsets: Sequence[int | None], *, skip_nonworking: bool
+) -> DueDates:
     if not skip_nonworking:
         return DueDates(start)
     include_recurring = bool(session.get_setting(RECURRING_HOLIDAYS.key))

@@ -32,11 +32,21 @@ TEMPLATE = ObjectType(
     description="A reusable sequence of tasks and documents for one kind of target record.",
     fields=[
         f.Text("name", max_length=255, required=True),
-        f.Text("unique_name", max_length=80, required=True, unique=True,
-               pattern=r"[A-Za-z][A-Za-z0-9_]*", pattern_hint="letters, digits and _, starting with a letter"),
+        f.Text(
+            "unique_name",
+            max_length=80,
+            required=True,
+            unique=True,
+            pattern=r"[A-Za-z][A-Za-z0-9_]*",
+            pattern_hint="letters, digits and _, starting with a letter",
+        ),
         f.LongText("description", max_length=32000),
-        f.Text("target_type", max_length=63, required=True,
-               help="The object plans of this template target; fixed once the template exists"),
+        f.Text(
+            "target_type",
+            max_length=63,
+            required=True,
+            help="The object plans of this template target; fixed once the template exists",
+        ),
         f.Boolean("allow_adhoc_items", help="Plans may add items the template does not have"),
         f.Picklist("category", ["Onboarding", "Application", "Case", "Review", "Other"], restricted=False),
         f.Integer("estimated_completion_days", min_value=0),
@@ -186,15 +196,29 @@ TEAM_MEMBER = ObjectType(
     indexes=[("record", "role")],
 )
 
-OBJECTS = [TEMPLATE, VERSION, TEMPLATE_ITEM, TEMPLATE_ITEM_VALUE, PLAN, PLAN_ITEM, DOCUMENT_TYPE, DOCUMENT,
-           TEAM_MEMBER]
+OBJECTS = [
+    TEMPLATE,
+    VERSION,
+    TEMPLATE_ITEM,
+    TEMPLATE_ITEM_VALUE,
+    PLAN,
+    PLAN_ITEM,
+    DOCUMENT_TYPE,
+    DOCUMENT,
+    TEAM_MEMBER,
+]
 
-MAX_ITEMS = Setting("actionplans.max_items_per_template", 100,
-                    description="Most items one template version may have.")
-MAX_OFFSET = Setting("actionplans.max_due_offset_days", 1000,
-                     description="Largest due offset (days after the plan's start) an item may have.")
+MAX_ITEMS = Setting(
+    "actionplans.max_items_per_template", 100, description="Most items one template version may have."
+)
+MAX_OFFSET = Setting(
+    "actionplans.max_due_offset_days",
+    1000,
+    description="Largest due offset (days after the plan's start) an item may have.",
+)
 RECURRING_HOLIDAYS = Setting(
-    "actionplans.recurring_holidays_are_nonworking", False,
+    "actionplans.recurring_holidays_are_nonworking",
+    False,
     description="Whether recurring holidays are days off too when plans skip non-working days "
     "(off by default, as in Industries action plans: only dated holidays are).",
 )

@@ -3,13 +3,22 @@
 from missionbase.core import PermissionSet
 
 REVIEW_DOCUMENTS = "actionplans_review_documents"
-TEMPLATE_OBJECTS = ("ActionPlanTemplate", "ActionPlanTemplateVersion", "ActionPlanTemplateItem",
-                    "ActionPlanTemplateItemValue")
+TEMPLATE_OBJECTS = (
+    "ActionPlanTemplate",
+    "ActionPlanTemplateVersion",
+    "ActionPlanTemplateItem",
+    "ActionPlanTemplateItemValue",
+)
 
 MANAGE_TEMPLATES = PermissionSet(
     "Action Plans: Manage Templates",
-    objects={**dict.fromkeys(TEMPLATE_OBJECTS, "CREDVM"), "DocumentType": "CRED", "ActionPlan": "RV",
-             "ActionPlanItem": "RV", "DocumentChecklistItem": "RV"},
+    objects={
+        **dict.fromkeys(TEMPLATE_OBJECTS, "CREDVM"),
+        "DocumentType": "CRED",
+        "ActionPlan": "RV",
+        "ActionPlanItem": "RV",
+        "DocumentChecklistItem": "RV",
+    },
     system=[REVIEW_DOCUMENTS],
     description="Create, version, publish, export and import action plan templates and document types; "
     "see every plan for compliance reporting.",
@@ -17,9 +26,20 @@ MANAGE_TEMPLATES = PermissionSet(
 
 USE = PermissionSet(
     "Action Plans: Use",
-    objects={**dict.fromkeys(TEMPLATE_OBJECTS, "R"), "DocumentType": "R", "ActionPlan": "CRED",
-             "ActionPlanItem": "CRE", "DocumentChecklistItem": "CRE", "RecordTeamMember": "CRED",
-             "Task": "CRE", "File": "CR", "User": "R", "Queue": "R", "BusinessHours": "R", "Holiday": "R"},
+    objects={
+        **dict.fromkeys(TEMPLATE_OBJECTS, "R"),
+        "DocumentType": "R",
+        "ActionPlan": "CRED",
+        "ActionPlanItem": "CRE",
+        "DocumentChecklistItem": "CRE",
+        "RecordTeamMember": "CRED",
+        "Task": "CRE",
+        "File": "CR",
+        "User": "R",
+        "Queue": "R",
+        "BusinessHours": "R",
+        "Holiday": "R",
+    },
     description="Create action plans from published templates, work their tasks and upload their documents.",
 )
 

@@ -135,8 +135,11 @@ def prepare_plans(
         raise ValidationError("name at least one target record (--target ID)", object_name="ActionPlan")
     duplicates = sorted(t for t, n in Counter(target_ids).items() if n > 1)
     if duplicates:
-        raise ValidationError(f"target {duplicates[0]} is named twice; one plan per target per call",
-                              object_name="ActionPlan", field="target")
+        raise ValidationError(
+            f"target {duplicates[0]} is named twice; one plan per target per call",
+            object_name="ActionPlan",
+            field="target",
+        )
     targets = load_targets(session, template, list(target_ids))
     specs = template_specs(session, version, exclude)
     if adhoc:
@@ -147,7 +150,9 @@ def prepare_plans(
             )
         specs += adhoc_specs(session, adhoc, start_order=max((s.display_order for s in specs), default=0))
     if not specs:
-        raise ValidationError(f"template {template['unique_name']} leaves no item to create", object_name="ActionPlan")
+        raise ValidationError(
+            f"template {template['unique_name']} leaves no item to create", object_name="ActionPlan"
+        )
     start = start_date or dt.date.today()
     assignees = load_assignees(session, [s.values.get("owner") for s in specs], [t["id"] for t in targets])
     offsets = [s.offset for s in specs]
@@ -164,7 +169,8 @@ def load_targets(session, template: dict, target_ids: list[str]) -> list[dict]:
             what = f"a {obj.name}" if obj is not None else "not a record id"
             raise ValidationError(
                 f"target {target_id} is {what}; template {template['unique_name']} targets {wanted}",
-                object_name="ActionPlan", field="target",
+                object_name="ActionPlan",
+                field="target",
             )
     obj = session.registry.object(wanted)
     fields = [obj.name_field] if obj.name_field else None
@@ -175,8 +181,11 @@ def load_targets(session, template: dict, target_ids: list[str]) -> list[dict]:
             found[record["id"]] = record
     for target_id in target_ids:
         if target_id not in found:
-            raise ValidationError(f"{wanted} {target_id} does not exist (or you cannot see it)",
-                                  object_name="ActionPlan", field="target")
+            raise ValidationError(
+                f"{wanted} {target_id} does not exist (or you cannot see it)",
+                object_name="ActionPlan",
+                field="target",
+            )
     return [found[t] for t in target_ids]
 
 
@@ -189,11 +198,14 @@ def template_specs(session, version: dict, exclude: Sequence[str]) -> list[ItemS
         item = by_ref.get(ref)
         if item is None:
             names = ", ".join(repr(i["name"]) for i in items)
-            raise ValidationError(f"excluded item {ref!r} is not an active item of {version['name']}; items: {names}",
-                                  object_name="ActionPlan")
+            raise ValidationError(
+                f"excluded item {ref!r} is not an active item of {version['name']}; items: {names}",
+                object_name="ActionPlan",
+            )
         if item["required"]:
-            raise ValidationError(f"item {item['name']!r} is required, so it cannot be excluded",
-                                  object_name="ActionPlan")
+            raise ValidationError(
+                f"item {item['name']!r} is required, so it cannot be excluded", object_name="ActionPlan"
+            )
         excluded.add(item["id"])
     return [
         ItemSpec(i["name"], i["kind"], bool(i["required"]), i["display_order"] or 0, values[i["id"]], i["id"])
@@ -224,8 +236,9 @@ def adhoc_specs(session, adhoc: Sequence[dict], *, start_order: int) -> list[Ite
             value = tpl.resolve_value_names(session, key, tpl._text(raw[key]))
             problem = tpl.value_problem(kind, key, value, max_offset=max_offset, task_obj=task_obj)
             if problem:
-                raise ValidationError(f"ad-hoc item {raw['name']!r}: {problem}", object_name="ActionPlanItem",
-                                      field=key)
+                raise ValidationError(
+                    f"ad-hoc item {raw['name']!r}: {problem}", object_name="ActionPlanItem", field=key
+                )
             values[key] = value
         specs.append(ItemSpec(raw["name"], kind, bool(raw.get("required")), start_order + index + 1, values))
     return specs
@@ -254,15 +267,23 @@ def write_plans(session, prepared: PreparedPlans, targets: list[dict]) -> list[d
     doc_specs = [(i, s) for i, s in enumerate(specs) if s.kind == DOCUMENT_KIND]
     task_templates = [(i, _task_values(s, due[i])) for i, s in task_specs]
     doc_templates = [(i, _document_values(s)) for i, s in doc_specs]
-    initial_states = [item_state_for_task(s.values.get("status")) if s.kind == TASK_KIND else "Pending"
-                      for s in specs]
+    initial_states = [
+        item_state_for_task(s.values.get("status")) if s.kind == TASK_KIND else "Pending" for s in specs
+    ]
     state = plan_state([(s.required, st) for s, st in zip(specs, initial_states, strict=True)])
 
     plans = session.create_many(
         "ActionPlan",
-        [{"name": prepared.name or default_plan_name(template, t, target_obj), "target": t["id"],
-          "template_version": version["id"], "start_date": prepared.start_date,
-          "skip_nonworking_days": prepared.skip_nonworking} for t in targets],
+        [
+            {
+                "name": prepared.name or default_plan_name(template, t, target_obj),
+                "target": t["id"],
+                "template_version": version["id"],
+                "start_date": prepared.start_date,
+                "skip_nonworking_days": prepared.skip_nonworking,
+            }
+            for t in targets
+        ],
         computed=[{"state": state}] * len(targets),
     )
     resolve = prepared.assignees.resolve
@@ -271,9 +292,13 @@ def write_plans(session, prepared: PreparedPlans, targets: list[dict]) -> list[d
     for target in targets:
         target_id = target["id"]
         for i, values in task_templates:
-            task_rows.append({**values, link: target_id, "owner_id": resolve(specs[i].values.get("owner"), target_id)})
+            task_rows.append(
+                {**values, link: target_id, "owner_id": resolve(specs[i].values.get("owner"), target_id)}
+            )
         for i, values in doc_templates:
-            doc_rows.append({**values, "parent": target_id, "owner_id": resolve(specs[i].values.get("owner"), target_id)})
+            doc_rows.append(
+                {**values, "parent": target_id, "owner_id": resolve(specs[i].values.get("owner"), target_id)}
+            )
     tasks = session.create_many("Task", task_rows) if task_rows else []
     documents = session.create_many("DocumentChecklistItem", doc_rows) if doc_rows else []
     item_rows, computed = [], []
@@ -285,11 +310,20 @@ def write_plans(session, prepared: PreparedPlans, targets: list[dict]) -> list[d
         for i, _ in doc_templates:
             created_for_plan[i] = {"document": next(doc_iter)["id"]}
         for i, spec in enumerate(specs):
-            item_rows.append({"plan": plan["id"], "template_item": spec.template_item, "name": spec.name,
-                              "kind": spec.kind, "required": spec.required, "display_order": spec.display_order,
-                              "due_date": due[i]})
-            computed.append({**created_for_plan[i], "is_adhoc": spec.template_item is None,
-                             "state": initial_states[i]})
+            item_rows.append(
+                {
+                    "plan": plan["id"],
+                    "template_item": spec.template_item,
+                    "name": spec.name,
+                    "kind": spec.kind,
+                    "required": spec.required,
+                    "display_order": spec.display_order,
+                    "due_date": due[i],
+                }
+            )
+            computed.append(
+                {**created_for_plan[i], "is_adhoc": spec.template_item is None, "state": initial_states[i]}
+            )
     # The creator may not see a Task they just gave to a colleague or a queue, so the
     # system links the items (owned by the creator) once the creator's right is checked.
     if not session.user.is_system:
@@ -328,7 +362,9 @@ def set_item_states(system, new_states: dict[str, str]) -> None:
     items = system.get_many(sorted(new_states))
     changes = [item_id for item_id, state in new_states.items() if items[item_id]["state"] != state]
     if changes:
-        system.update_many([{"id": i} for i in changes], computed={i: {"state": new_states[i]} for i in changes})
+        system.update_many(
+            [{"id": i} for i in changes], computed={i: {"state": new_states[i]} for i in changes}
+        )
     rollup_plans(system, {items[i]["plan"] for i in new_states})
 
 
@@ -338,16 +374,21 @@ def rollup_plans(system, plan_ids: Iterable[str]) -> None:
         return
     items: dict[str, list[tuple[bool, str]]] = {p: [] for p in plan_ids}
     for start in range(0, len(plan_ids), 500):
-        for item in system.query("ActionPlanItem", where={"plan": {"in": plan_ids[start : start + 500]}},
-                                 fields=["plan", "required", "state"]).records:
+        for item in system.query(
+            "ActionPlanItem",
+            where={"plan": {"in": plan_ids[start : start + 500]}},
+            fields=["plan", "required", "state"],
+        ).records:
             items[item["plan"]].append((bool(item["required"]), item["state"]))
     plans = system.get_many(plan_ids)
     changes = {}
     for plan_id, plan in plans.items():
         state = plan_state(items[plan_id], plan["state"])
         if state != plan["state"]:
-            changes[plan_id] = {"state": state,
-                                "completed_at": dt.datetime.now(dt.UTC) if state == "Complete" else None}
+            changes[plan_id] = {
+                "state": state,
+                "completed_at": dt.datetime.now(dt.UTC) if state == "Complete" else None,
+            }
     if changes:
         system.update_many([{"id": p} for p in changes], computed=changes)
 
@@ -355,24 +396,34 @@ def rollup_plans(system, plan_ids: Iterable[str]) -> None:
 def items_for(system, field_name: str, ids: list[str]) -> list[dict]:
     out = []
     for start in range(0, len(ids), 500):
-        out += system.query("ActionPlanItem", where={field_name: {"in": ids[start : start + 500]}},
-                            fields=["plan", "state", "task", "document"]).records
+        out += system.query(
+            "ActionPlanItem",
+            where={field_name: {"in": ids[start : start + 500]}},
+            fields=["plan", "state", "task", "document"],
+        ).records
     return out
 
 
 def sync_items_with_tasks(ctx, rows) -> None:
     """Task status changes move their plan items (trigger: Task after_update / after_undelete)."""
-    status = {row.new["id"]: row.new.get("status") for row in rows
-              if ctx.event == "after_undelete" or row.changed("status")}
+    status = {
+        row.new["id"]: row.new.get("status")
+        for row in rows
+        if ctx.event == "after_undelete" or row.changed("status")
+    }
     if not status:
         return
     system = ctx.session.as_system()
     items = items_for(system, "task", sorted(status))
-    set_item_states(system, {
-        item["id"]: item_state_for_task(status[item["task"]])
-        for item in items
-        if item["state"] not in ("Canceled",) and (item["state"] != "Deleted" or ctx.event == "after_undelete")
-    })
+    set_item_states(
+        system,
+        {
+            item["id"]: item_state_for_task(status[item["task"]])
+            for item in items
+            if item["state"] not in ("Canceled",)
+            and (item["state"] != "Deleted" or ctx.event == "after_undelete")
+        },
+    )
 
 
 def mark_items_of_deleted_tasks(ctx, rows) -> None:
@@ -393,7 +444,10 @@ def check_plan_insert(ctx, rows) -> None:
             status = version["status"] if version else "missing"
             raise ValidationError(
                 f"plans are created from a Published version only; {version['name'] if version else row.new['template_version']}"
-                f" is {status}", object_name="ActionPlan", row=index, field="template_version",
+                f" is {status}",
+                object_name="ActionPlan",
+                row=index,
+                field="template_version",
             )
         template = templates[version["template"]]
         target_obj = ctx.session.registry.object_for_id(row.new["target"])
@@ -401,7 +455,9 @@ def check_plan_insert(ctx, rows) -> None:
         if target_obj is None or target_obj.name != wanted:
             raise ValidationError(
                 f"target {row.new['target']} is not a {wanted}; template {template['unique_name']} targets {wanted}",
-                object_name="ActionPlan", row=index, field="target",
+                object_name="ActionPlan",
+                row=index,
+                field="target",
             )
         row.new["template"] = template["id"]
         row.new["target_type"] = wanted
@@ -413,7 +469,9 @@ def check_plan_update(ctx, rows) -> None:
             if row.changed(name):
                 raise ValidationError(
                     f"a plan keeps its {name} for ever; create a new plan instead",
-                    object_name="ActionPlan", row=index, field=name,
+                    object_name="ActionPlan",
+                    row=index,
+                    field=name,
                 )
 
 
@@ -425,14 +483,19 @@ def cancel_plan(session, plan_id: str) -> dict:
     """Cancel a plan (the caller must be able to edit it) and its open items."""
     plan = session.get(plan_id)
     if plan["state"] in ("Complete", "Canceled"):
-        raise ValidationError(f"plan {plan['name']} is {plan['state']}; only an open plan can be canceled",
-                              object_name="ActionPlan")
+        raise ValidationError(
+            f"plan {plan['name']} is {plan['state']}; only an open plan can be canceled",
+            object_name="ActionPlan",
+        )
     updated = session.update(plan_id, {}, computed={"state": "Canceled"})
     system = session.as_system()
-    items = system.query("ActionPlanItem", where={"plan": plan_id, "state": {"in": list(OPEN_ITEM_STATES)}},
-                         fields=["id"]).records
+    items = system.query(
+        "ActionPlanItem", where={"plan": plan_id, "state": {"in": list(OPEN_ITEM_STATES)}}, fields=["id"]
+    ).records
     if items:
-        system.update_many([{"id": i["id"]} for i in items], computed={i["id"]: {"state": "Canceled"} for i in items})
+        system.update_many(
+            [{"id": i["id"]} for i in items], computed={i["id"]: {"state": "Canceled"} for i in items}
+        )
     return updated
 
 
@@ -441,15 +504,24 @@ def show_plan(session, plan_id: str) -> dict:
     from .progress import plan_progress
 
     plan = session.get(plan_id)
-    items = session.query("ActionPlanItem", where={"plan": plan_id}, order_by=["display_order", "created_at"]).records
+    items = session.query(
+        "ActionPlanItem", where={"plan": plan_id}, order_by=["display_order", "created_at"]
+    ).records
     linked = session.get_many([i[k] for i in items for k in ("task", "document") if i.get(k)])
     rows = []
     for item in items:
         record = linked.get(item.get("task") or item.get("document") or "", {})
-        rows.append({
-            "id": item["id"], "name": item["name"], "kind": item["kind"], "required": item["required"],
-            "state": item["state"], "due_date": item["due_date"],
-            "record": item.get("task") or item.get("document"), "status": record.get("status"),
-            "owner": record.get("owner_id"),
-        })
+        rows.append(
+            {
+                "id": item["id"],
+                "name": item["name"],
+                "kind": item["kind"],
+                "required": item["required"],
+                "state": item["state"],
+                "due_date": item["due_date"],
+                "record": item.get("task") or item.get("document"),
+                "status": record.get("status"),
+                "owner": record.get("owner_id"),
+            }
+        )
     return {"plan": plan, "items": rows, "progress": plan_progress(items, dt.date.today(), linked)}

@@ -23,10 +23,14 @@ def plan_progress(items: list[dict], today: dt.date, documents: dict[str, dict])
     live = [i for i in items if i["state"] not in ("Canceled", "Deleted")]
     counted = [i for i in live if i["required"]] or live
     done = sum(1 for i in counted if i["state"] == "Completed")
-    overdue = sum(1 for i in live if i["state"] in OPEN_STATES and i.get("due_date") and i["due_date"] < today)
+    overdue = sum(
+        1 for i in live if i["state"] in OPEN_STATES and i.get("due_date") and i["due_date"] < today
+    )
     missing = sum(
-        1 for i in live
-        if i.get("document") and i["state"] != "Completed"
+        1
+        for i in live
+        if i.get("document")
+        and i["state"] != "Completed"
         and documents.get(i["document"], {}).get("status", "New") in MISSING_DOCUMENT_STATUSES
     )
     return {
@@ -48,8 +52,11 @@ def plan_rows(session, *, template: str | None = None, today: dt.date | None = N
     plan_ids = [p["id"] for p in plans]
     items: dict[str, list[dict]] = defaultdict(list)
     for start in range(0, len(plan_ids), 500):
-        for item in session.query("ActionPlanItem", where={"plan": {"in": plan_ids[start : start + 500]}},
-                                  fields=["plan", "required", "state", "due_date", "document"]).records:
+        for item in session.query(
+            "ActionPlanItem",
+            where={"plan": {"in": plan_ids[start : start + 500]}},
+            fields=["plan", "required", "state", "due_date", "document"],
+        ).records:
             items[item["plan"]].append(item)
     document_ids = [i["document"] for plan_items in items.values() for i in plan_items if i.get("document")]
     documents = session.get_many(document_ids) if document_ids else {}
@@ -59,12 +66,18 @@ def plan_rows(session, *, template: str | None = None, today: dt.date | None = N
     for plan in plans:
         version = versions.get(plan["template_version"], {})
         owner = owners.get(plan["owner_id"], {})
-        rows.append({
-            "id": plan["id"], "name": plan["name"], "version": version.get("name", plan["template_version"]),
-            "state": plan["state"], "owner": owner.get("username", plan["owner_id"]),
-            "target_type": plan["target_type"], "target": plan["target"],
-            **plan_progress(items[plan["id"]], today, documents),
-        })
+        rows.append(
+            {
+                "id": plan["id"],
+                "name": plan["name"],
+                "version": version.get("name", plan["template_version"]),
+                "state": plan["state"],
+                "owner": owner.get("username", plan["owner_id"]),
+                "target_type": plan["target_type"],
+                "target": plan["target"],
+                **plan_progress(items[plan["id"]], today, documents),
+            }
+        )
     return rows
 
 
@@ -76,13 +89,15 @@ def summary_rows(rows: list[dict], by: tuple[str, ...] = ("version", "state", "o
     out = []
     for key in sorted(groups, key=lambda k: tuple(str(v) for v in k)):
         members = groups[key]
-        out.append({
-            **dict(zip(by, key, strict=True)),
-            "plans": len(members),
-            "avg_percent_done": round(sum(r["percent_done"] for r in members) / len(members), 1),
-            "overdue_items": sum(r["overdue_items"] for r in members),
-            "documents_missing": sum(r["documents_missing"] for r in members),
-        })
+        out.append(
+            {
+                **dict(zip(by, key, strict=True)),
+                "plans": len(members),
+                "avg_percent_done": round(sum(r["percent_done"] for r in members) / len(members), 1),
+                "overdue_items": sum(r["overdue_items"] for r in members),
+                "documents_missing": sum(r["documents_missing"] for r in members),
+            }
+        )
     return out
 
 

@@ -30,11 +30,22 @@ from .objects import (
 from .transaction import one_operation
 
 EXPORT_FORMAT = "missionbase.actionplans.template/1"
-TEMPLATE_FIELDS = ("name", "unique_name", "description", "target_type", "allow_adhoc_items", "category",
-                   "estimated_completion_days")
+TEMPLATE_FIELDS = (
+    "name",
+    "unique_name",
+    "description",
+    "target_type",
+    "allow_adhoc_items",
+    "category",
+    "estimated_completion_days",
+)
 ITEM_FIELDS = ("name", "kind", "display_order", "required", "active")
-KIND_ALIASES = {"task": TASK_KIND, "document": DOCUMENT_KIND, "document checklist item": DOCUMENT_KIND,
-                "dci": DOCUMENT_KIND}
+KIND_ALIASES = {
+    "task": TASK_KIND,
+    "document": DOCUMENT_KIND,
+    "document checklist item": DOCUMENT_KIND,
+    "dci": DOCUMENT_KIND,
+}
 ALLOWED_TRANSITIONS = {"Draft": ("Published", "Obsolete"), "Published": ("Obsolete",), "Obsolete": ()}
 
 
@@ -51,14 +62,17 @@ def find_template(session, ref: str) -> dict:
         return session.get(ref)
     found = session.query("ActionPlanTemplate", where={"unique_name": ref}, limit=1).records
     if not found:
-        names = [t["unique_name"] for t in session.query("ActionPlanTemplate", fields=["unique_name"]).records]
+        names = [
+            t["unique_name"] for t in session.query("ActionPlanTemplate", fields=["unique_name"]).records
+        ]
         raise UnknownName("action plan template", ref, names)
     return found[0]
 
 
 def versions_of(session, template_id: str) -> list[dict]:
-    return session.query("ActionPlanTemplateVersion", where={"template": template_id},
-                         order_by="version_number").records
+    return session.query(
+        "ActionPlanTemplateVersion", where={"template": template_id}, order_by="version_number"
+    ).records
 
 
 def pick_version(session, template: dict, number: int | None = None, *, status: str | None = None) -> dict:
@@ -69,11 +83,15 @@ def pick_version(session, template: dict, number: int | None = None, *, status: 
         for version in versions:
             if version["version_number"] == number:
                 return version
-        raise ValidationError(f"template {template['unique_name']} has no version {number} (versions: {summary})")
+        raise ValidationError(
+            f"template {template['unique_name']} has no version {number} (versions: {summary})"
+        )
     matching = [v for v in versions if v["status"] == status]
     if not matching:
-        hint = {"Draft": "; run 'actionplans templates new-version' to start one",
-                "Published": "; publish a version first"}.get(status or "", "")
+        hint = {
+            "Draft": "; run 'actionplans templates new-version' to start one",
+            "Published": "; publish a version first",
+        }.get(status or "", "")
         raise ValidationError(
             f"template {template['unique_name']} has no {status} version (versions: {summary}){hint}"
         )
@@ -88,7 +106,9 @@ def items_of(session, version_id: str, *, active_only: bool = False) -> list[dic
     where: dict[str, Any] = {"template_version": version_id}
     if active_only:
         where["active"] = True
-    return session.query("ActionPlanTemplateItem", where=where, order_by=["display_order", "created_at"]).records
+    return session.query(
+        "ActionPlanTemplateItem", where=where, order_by=["display_order", "created_at"]
+    ).records
 
 
 def values_of(session, item_ids: list[str]) -> dict[str, dict[str, str]]:
@@ -116,20 +136,29 @@ def normalise_kind(kind: str) -> str:
         return KIND_ALIASES[str(kind).strip().lower()]
     except KeyError:
         raise ValidationError(
-            f"item kind {kind!r} is not one of: task, document", object_name="ActionPlanTemplateItem",
+            f"item kind {kind!r} is not one of: task, document",
+            object_name="ActionPlanTemplateItem",
             field="kind",
         ) from None
 
 
 @one_operation
-def add_item(session, template: dict, item: dict, values: dict[str, Any], *, version_number: int | None = None) -> dict:
+def add_item(
+    session, template: dict, item: dict, values: dict[str, Any], *, version_number: int | None = None
+) -> dict:
     """Add an item with its values to the template's Draft version (or the numbered one, if Draft)."""
-    version = (pick_version(session, template, version_number) if version_number is not None
-               else pick_version(session, template, status="Draft"))
+    version = (
+        pick_version(session, template, version_number)
+        if version_number is not None
+        else pick_version(session, template, status="Draft")
+    )
     item = {**item, "template_version": version["id"], "kind": normalise_kind(item.get("kind", TASK_KIND))}
     created = session.create("ActionPlanTemplateItem", item)
-    rows = [{"item": created["id"], "field_name": name, "value": _text(value)}
-            for name, value in values.items() if value is not None]
+    rows = [
+        {"item": created["id"], "field_name": name, "value": _text(value)}
+        for name, value in values.items()
+        if value is not None
+    ]
     rows = [{**row, "value": resolve_value_names(session, row["field_name"], row["value"])} for row in rows]
     if rows:
         session.create_many("ActionPlanTemplateItemValue", rows)
@@ -157,17 +186,23 @@ def _id_by(session, object_name: str, field: str, value: str) -> str:
     found = session.query(object_name, where={field: value}, fields=["id"], limit=1).records
     if not found:
         names = [r[field] for r in session.query(object_name, fields=[field], limit=200).records]
-        raise UnknownName(object_name.lower() if object_name != "DocumentType" else "document type", value, names)
+        raise UnknownName(
+            object_name.lower() if object_name != "DocumentType" else "document type", value, names
+        )
     return found[0]["id"]
 
 
 @one_operation
-def set_version_status(session, template: dict, new_status: str, version_number: int | None = None) -> list[dict]:
+def set_version_status(
+    session, template: dict, new_status: str, version_number: int | None = None
+) -> list[dict]:
     """Publish or retire a version; returns the versions changed (publishing may retire the old one)."""
     if version_number is not None:
         version = pick_version(session, template, version_number)
     else:
-        version = pick_version(session, template, status="Draft" if new_status == "Published" else "Published")
+        version = pick_version(
+            session, template, status="Draft" if new_status == "Published" else "Published"
+        )
     changes: dict[str, dict] = {}
     if new_status == "Published":
         if version["status"] == "Draft" and not items_of(session, version["id"], active_only=True):
@@ -207,10 +242,14 @@ def copy_items(session, from_version: str, to_version: str) -> None:
     items = items_of(session, from_version)
     values = values_of(session, [i["id"] for i in items])
     created = session.create_many(
-        "ActionPlanTemplateItem", [{**{k: i[k] for k in ITEM_FIELDS}, "template_version": to_version} for i in items]
+        "ActionPlanTemplateItem",
+        [{**{k: i[k] for k in ITEM_FIELDS}, "template_version": to_version} for i in items],
     )
-    rows = [{"item": new["id"], "field_name": name, "value": value}
-            for old, new in zip(items, created, strict=True) for name, value in values[old["id"]].items()]
+    rows = [
+        {"item": new["id"], "field_name": name, "value": value}
+        for old, new in zip(items, created, strict=True)
+        for name, value in values[old["id"]].items()
+    ]
     if rows:
         session.create_many("ActionPlanTemplateItemValue", rows)
 
@@ -225,12 +264,17 @@ def list_templates(session) -> list[dict]:
     for template in templates:
         mine = by_template.get(template["id"], [])
         published = [v["version_number"] for v in mine if v["status"] == "Published"]
-        rows.append({
-            "id": template["id"], "unique_name": template["unique_name"], "name": template["name"],
-            "target_type": template["target_type"], "category": template.get("category"),
-            "versions": ", ".join(f"v{v['version_number']} {v['status']}" for v in mine),
-            "published": published[0] if published else None,
-        })
+        rows.append(
+            {
+                "id": template["id"],
+                "unique_name": template["unique_name"],
+                "name": template["name"],
+                "target_type": template["target_type"],
+                "category": template.get("category"),
+                "versions": ", ".join(f"v{v['version_number']} {v['status']}" for v in mine),
+                "published": published[0] if published else None,
+            }
+        )
     return rows
 
 
@@ -256,8 +300,13 @@ def export_template(session, template: dict, version_number: int | None = None) 
         "template": {k: template.get(k) for k in TEMPLATE_FIELDS},
         "version": {"version_number": version["version_number"], "status": version["status"]},
         "items": [
-            {**{k: item[k] for k in ITEM_FIELDS},
-             "values": {name: _portable(session, name, value) for name, value in sorted(values[item["id"]].items())}}
+            {
+                **{k: item[k] for k in ITEM_FIELDS},
+                "values": {
+                    name: _portable(session, name, value)
+                    for name, value in sorted(values[item["id"]].items())
+                },
+            }
             for item in items
         ],
     }
@@ -285,15 +334,19 @@ def import_template(session, data: Any) -> dict:
     must exist in this org.
     """
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-        raise ValidationError(f"not an action plan template export (expected \"format\": \"{EXPORT_FORMAT}\")")
+        raise ValidationError(f'not an action plan template export (expected "format": "{EXPORT_FORMAT}")')
     header = data.get("template")
     items = data.get("items")
     if not isinstance(header, dict) or not isinstance(items, list):
-        raise ValidationError("a template export needs a \"template\" object and an \"items\" list")
+        raise ValidationError('a template export needs a "template" object and an "items" list')
     unknown = sorted(set(header) - set(TEMPLATE_FIELDS))
     if unknown:
-        raise ValidationError(f"template field {unknown[0]!r} is unknown; allowed: {', '.join(TEMPLATE_FIELDS)}")
-    existing = session.query("ActionPlanTemplate", where={"unique_name": header.get("unique_name")}, limit=1).records
+        raise ValidationError(
+            f"template field {unknown[0]!r} is unknown; allowed: {', '.join(TEMPLATE_FIELDS)}"
+        )
+    existing = session.query(
+        "ActionPlanTemplate", where={"unique_name": header.get("unique_name")}, limit=1
+    ).records
     if existing:
         template = existing[0]
         if template["target_type"] != header.get("target_type"):
@@ -324,7 +377,9 @@ def check_template_insert(ctx, rows) -> None:
         if target_type not in targets:
             raise ValidationError(
                 f"{target_type!r} is not a target type; plans can target: {', '.join(sorted(targets)) or 'none'}",
-                object_name="ActionPlanTemplate", row=index, field="target_type",
+                object_name="ActionPlanTemplate",
+                row=index,
+                field="target_type",
             )
 
 
@@ -334,7 +389,9 @@ def check_template_update(ctx, rows) -> None:
             raise ValidationError(
                 f"cannot change from {row.old['target_type']} to {row.new['target_type']} once the template exists;"
                 " create a new template instead",
-                object_name="ActionPlanTemplate", row=index, field="target_type",
+                object_name="ActionPlanTemplate",
+                row=index,
+                field="target_type",
             )
 
 
@@ -350,8 +407,13 @@ def number_new_versions(ctx, rows) -> None:
     highest: dict[str, int] = {}
     names: dict[str, str] = {}
     for template_id in templates:
-        versions = session.query("ActionPlanTemplateVersion", where={"template": template_id},
-                                 fields=["version_number"], order_by="-version_number", limit=1).records
+        versions = session.query(
+            "ActionPlanTemplateVersion",
+            where={"template": template_id},
+            fields=["version_number"],
+            order_by="-version_number",
+            limit=1,
+        ).records
         highest[template_id] = versions[0]["version_number"] if versions else 0
         template = session.get_many([template_id]).get(template_id)
         names[template_id] = template["name"] if template else template_id
@@ -368,25 +430,34 @@ def check_version_update(ctx, rows) -> None:
     """Status moves only forward, and a template has at most one Published version."""
     for index, row in enumerate(rows):
         if row.changed("template"):
-            raise ValidationError("a version cannot move to another template",
-                                  object_name="ActionPlanTemplateVersion", row=index, field="template")
+            raise ValidationError(
+                "a version cannot move to another template",
+                object_name="ActionPlanTemplateVersion",
+                row=index,
+                field="template",
+            )
         old, new = row.old["status"], row.new["status"]
         if old != new and new not in ALLOWED_TRANSITIONS[old]:
             allowed = " or ".join(ALLOWED_TRANSITIONS[old]) or "nothing (it is final)"
             raise ValidationError(
                 f"v{row.old['version_number']} is {old}; it can become {allowed}, not {new}",
-                object_name="ActionPlanTemplateVersion", row=index, field="status",
+                object_name="ActionPlanTemplateVersion",
+                row=index,
+                field="status",
             )
     published = [row.new for row in rows if row.new["status"] == "Published" and row.changed("status")]
     session = ctx.session.as_system()
     for version in published:
-        others = session.query("ActionPlanTemplateVersion", where={
-            "template": version["template"], "status": "Published", "id": {"ne": version["id"]}}).records
+        others = session.query(
+            "ActionPlanTemplateVersion",
+            where={"template": version["template"], "status": "Published", "id": {"ne": version["id"]}},
+        ).records
         if others:
             raise ValidationError(
                 f"v{others[0]['version_number']} of this template is already Published; at most one version "
                 "is Published at a time (retire it first)",
-                object_name="ActionPlanTemplateVersion", field="status",
+                object_name="ActionPlanTemplateVersion",
+                field="status",
             )
 
 
@@ -424,8 +495,9 @@ def check_item_insert(ctx, rows) -> None:
     for row in rows:
         per_version.setdefault(row.new["template_version"], []).append(row)
     for version_id, new_rows in per_version.items():
-        existing = system.query("ActionPlanTemplateItem", where={"template_version": version_id},
-                                fields=["display_order"]).records
+        existing = system.query(
+            "ActionPlanTemplateItem", where={"template_version": version_id}, fields=["display_order"]
+        ).records
         if len(existing) + len(new_rows) > limit:
             raise ValidationError(
                 f"a template version holds at most {limit} items; this one would have "
@@ -444,11 +516,19 @@ def check_item_insert(ctx, rows) -> None:
 def check_item_update(ctx, rows) -> None:
     for index, row in enumerate(rows):
         if row.changed("template_version"):
-            raise ValidationError("an item cannot move to another version", object_name="ActionPlanTemplateItem",
-                                  row=index, field="template_version")
+            raise ValidationError(
+                "an item cannot move to another version",
+                object_name="ActionPlanTemplateItem",
+                row=index,
+                field="template_version",
+            )
         if row.changed("kind"):
-            raise ValidationError("an item's kind cannot change; add a new item instead",
-                                  object_name="ActionPlanTemplateItem", row=index, field="kind")
+            raise ValidationError(
+                "an item's kind cannot change; add a new item instead",
+                object_name="ActionPlanTemplateItem",
+                row=index,
+                field="kind",
+            )
     _require_draft(ctx.session, [row.new["template_version"] for row in rows], "ActionPlanTemplateItem")
 
 
@@ -472,21 +552,33 @@ def check_value_write(ctx, rows) -> None:
         name, value = row.new["field_name"], row.new.get("value")
         key = (item["id"], name)
         if key in seen:
-            raise ValidationError(f"item {item['name']!r} sets {name} twice",
-                                  object_name="ActionPlanTemplateItemValue", row=index, field="field_name")
+            raise ValidationError(
+                f"item {item['name']!r} sets {name} twice",
+                object_name="ActionPlanTemplateItemValue",
+                row=index,
+                field="field_name",
+            )
         seen.add(key)
         problem = value_problem(item["kind"], name, value, max_offset=limit, task_obj=task_obj)
         if problem:
-            raise ValidationError(f"item {item['name']!r}: {problem}", object_name="ActionPlanTemplateItemValue",
-                                  row=index, field=name)
+            raise ValidationError(
+                f"item {item['name']!r}: {problem}",
+                object_name="ActionPlanTemplateItemValue",
+                row=index,
+                field=name,
+            )
     if ctx.event == "before_insert":
-        existing = system.query("ActionPlanTemplateItemValue",
-                                where={"item": {"in": sorted({k[0] for k in seen})}}).records
+        existing = system.query(
+            "ActionPlanTemplateItemValue", where={"item": {"in": sorted({k[0] for k in seen})}}
+        ).records
         for value in existing:
             if (value["item"], value["field_name"]) in seen:
                 item = items[value["item"]]
-                raise ValidationError(f"item {item['name']!r} already sets {value['field_name']}; update that value",
-                                      object_name="ActionPlanTemplateItemValue", field=value["field_name"])
+                raise ValidationError(
+                    f"item {item['name']!r} already sets {value['field_name']}; update that value",
+                    object_name="ActionPlanTemplateItemValue",
+                    field=value["field_name"],
+                )
 
 
 def check_value_delete(ctx, rows) -> None:
@@ -494,7 +586,9 @@ def check_value_delete(ctx, rows) -> None:
     remaining = [row.old["item"] for row in rows if row.old["item"] not in going]
     if remaining:
         items = ctx.session.as_system().get_many(sorted(set(remaining)))
-        _require_draft(ctx.session, [i["template_version"] for i in items.values()], "ActionPlanTemplateItemValue")
+        _require_draft(
+            ctx.session, [i["template_version"] for i in items.values()], "ActionPlanTemplateItemValue"
+        )
 
 
 def value_problem(kind: str, name: str, value: str | None, *, max_offset: int, task_obj) -> str | None:

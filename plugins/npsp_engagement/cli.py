@@ -50,25 +50,55 @@ def _parse_task(spec: str, index: int) -> dict:
 @click.option("--description")
 @click.option("--skip-weekends/--no-skip-weekends", default=True, show_default=True)
 @click.option("--reschedule-to", type=click.Choice(["Monday", "Friday"]), default="Monday", show_default=True)
-@click.option("--default-assignee", type=click.Choice(sorted(ASSIGNEE_CHOICES)), default="creator",
-              show_default=True, help="Who gets a task with no assignee: the plan's creator or the target's owner.")
-@click.option("--auto-update/--no-auto-update", default=True, show_default=True,
-              help="Date dependent tasks from the day their parent closes.")
-@click.option("--task", "task_specs", multiple=True, metavar="SUBJECT[:DAYS[:PARENT]]",
-              help="A step; PARENT is an earlier step's subject. Repeat for more.")
+@click.option(
+    "--default-assignee",
+    type=click.Choice(sorted(ASSIGNEE_CHOICES)),
+    default="creator",
+    show_default=True,
+    help="Who gets a task with no assignee: the plan's creator or the target's owner.",
+)
+@click.option(
+    "--auto-update/--no-auto-update",
+    default=True,
+    show_default=True,
+    help="Date dependent tasks from the day their parent closes.",
+)
+@click.option(
+    "--task",
+    "task_specs",
+    multiple=True,
+    metavar="SUBJECT[:DAYS[:PARENT]]",
+    help="A step; PARENT is an earlier step's subject. Repeat for more.",
+)
 @as_user_option
 @json_option
 @pass_app
-def templates_create(app, name, description, skip_weekends, reschedule_to, default_assignee, auto_update,
-                     task_specs, as_user, as_json):
+def templates_create(
+    app,
+    name,
+    description,
+    skip_weekends,
+    reschedule_to,
+    default_assignee,
+    auto_update,
+    task_specs,
+    as_user,
+    as_json,
+):
     """Create a template with its steps: --task Call:0 --task 'Thank-you note:2:Call'."""
     from .template_io import FORMAT, VERSION, export_template, import_template
 
     document = {
-        "format": FORMAT, "version": VERSION,
-        "template": {"name": name, "description": description, "skip_weekends": skip_weekends,
-                     "reschedule_to": reschedule_to, "default_assignee": ASSIGNEE_CHOICES[default_assignee],
-                     "auto_update_due_dates": auto_update},
+        "format": FORMAT,
+        "version": VERSION,
+        "template": {
+            "name": name,
+            "description": description,
+            "skip_weekends": skip_weekends,
+            "reschedule_to": reschedule_to,
+            "default_assignee": ASSIGNEE_CHOICES[default_assignee],
+            "auto_update_due_dates": auto_update,
+        },
         "tasks": [_parse_task(spec, i) for i, spec in enumerate(task_specs)],
     }
     with app.session(as_user) as s:
@@ -91,9 +121,26 @@ def _show_template(template_id: str, document: dict, as_json: bool) -> None:
             task, n = by_key[task["parent"]], n + 1
         return n
 
-    echo_table([{"subject": "  " * depth(t) + t["subject"], **{k: t.get(k) for k in
-                ("days_after", "assigned_to", "priority", "status", "type", "reminder", "reminder_time")}}
-                for t in document["tasks"]])
+    echo_table(
+        [
+            {
+                "subject": "  " * depth(t) + t["subject"],
+                **{
+                    k: t.get(k)
+                    for k in (
+                        "days_after",
+                        "assigned_to",
+                        "priority",
+                        "status",
+                        "type",
+                        "reminder",
+                        "reminder_time",
+                    )
+                },
+            }
+            for t in document["tasks"]
+        ]
+    )
 
 
 @templates.command("show")
@@ -131,7 +178,9 @@ def templates_clone(app, template, name, as_user, as_json):
 
 @templates.command("export")
 @click.argument("template")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout)."
+)
 @as_user_option
 @pass_app
 def templates_export(app, template, output, as_user):
@@ -145,7 +194,9 @@ def templates_export(app, template, output, as_user):
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
-        click.echo(f"exported {document['template']['name']!r} ({len(document['tasks'])} task(s)) to {output}")
+        click.echo(
+            f"exported {document['template']['name']!r} ({len(document['tasks'])} task(s)) to {output}"
+        )
     else:
         click.echo(text)
 
@@ -175,8 +226,14 @@ def templates_import(app, path, name, as_user, as_json):
 
 @plans.command("apply")
 @click.argument("template")
-@click.option("--to", "targets", multiple=True, required=True, metavar="RECORD_ID",
-              help="A target record; repeat (or give several, space-separated) for many plans at once.")
+@click.option(
+    "--to",
+    "targets",
+    multiple=True,
+    required=True,
+    metavar="RECORD_ID",
+    help="A target record; repeat (or give several, space-separated) for many plans at once.",
+)
 @as_user_option
 @json_option
 @pass_app
@@ -187,7 +244,9 @@ def apply(app, template, targets, as_user, as_json):
     target_ids = [t for spec in targets for t in spec.replace(",", " ").split()]
     with app.session(as_user) as s:
         created = apply_template(s, template, target_ids)
-    rows = [{k: p[k] for k in ("id", "name", "target", "target_type", "total_tasks", "status")} for p in created]
+    rows = [
+        {k: p[k] for k in ("id", "name", "target", "target_type", "total_tasks", "status")} for p in created
+    ]
     if as_json:
         echo_json(rows)
     else:
@@ -211,14 +270,32 @@ def show(app, plan, as_user, as_json):
             if not found:
                 raise RecordNotFound(plan, "EngagementPlan")
             record = found[0]
-        tasks = s.query("Task", where={"engagement_plan": record["id"]}, order_by=["due_date", "id"],
-                        fields=["subject", "status", "due_date", "owner_id", "reminder_at"]).records
+        tasks = s.query(
+            "Task",
+            where={"engagement_plan": record["id"]},
+            order_by=["due_date", "id"],
+            fields=["subject", "status", "due_date", "owner_id", "reminder_at"],
+        ).records
         tz = s.user.time_zone
     if as_json:
         echo_json({**record, "tasks": tasks})
         return
-    echo_record({k: record[k] for k in ("id", "name", "template", "target", "target_type", "status",
-                                        "completed_tasks", "total_tasks")}, time_zone=tz)
+    echo_record(
+        {
+            k: record[k]
+            for k in (
+                "id",
+                "name",
+                "template",
+                "target",
+                "target_type",
+                "status",
+                "completed_tasks",
+                "total_tasks",
+            )
+        },
+        time_zone=tz,
+    )
     click.echo("")
     echo_table(tasks, ["id", "subject", "status", "due_date", "owner_id", "reminder_at"], time_zone=tz)
 
@@ -229,8 +306,17 @@ def levels():
     """Level ladders (e.g. Major Donor) and their assignment."""
 
 
-LEVEL_COLUMNS = ["id", "name", "target", "level_field", "source_field", "minimum", "maximum", "active",
-                 "engagement_plan_template"]
+LEVEL_COLUMNS = [
+    "id",
+    "name",
+    "target",
+    "level_field",
+    "source_field",
+    "minimum",
+    "maximum",
+    "active",
+    "engagement_plan_template",
+]
 
 
 @levels.command("list")
@@ -260,15 +346,34 @@ def levels_list(app, as_user, as_json):
 @as_user_option
 @json_option
 @pass_app
-def levels_create(app, name, target, source_field, level_field, previous_level_field, minimum, maximum, template,
-                  inactive, as_user, as_json):
+def levels_create(
+    app,
+    name,
+    target,
+    source_field,
+    level_field,
+    previous_level_field,
+    minimum,
+    maximum,
+    template,
+    inactive,
+    as_user,
+    as_json,
+):
     """Add a level to a ladder."""
     from .plans import find_template
 
     with app.session(as_user) as s:
-        values = {"name": name, "target": target, "source_field": source_field, "level_field": level_field,
-                  "previous_level_field": previous_level_field, "minimum": minimum, "maximum": maximum,
-                  "active": not inactive}
+        values = {
+            "name": name,
+            "target": target,
+            "source_field": source_field,
+            "level_field": level_field,
+            "previous_level_field": previous_level_field,
+            "minimum": minimum,
+            "maximum": maximum,
+            "active": not inactive,
+        }
         if template:
             values["engagement_plan_template"] = find_template(s, template)["id"]
         record = s.create("Level", values)
@@ -291,9 +396,15 @@ def levels_assign(app, dry_run, as_user, as_json):
         ids = {m.old_level for m in moves} | {m.new_level for m in moves} | {m.plan_template for m in moves}
         ids.discard(None)
         names = {r["id"]: r["name"] for r in s.get_many(sorted(ids)).values()} if ids else {}
-    rows = [{**dataclasses.asdict(m), "old_level": names.get(m.old_level, m.old_level),
-             "new_level": names.get(m.new_level, m.new_level),
-             "plan_template": names.get(m.plan_template, m.plan_template)} for m in moves]
+    rows = [
+        {
+            **dataclasses.asdict(m),
+            "old_level": names.get(m.old_level, m.old_level),
+            "new_level": names.get(m.new_level, m.new_level),
+            "plan_template": names.get(m.plan_template, m.plan_template),
+        }
+        for m in moves
+    ]
     if as_json:
         echo_json({"dry_run": dry_run, "moves": rows})
         return
@@ -303,5 +414,7 @@ def levels_assign(app, dry_run, as_user, as_json):
             click.echo(f"... and {len(rows) - 200} more")
     plans_count = sum(1 for m in moves if m.plan_template)
     verb = "would change" if dry_run else "changed"
-    click.echo(f"{len(moves)} record(s) {verb} level; {plans_count} engagement plan(s) "
-               f"{'would be ' if dry_run else ''}created")
+    click.echo(
+        f"{len(moves)} record(s) {verb} level; {plans_count} engagement plan(s) "
+        f"{'would be ' if dry_run else ''}created"
+    )

@@ -28,8 +28,12 @@ def gift_rollups(donations: list[dict]) -> dict:
     """Rollup values from one donor's won donations (pure)."""
     won = [d for d in donations if d.get("stage") == WON_STAGE]
     if not won:
-        return {"total_gifts": decimal.Decimal("0"), "last_gift_date": None, "last_gift_amount": None,
-                "number_of_gifts": 0}
+        return {
+            "total_gifts": decimal.Decimal("0"),
+            "last_gift_date": None,
+            "last_gift_amount": None,
+            "number_of_gifts": 0,
+        }
     last = max(won, key=lambda d: (d["close_date"], d["id"]))
     return {
         "total_gifts": sum((decimal.Decimal(d["amount"] or 0) for d in won), decimal.Decimal("0")),
@@ -45,10 +49,15 @@ def recompute_donors(session, donor_ids_by_lookup: dict[str, set[str]]) -> None:
         ids = sorted(donor_ids_by_lookup.get(lookup, ()))
         for chunk in chunks(ids):
             gifts: dict[str, list[dict]] = defaultdict(list)
-            for donation in system.query("Donation", where={lookup: {"in": chunk}, "stage": WON_STAGE},
-                                         fields=[lookup, "amount", "close_date", "stage"]).records:
+            for donation in system.query(
+                "Donation",
+                where={lookup: {"in": chunk}, "stage": WON_STAGE},
+                fields=[lookup, "amount", "close_date", "stage"],
+            ).records:
                 gifts[donation[lookup]].append(donation)
-            donors = system.query(object_name, where={"id": {"in": chunk}}, fields=list(ROLLUP_FIELDS)).records
+            donors = system.query(
+                object_name, where={"id": {"in": chunk}}, fields=list(ROLLUP_FIELDS)
+            ).records
             changes, computed = [], {}
             for donor in donors:
                 values = gift_rollups(gifts.get(donor["id"], []))

@@ -86,13 +86,19 @@ def _check_fields(registry, level: dict, index: int) -> None:
     source = obj.field(level.get("source_field") or "")
     if not isinstance(source, f.Integer | f.Decimal):
         numbers = [x.name for x in obj.fields if isinstance(x, f.Integer | f.Decimal)]
-        fail("source_field", f"{level.get('source_field')!r} is not a number field of {target}; "
-                             f"valid: {', '.join(numbers) or 'none'}")
+        fail(
+            "source_field",
+            f"{level.get('source_field')!r} is not a number field of {target}; "
+            f"valid: {', '.join(numbers) or 'none'}",
+        )
     level_lookups = [x.name for x in obj.lookups() if "Level" in x.targets]
     for name in ("level_field", "previous_level_field"):
         value = level.get(name)
         if value and value not in level_lookups:
-            fail(name, f"{value!r} is not a lookup from {target} to Level; valid: {', '.join(level_lookups) or 'none'}")
+            fail(
+                name,
+                f"{value!r} is not a lookup from {target} to Level; valid: {', '.join(level_lookups) or 'none'}",
+            )
     if level.get("previous_level_field") and level["previous_level_field"] == level.get("level_field"):
         fail("previous_level_field", "must differ from level_field")
     low, high = _bound(level.get("minimum")), _bound(level.get("maximum"))
@@ -112,7 +118,9 @@ def check_levels(ctx, rows) -> None:
         if row.new.get("active"):
             ladders.add((row.new["target"], row.new["level_field"]))
     for target, level_field in sorted(ladders):
-        stored = session.query("Level", where={"target": target, "level_field": level_field, "active": True}).records
+        stored = session.query(
+            "Level", where={"target": target, "level_field": level_field, "active": True}
+        ).records
         members = {lvl["id"]: lvl for lvl in stored if lvl["id"] not in batch_index}
         for row in rows:
             new = row.new
@@ -128,8 +136,12 @@ def check_levels(ctx, rows) -> None:
         for level in sorted(members.values(), key=lambda lv: batch_index.get(lv["id"], -1)):
             key = (level.get("name") or "").strip().lower()
             if key in seen:
-                raise ValidationError(f"{level['name']!r} is already a level of the {ladder} ladder",
-                                      object_name="Level", row=blame(level), field="name")
+                raise ValidationError(
+                    f"{level['name']!r} is already a level of the {ladder} ladder",
+                    object_name="Level",
+                    row=blame(level),
+                    field="name",
+                )
             seen[key] = level
         ordered = sorted(members.values(), key=sort_key)
         for prev, nxt in itertools.pairwise(ordered):
@@ -137,11 +149,17 @@ def check_levels(ctx, rows) -> None:
             n_min = _bound(nxt.get("minimum"))
             if n_min is None or (p_min is not None and p_min >= n_min) or p_max is None or p_max > n_min:
                 row = blame(prev, nxt)
-                culprit, other = (prev, nxt) if row is not None and batch_index.get(prev["id"]) == row else (nxt, prev)
-                why = " (an open-ended level blocks every higher one)" if p_max is None or n_min is None else ""
+                culprit, other = (
+                    (prev, nxt) if row is not None and batch_index.get(prev["id"]) == row else (nxt, prev)
+                )
+                why = (
+                    " (an open-ended level blocks every higher one)" if p_max is None or n_min is None else ""
+                )
                 raise ValidationError(
                     f"{_fmt(culprit)} overlaps {_fmt(other)} in the {ladder} ladder{why}",
-                    object_name="Level", row=row, field="minimum",
+                    object_name="Level",
+                    row=row,
+                    field="minimum",
                 )
 
 
@@ -169,12 +187,23 @@ def plan_moves(records: list[dict], ladders: dict[tuple[str, str], list[dict]], 
                 change[level_field] = new_id
             else:
                 old = all_levels.get(current)
-                if (old and old.get("active") and old.get("previous_level_field")
-                        and (old["target"], old["level_field"]) == (target, level_field)):
+                if (
+                    old
+                    and old.get("active")
+                    and old.get("previous_level_field")
+                    and (old["target"], old["level_field"]) == (target, level_field)
+                ):
                     change[old["previous_level_field"]] = current
                 change[level_field] = None
-            moves.append(Move(record["id"], f"{target}.{level_field}", current, new_id,
-                              new.get("engagement_plan_template") if new else None))
+            moves.append(
+                Move(
+                    record["id"],
+                    f"{target}.{level_field}",
+                    current,
+                    new_id,
+                    new.get("engagement_plan_template") if new else None,
+                )
+            )
     return changes, moves
 
 
@@ -218,12 +247,18 @@ def candidates_filter(ladders: dict[tuple[str, str], list[dict]]) -> dict:
     options = []
     for (_, level_field), levels in ladders.items():
         for index, level in enumerate(levels):
-            options.append({"and": [
-                _in_range(level),
-                *[_outside_range(earlier) for earlier in levels[:index]],
-                {"or": [{level_field: {"ne": level["id"]}}, {level_field: {"is_null": True}}]},
-            ]})
-        options.append({"and": [*[_outside_range(level) for level in levels], {level_field: {"is_null": False}}]})
+            options.append(
+                {
+                    "and": [
+                        _in_range(level),
+                        *[_outside_range(earlier) for earlier in levels[:index]],
+                        {"or": [{level_field: {"ne": level["id"]}}, {level_field: {"is_null": True}}]},
+                    ]
+                }
+            )
+        options.append(
+            {"and": [*[_outside_range(level) for level in levels], {level_field: {"is_null": False}}]}
+        )
     return {"or": options}
 
 
@@ -244,15 +279,22 @@ def assign_levels(session, *, dry_run: bool = False) -> list[Move]:
             levels.sort(key=sort_key)
             for level in levels:
                 _check_fields(session.registry, level, 0)
-        fields = sorted({name for levels in ladders.values() for lv in levels
-                         for name in (lv["source_field"], lv["level_field"], lv.get("previous_level_field"))
-                         if name})
+        fields = sorted(
+            {
+                name
+                for levels in ladders.values()
+                for lv in levels
+                for name in (lv["source_field"], lv["level_field"], lv.get("previous_level_field"))
+                if name
+            }
+        )
         candidates = candidates_filter(ladders)
         changes: dict[str, dict] = {}
         cursor = None
         while True:
-            page = session.query(target, where=candidates, fields=fields, order_by="id", limit=PAGE_SIZE,
-                                 cursor=cursor)
+            page = session.query(
+                target, where=candidates, fields=fields, order_by="id", limit=PAGE_SIZE, cursor=cursor
+            )
             page_changes, page_moves = plan_moves(page.records, ladders, all_levels)
             changes.update(page_changes)
             moves += page_moves

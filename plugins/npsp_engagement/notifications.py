@@ -29,7 +29,10 @@ def assignment_email(task: dict, plan_name: str | None) -> dict:
 
 def queue_assignment_emails(session, tasks: list[dict], plan_names: dict[str, str]) -> None:
     """Queue one email per task owned by a user (done by the system on the caller's behalf)."""
-    rows = [assignment_email(t, plan_names.get(t.get("engagement_plan")))
-            for t in tasks if (t.get("owner_id") or "").startswith("usr_")]
+    rows = [
+        assignment_email(t, plan_names.get(t.get("engagement_plan")))
+        for t in tasks
+        if (t.get("owner_id") or "").startswith("usr_")
+    ]
     if rows:
         session.as_system().create_many("OutboundEmail", rows)

@@ -33,7 +33,9 @@ from .objects import ASSIGN_TO_CREATOR, PLAN_STATUSES, WAITING_STATUS
 
 # Plans whose counts were set when they were created: the Task rollup
 # trigger skips them while their own tasks are being inserted.
-FRESH_PLANS: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("fresh_plans", default=frozenset())
+FRESH_PLANS: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "fresh_plans", default=frozenset()
+)
 MAX_PARENT_HOPS = 5
 CLOSED_STATUSES = ("Completed",)
 IN_CHUNK = 500  # ids per IN (...) list
@@ -62,7 +64,9 @@ def template_steps(session, template_ids) -> dict[str, dict[str, dict]]:
     """template id -> {step id -> step}, read as the caller."""
     out: dict[str, dict[str, dict]] = defaultdict(dict)
     for chunk in chunks(sorted(set(template_ids))):
-        for step in session.query("EngagementPlanTask", where={"template": {"in": chunk}}, order_by="id").records:
+        for step in session.query(
+            "EngagementPlanTask", where={"template": {"in": chunk}}, order_by="id"
+        ).records:
             out[step["template"]][step["id"]] = step
     return out
 
@@ -109,7 +113,8 @@ def _queues_taking_tasks(session, owner_ids) -> set[str]:
         return set()
     queues = _records(session, "Queue", queue_ids, ["objects"])
     return {
-        qid for qid, q in queues.items()
+        qid
+        for qid, q in queues.items()
         if not (q.get("objects") or "").strip()
         or "Task" in [part.strip() for part in (q.get("objects") or "").split(",")]
     }
@@ -117,7 +122,9 @@ def _queues_taking_tasks(session, owner_ids) -> set[str]:
 
 def _time_zones(session, user_ids) -> dict[str, str]:
     users = [u for u in user_ids if u and u.startswith("usr_")]
-    return {uid: u.get("time_zone") or "UTC" for uid, u in _records(session, "User", users, ["time_zone"]).items()}
+    return {
+        uid: u.get("time_zone") or "UTC" for uid, u in _records(session, "User", users, ["time_zone"]).items()
+    }
 
 
 # -- building tasks ------------------------------------------------------------------
@@ -153,7 +160,9 @@ def prepare_steps(
     return prepared
 
 
-def build_plan_tasks(plan: dict, prepared, *, owner_of_step, time_zone_of, target_is_person: bool) -> list[dict]:
+def build_plan_tasks(
+    plan: dict, prepared, *, owner_of_step, time_zone_of, target_is_person: bool
+) -> list[dict]:
     """The Task rows of one plan (pure: everything it needs is passed in)."""
     link = "who" if target_is_person else "what"
     rows = []
@@ -162,8 +171,9 @@ def build_plan_tasks(plan: dict, prepared, *, owner_of_step, time_zone_of, targe
         row = {**shared, "owner_id": owner, "engagement_plan": plan["id"], link: plan["target"]}
         if reminder:
             row["is_reminder_set"] = True
-            row["reminder_at"] = schedule.reminder_at(shared["due_date"], step.get("reminder_time"),
-                                                      time_zone_of(owner))
+            row["reminder_at"] = schedule.reminder_at(
+                shared["due_date"], step.get("reminder_time"), time_zone_of(owner)
+            )
         rows.append(row)
     return rows
 
@@ -171,7 +181,8 @@ def build_plan_tasks(plan: dict, prepared, *, owner_of_step, time_zone_of, targe
 def initial_counts(steps: dict[str, dict], default_status: str) -> tuple[int, int]:
     """(total, completed) of a new plan's tasks: dependents start waiting, so never closed."""
     completed = sum(
-        1 for s in steps.values()
+        1
+        for s in steps.values()
         if s.get("parent_task") not in steps and (s.get("status") or default_status) in CLOSED_STATUSES
     )
     return len(steps), completed
@@ -186,14 +197,18 @@ def check_plan_target(ctx, rows) -> None:
         if not target:
             raise ValidationError(
                 f"is required: a plan needs exactly one target record ({', '.join(sorted(targets))})",
-                object_name="EngagementPlan", row=index, field="target",
+                object_name="EngagementPlan",
+                row=index,
+                field="target",
             )
         obj = ctx.session.registry.object_for_id(target)
         if obj is None or obj.name not in targets:
             kind = obj.name if obj else "unknown object"
             raise ValidationError(
                 f"{target} is a {kind} record; plans can target {', '.join(sorted(targets))}",
-                object_name="EngagementPlan", row=index, field="target",
+                object_name="EngagementPlan",
+                row=index,
+                field="target",
             )
         row.new["target_type"] = obj.name
 
@@ -206,7 +221,9 @@ def keep_plan_target(ctx, rows) -> None:
                 raise ValidationError(
                     f"cannot change (from {row.old.get(field)} to {row.new.get(field)}); "
                     "create a new engagement plan instead",
-                    object_name="EngagementPlan", row=index, field=field,
+                    object_name="EngagementPlan",
+                    row=index,
+                    field=field,
                 )
 
 
@@ -224,8 +241,12 @@ def create_plan_tasks(ctx, rows) -> None:
     """Create every plan's tasks in the caller's transaction; after insert."""
     session = ctx.session
     plans = [r.new for r in rows]
-    templates = _records(session, "EngagementPlanTemplate", {p["template"] for p in plans},
-                         ["skip_weekends", "reschedule_to", "default_assignee"])
+    templates = _records(
+        session,
+        "EngagementPlanTemplate",
+        {p["template"] for p in plans},
+        ["skip_weekends", "reschedule_to", "default_assignee"],
+    )
     steps_by_template = template_steps(session, templates)
     if not any(steps_by_template.values()):
         return
@@ -267,8 +288,9 @@ def create_plan_tasks(ctx, rows) -> None:
     default_priority = _field_default(session, "Task", "priority")
     default_status = _field_default(session, "Task", "status")
     prepared = {
-        tid: prepare_steps(templates[tid], steps, base=base, default_priority=default_priority,
-                           default_status=default_status)
+        tid: prepare_steps(
+            templates[tid], steps, base=base, default_priority=default_priority, default_status=default_status
+        )
         for tid, steps in steps_by_template.items()
     }
     task_rows: list[dict] = []
@@ -276,17 +298,24 @@ def create_plan_tasks(ctx, rows) -> None:
         template = templates[plan["template"]]
         target_obj = session.registry.object_for_id(plan["target"])
         task_rows += build_plan_tasks(
-            plan, prepared.get(plan["template"], []), owner_of_step=owner_for(plan, template),
-            time_zone_of=time_zone_of, target_is_person=target_obj.name == "Contact",
+            plan,
+            prepared.get(plan["template"], []),
+            owner_of_step=owner_for(plan, template),
+            time_zone_of=time_zone_of,
+            target_is_person=target_obj.name == "Contact",
         )
     token = FRESH_PLANS.set(FRESH_PLANS.get() | {p["id"] for p in plans})
     try:
         created = session.create_many("Task", task_rows)
     finally:
         FRESH_PLANS.reset(token)
-    emailing = {sid for steps in steps_by_template.values() for sid, s in steps.items() if s.get("send_email")}
+    emailing = {
+        sid for steps in steps_by_template.values() for sid, s in steps.items() if s.get("send_email")
+    }
     if emailing:
-        active = [t for t in created if t["engagement_plan_task"] in emailing and t["status"] != WAITING_STATUS]
+        active = [
+            t for t in created if t["engagement_plan_task"] in emailing and t["status"] != WAITING_STATUS
+        ]
         queue_assignment_emails(session, active, {p["id"]: p["name"] for p in plans})
 
 

@@ -35,17 +35,23 @@ def recount_plans(session, plan_ids) -> None:
     plan_ids = sorted(plan_ids)
     for chunk in chunks(plan_ids):
         counts = {pid: [0, 0] for pid in chunk}
-        tasks = system.query("Task", where={"engagement_plan": {"in": chunk}},
-                             fields=["engagement_plan", "is_closed"]).records
+        tasks = system.query(
+            "Task", where={"engagement_plan": {"in": chunk}}, fields=["engagement_plan", "is_closed"]
+        ).records
         for task in tasks:
             counts[task["engagement_plan"]][0] += 1
             counts[task["engagement_plan"]][1] += 1 if task["is_closed"] else 0
-        plans = system.query("EngagementPlan", where={"id": {"in": chunk}},
-                             fields=["total_tasks", "completed_tasks", "status"]).records
+        plans = system.query(
+            "EngagementPlan", where={"id": {"in": chunk}}, fields=["total_tasks", "completed_tasks", "status"]
+        ).records
         changes, computed = [], {}
         for plan in plans:
             total, completed = counts[plan["id"]]
-            values = {"total_tasks": total, "completed_tasks": completed, "status": plan_status(total, completed)}
+            values = {
+                "total_tasks": total,
+                "completed_tasks": completed,
+                "status": plan_status(total, completed),
+            }
             if any(plan[k] != v for k, v in values.items()):
                 changes.append({"id": plan["id"]})
                 computed[plan["id"]] = values
@@ -75,23 +81,36 @@ def activate_dependents(ctx, rows) -> None:
     was deleted does nothing.
     """
     closing = [
-        r.new for r in rows
-        if r.new.get("is_closed") and not r.old.get("is_closed")
-        and r.new.get("engagement_plan") and r.new.get("engagement_plan_task")
+        r.new
+        for r in rows
+        if r.new.get("is_closed")
+        and not r.old.get("is_closed")
+        and r.new.get("engagement_plan")
+        and r.new.get("engagement_plan_task")
     ]
     if not closing:
         return
     session = ctx.session
     system = session.as_system()
-    plans = {p["id"]: p for p in system.query(
-        "EngagementPlan", where={"id": {"in": sorted({t["engagement_plan"] for t in closing})}},
-        fields=["template"]).records}
+    plans = {
+        p["id"]: p
+        for p in system.query(
+            "EngagementPlan",
+            where={"id": {"in": sorted({t["engagement_plan"] for t in closing})}},
+            fields=["template"],
+        ).records
+    }
     if not plans:
         return
     template_ids = sorted({p["template"] for p in plans.values()})
-    templates = {t["id"]: t for t in system.query(
-        "EngagementPlanTemplate", where={"id": {"in": template_ids}},
-        fields=["skip_weekends", "reschedule_to", "auto_update_due_dates"]).records}
+    templates = {
+        t["id"]: t
+        for t in system.query(
+            "EngagementPlanTemplate",
+            where={"id": {"in": template_ids}},
+            fields=["skip_weekends", "reschedule_to", "auto_update_due_dates"],
+        ).records
+    }
     steps_by_template = template_steps(system, template_ids)
     today = schedule.today(session.app.settings.time_zone)
     default_status = session.object("Task").field("status").default
@@ -121,22 +140,40 @@ def activate_dependents(ctx, rows) -> None:
             days = {child_id: 0}
             for below in schedule.descendants(children, child_id):
                 days[below] = days[steps[below]["parent_task"]] + (steps[below].get("days_after") or 0)
-                wanted.setdefault((plan["id"], below), {"due_date": schedule.due_date(
-                    today, (child.get("days_after") or 0) + days[below], *move)})
+                wanted.setdefault(
+                    (plan["id"], below),
+                    {
+                        "due_date": schedule.due_date(
+                            today, (child.get("days_after") or 0) + days[below], *move
+                        )
+                    },
+                )
     if not wanted:
         return
     plan_ids = sorted({plan for plan, _ in wanted})
     step_ids = sorted({step for _, step in wanted})
     targets = system.query(
         "Task",
-        where={"engagement_plan": {"in": plan_ids}, "engagement_plan_task": {"in": step_ids},
-               "status": WAITING_STATUS},
+        where={
+            "engagement_plan": {"in": plan_ids},
+            "engagement_plan_task": {"in": step_ids},
+            "status": WAITING_STATUS,
+        },
         fields=["engagement_plan", "engagement_plan_task", "due_date", "owner_id"],
     ).records
     owners = {t["id"]: t["owner_id"] for t in targets}
-    zones = {u["id"]: u.get("time_zone") for u in system.query(
-        "User", where={"id": {"in": sorted({o for o in owners.values() if o.startswith("usr_")})}},
-        fields=["time_zone"]).records} if owners else {}
+    zones = (
+        {
+            u["id"]: u.get("time_zone")
+            for u in system.query(
+                "User",
+                where={"id": {"in": sorted({o for o in owners.values() if o.startswith("usr_")})}},
+                fields=["time_zone"],
+            ).records
+        }
+        if owners
+        else {}
+    )
     fallback_zone = session.user.time_zone
     changes = []
     for task in targets:
@@ -154,7 +191,12 @@ def activate_dependents(ctx, rows) -> None:
     updated = system.update_many(changes)
     emailing = [t for t in updated if (t["engagement_plan"], t["engagement_plan_task"]) in emailed]
     if emailing:
-        names = {p["id"]: p["name"] for p in system.query(
-            "EngagementPlan", where={"id": {"in": sorted({t["engagement_plan"] for t in emailing})}},
-            fields=["name"]).records}
+        names = {
+            p["id"]: p["name"]
+            for p in system.query(
+                "EngagementPlan",
+                where={"id": {"in": sorted({t["engagement_plan"] for t in emailing})}},
+                fields=["name"],
+            ).records
+        }
         queue_assignment_emails(session, emailing, names)

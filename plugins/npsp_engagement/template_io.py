@@ -13,9 +13,25 @@ from missionbase.core.errors import ValidationError
 
 FORMAT = "missionbase.engagement-plan-template"
 VERSION = 1
-TEMPLATE_KEYS = ("name", "description", "skip_weekends", "reschedule_to", "default_assignee", "auto_update_due_dates")
-STEP_KEYS = ("subject", "days_after", "priority", "status", "type", "comments", "reminder", "reminder_time",
-             "send_email")
+TEMPLATE_KEYS = (
+    "name",
+    "description",
+    "skip_weekends",
+    "reschedule_to",
+    "default_assignee",
+    "auto_update_due_dates",
+)
+STEP_KEYS = (
+    "subject",
+    "days_after",
+    "priority",
+    "status",
+    "type",
+    "comments",
+    "reminder",
+    "reminder_time",
+    "send_email",
+)
 CLONE_SUFFIX = " - Cloned"
 
 
@@ -42,8 +58,14 @@ def export_template(session, template_id: str) -> dict[str, Any]:
     order = _tree_order(steps)
     keys = {step_id: str(n) for n, step_id in enumerate(order, start=1)}
     user_ids = sorted({s["assigned_to"] for s in steps.values() if s.get("assigned_to")})
-    usernames = {u["id"]: u["username"] for u in session.query(
-        "User", where={"id": {"in": user_ids}}, fields=["username"]).records} if user_ids else {}
+    usernames = (
+        {
+            u["id"]: u["username"]
+            for u in session.query("User", where={"id": {"in": user_ids}}, fields=["username"]).records
+        }
+        if user_ids
+        else {}
+    )
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -89,8 +111,14 @@ def import_template(session, document: Any, *, name: str | None = None) -> dict:
         if parent is not None and str(parent) not in keys:
             _fail(f"tasks[{index}]: parent {parent!r} is not the key of another task")
     usernames = sorted({t["assigned_to"] for t in tasks if t.get("assigned_to")})
-    users = {u["username"]: u["id"] for u in session.query(
-        "User", where={"username": {"in": usernames}}, fields=["username"]).records} if usernames else {}
+    users = (
+        {
+            u["username"]: u["id"]
+            for u in session.query("User", where={"username": {"in": usernames}}, fields=["username"]).records
+        }
+        if usernames
+        else {}
+    )
     for index, task in enumerate(tasks):
         if task.get("assigned_to") and task["assigned_to"] not in users:
             _fail(f"tasks[{index}]: assigned_to {task['assigned_to']!r} is not a user of this org")

@@ -11,8 +11,11 @@ from .plans import chunks
 def _stored_steps(session, template_ids) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for chunk in chunks(sorted(set(template_ids))):
-        for step in session.query("EngagementPlanTask", where={"template": {"in": chunk}},
-                                  fields=["template", "parent_task", "subject"]).records:
+        for step in session.query(
+            "EngagementPlanTask",
+            where={"template": {"in": chunk}},
+            fields=["template", "parent_task", "subject"],
+        ).records:
             out[step["id"]] = step
     return out
 
@@ -35,31 +38,46 @@ def check_steps(ctx, rows) -> None:
         if parent_id:
             parent = steps.get(parent_id)
             if parent is None:
-                raise ValidationError(f"{parent_id} does not exist (or you cannot see it)",
-                                      object_name="EngagementPlanTask", row=index, field="parent_task")
+                raise ValidationError(
+                    f"{parent_id} does not exist (or you cannot see it)",
+                    object_name="EngagementPlanTask",
+                    row=index,
+                    field="parent_task",
+                )
             if parent["template"] != step["template"]:
                 raise ValidationError(
                     f"{parent.get('subject')!r} ({parent_id}) belongs to another template; "
                     "a parent step must be in the same template",
-                    object_name="EngagementPlanTask", row=index, field="parent_task",
+                    object_name="EngagementPlanTask",
+                    row=index,
+                    field="parent_task",
                 )
         path = [step["id"]]
         current = parent_id
         while current:
             if current == step["id"]:
                 names = " -> ".join(repr(steps[s].get("subject")) for s in [*path, current])
-                raise ValidationError(f"would make a cycle of dependent steps ({names})",
-                                      object_name="EngagementPlanTask", row=index, field="parent_task")
+                raise ValidationError(
+                    f"would make a cycle of dependent steps ({names})",
+                    object_name="EngagementPlanTask",
+                    row=index,
+                    field="parent_task",
+                )
             if current in path or current not in steps:
                 break
             path.append(current)
             current = steps[current].get("parent_task")
         if row.old and row.changed("template"):
-            left_behind = [s for s in steps.values()
-                           if s.get("parent_task") == step["id"] and s["template"] != step["template"]]
+            left_behind = [
+                s
+                for s in steps.values()
+                if s.get("parent_task") == step["id"] and s["template"] != step["template"]
+            ]
             if left_behind:
                 raise ValidationError(
                     f"cannot move to another template while {len(left_behind)} step(s) depend on it "
                     f"(e.g. {left_behind[0].get('subject')!r}); move or detach them first",
-                    object_name="EngagementPlanTask", row=index, field="template",
+                    object_name="EngagementPlanTask",
+                    row=index,
+                    field="template",
                 )

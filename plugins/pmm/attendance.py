@@ -71,43 +71,91 @@ def build_roster(
 ) -> Roster:
     """The attendance rows for a session, sorted by contact first (or last) name."""
     service_session = session.get(session_id)
-    schedule = session.get(service_session["service_schedule"]) if service_session.get("service_schedule") else None
-    names = ["contact", "contact.first_name", "contact.last_name", "attendance_status", "quantity",
-             "delivery_date", "program_engagement", "service", "service_provider"]
-    deliveries = session.query("ServiceDelivery", where={"service_session": session_id, "contact": {"is_null": False}},
-                               fields=names)
+    schedule = (
+        session.get(service_session["service_schedule"]) if service_session.get("service_schedule") else None
+    )
+    names = [
+        "contact",
+        "contact.first_name",
+        "contact.last_name",
+        "attendance_status",
+        "quantity",
+        "delivery_date",
+        "program_engagement",
+        "service",
+        "service_provider",
+    ]
+    deliveries = session.query(
+        "ServiceDelivery", where={"service_session": session_id, "contact": {"is_null": False}}, fields=names
+    )
     rows = [
-        RosterRow(d["contact"], _full(d), d.get("contact.first_name") or "", d.get("contact.last_name") or "",
-                  d["attendance_status"], d["quantity"], d["delivery_date"], d["program_engagement"],
-                  d["service"], d["service_provider"], delivery=d["id"])
+        RosterRow(
+            d["contact"],
+            _full(d),
+            d.get("contact.first_name") or "",
+            d.get("contact.last_name") or "",
+            d["attendance_status"],
+            d["quantity"],
+            d["delivery_date"],
+            d["program_engagement"],
+            d["service"],
+            d["service_provider"],
+            delivery=d["id"],
+        )
         for d in deliveries
     ]
     if schedule is not None:
-        excluded = [{v.strip().lower() for v in values if v.strip()}
-                    for values in (exclude_participant_statuses, exclude_roles, exclude_stages)]
+        excluded = [
+            {v.strip().lower() for v in values if v.strip()}
+            for values in (exclude_participant_statuses, exclude_roles, exclude_stages)
+        ]
         have = {row.contact for row in rows}
         omitted = _omitted(session, session_id)
         participants = session.query(
-            "ServiceParticipant", where={"service_schedule": schedule["id"], "contact": {"is_null": False}},
-            fields=["contact", "contact.first_name", "contact.last_name", "status", "program_engagement",
-                    "program_engagement.role", "program_engagement.stage"], order_by="created_at",
+            "ServiceParticipant",
+            where={"service_schedule": schedule["id"], "contact": {"is_null": False}},
+            fields=[
+                "contact",
+                "contact.first_name",
+                "contact.last_name",
+                "status",
+                "program_engagement",
+                "program_engagement.role",
+                "program_engagement.stage",
+            ],
+            order_by="created_at",
         )
         date = local_date(session, service_session.get("session_start"))
         for p in participants:
             if p["contact"] in have:
                 continue
-            if (_matches(p["status"], excluded[0]) or _matches(p.get("program_engagement.role"), excluded[1])
-                    or _matches(p.get("program_engagement.stage"), excluded[2])):
+            if (
+                _matches(p["status"], excluded[0])
+                or _matches(p.get("program_engagement.role"), excluded[1])
+                or _matches(p.get("program_engagement.stage"), excluded[2])
+            ):
                 continue
             have.add(p["contact"])
-            rows.append(RosterRow(
-                p["contact"], _full(p), p.get("contact.first_name") or "", p.get("contact.last_name") or "",
-                PRESENT, schedule.get("default_service_quantity"), date, p["program_engagement"],
-                schedule.get("service"), service_session.get("primary_service_provider"),
-                skipped=p["contact"] in omitted,
-            ))
-    key = (lambda r: (r.last_name.lower(), r.first_name.lower())) if sort_by == "last_name" else (
-        lambda r: (r.first_name.lower(), r.last_name.lower()))
+            rows.append(
+                RosterRow(
+                    p["contact"],
+                    _full(p),
+                    p.get("contact.first_name") or "",
+                    p.get("contact.last_name") or "",
+                    PRESENT,
+                    schedule.get("default_service_quantity"),
+                    date,
+                    p["program_engagement"],
+                    schedule.get("service"),
+                    service_session.get("primary_service_provider"),
+                    skipped=p["contact"] in omitted,
+                )
+            )
+    key = (
+        (lambda r: (r.last_name.lower(), r.first_name.lower()))
+        if sort_by == "last_name"
+        else (lambda r: (r.first_name.lower(), r.last_name.lower()))
+    )
     rows.sort(key=key)
     return Roster(service_session, schedule, rows)
 
@@ -126,7 +174,11 @@ class Saved:
     @property
     def message(self) -> str:
         total = self.created + self.updated
-        return f"Saved {total} Service Delivery records." if total else "There are no Service Delivery records to update."
+        return (
+            f"Saved {total} Service Delivery records."
+            if total
+            else "There are no Service Delivery records to update."
+        )
 
 
 def save_roster(
@@ -151,7 +203,8 @@ def save_roster(
             raise ValidationError(
                 f"contact {contact} is not on the roster of session {session_id} "
                 "(add them as a participant of its schedule first)",
-                object_name="ServiceDelivery", field="contact",
+                object_name="ServiceDelivery",
+                field="contact",
             )
     creates, updates, skipped = [], [], []
     for contact, row in rows.items():
@@ -170,14 +223,24 @@ def save_roster(
         values = {"attendance_status": rest} if mark is None else dict(mark)
         status = values.get("attendance_status", PRESENT)
         quantity = values.get("quantity", row.quantity if status == PRESENT else 0)
-        creates.append({
-            "contact": contact, "program_engagement": row.program_engagement, "service": row.service,
-            "service_session": session_id, "service_provider": row.service_provider,
-            "delivery_date": row.delivery_date, "attendance_status": status, "quantity": quantity,
-        })
+        creates.append(
+            {
+                "contact": contact,
+                "program_engagement": row.program_engagement,
+                "service": row.service,
+                "service_session": session_id,
+                "service_provider": row.service_provider,
+                "delivery_date": row.delivery_date,
+                "attendance_status": status,
+                "quantity": quantity,
+            }
+        )
     if creates and not roster.session.get("service_schedule"):
-        raise ValidationError(f"session {session_id} has no schedule, so its deliveries have no service",
-                              object_name="ServiceSession", field="service_schedule")
+        raise ValidationError(
+            f"session {session_id} has no schedule, so its deliveries have no service",
+            object_name="ServiceSession",
+            field="service_schedule",
+        )
     with session.conn.begin_nested():
         if creates:
             session.create_many("ServiceDelivery", creates)
@@ -188,8 +251,9 @@ def save_roster(
             status = session.get_setting(cfg.STATUS_AFTER_ATTENDANCE)
             session.update(session_id, {"status": status})
         omitted = (_omitted(session, session_id) | set(skipped)) - {c["contact"] for c in creates}
-        session.as_system().update(session_id, {}, computed={
-            "omitted_contact_ids": json.dumps(sorted(omitted)) if omitted else None})
+        session.as_system().update(
+            session_id, {}, computed={"omitted_contact_ids": json.dumps(sorted(omitted)) if omitted else None}
+        )
     return Saved(len(creates), len(updates), sorted(skipped), status)
 
 

@@ -32,7 +32,9 @@ def _load_rows(path: str) -> list[dict]:
         elif stripped.startswith("{"):
             rows = [json.loads(line) for line in text.splitlines() if line.strip()]
         else:
-            rows = [{k: (v if v != "" else None) for k, v in r.items()} for r in csv.DictReader(text.splitlines())]
+            rows = [
+                {k: (v if v != "" else None) for k, v in r.items()} for r in csv.DictReader(text.splitlines())
+            ]
     except json.JSONDecodeError as exc:
         raise ValidationError(f"{path} is not valid JSON ({exc})") from None
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -51,13 +53,20 @@ def schedule():
 @schedule.command("create")
 @click.option("--name", required=True)
 @click.option("--service", required=True, help="Service id")
-@click.option("--start", "first_session_start",
-              help="First session start, local time: 2025-01-06T18:00 (default: the next :00 or :30)")
+@click.option(
+    "--start",
+    "first_session_start",
+    help="First session start, local time: 2025-01-06T18:00 (default: the next :00 or :30)",
+)
 @click.option("--end", "first_session_end", help="First session end, local time (default: start + 1 hour)")
-@click.option("--frequency", type=click.Choice(["One Time", "Daily", "Weekly", "Monthly"]), default="One Time")
+@click.option(
+    "--frequency", type=click.Choice(["One Time", "Daily", "Weekly", "Monthly"]), default="One Time"
+)
 @click.option("--interval", type=int, default=1, show_default=True)
 @click.option("--days", "days_of_week", help="Weekly days, 1 = Sunday ... 7 = Saturday, e.g. 2,4")
-@click.option("--monthly", "monthly_recurrence_option", help="LastDayOfMonth or e.g. 2MO; default: the start's day")
+@click.option(
+    "--monthly", "monthly_recurrence_option", help="LastDayOfMonth or e.g. 2MO; default: the start's day"
+)
 @click.option("--until", "service_schedule_end_date", help="Last date (inclusive)")
 @click.option("--count", "number_of_service_sessions", type=int, help="Number of sessions")
 @click.option("--primary-provider", "primary_service_provider")
@@ -210,16 +219,30 @@ def attendance_show(app, session_id, sort, exclude_status, exclude_role, exclude
     from .attendance import build_roster
 
     with app.session(as_user) as s:
-        roster = build_roster(s, session_id, sort_by=sort,
-                              exclude_participant_statuses=tuple(exclude_status.split(",")),
-                              exclude_roles=tuple(exclude_role.split(",")),
-                              exclude_stages=tuple(exclude_stage.split(",")))
+        roster = build_roster(
+            s,
+            session_id,
+            sort_by=sort,
+            exclude_participant_statuses=tuple(exclude_status.split(",")),
+            exclude_roles=tuple(exclude_role.split(",")),
+            exclude_stages=tuple(exclude_stage.split(",")),
+        )
     rows = [r.as_dict() for r in roster.rows]
     if as_json:
         echo_json(rows)
     else:
-        echo_table(rows, ["contact", "contact_name", "attendance_status", "quantity", "delivery_date",
-                          "delivery", "skipped"])
+        echo_table(
+            rows,
+            [
+                "contact",
+                "contact_name",
+                "attendance_status",
+                "quantity",
+                "delivery_date",
+                "delivery",
+                "skipped",
+            ],
+        )
 
 
 @attendance.command("save")
@@ -249,12 +272,20 @@ def attendance_save(app, session_id, file, present, absent, excused, skip, rest,
         for index, row in enumerate(_load_rows(file)):
             contact = row.get("contact")
             if not contact:
-                raise ValidationError("needs a contact id", object_name="attendance", row=index, field="contact")
+                raise ValidationError(
+                    "needs a contact id", object_name="attendance", row=index, field="contact"
+                )
             if str(row.get("skip") or "").lower() in ("1", "true", "yes"):
                 skipped.append(contact)
                 continue
-            marks[contact] = {k: v for k, v in row.items() if k in ("attendance_status", "quantity") and v is not None}
-    for status, contacts in (("Present", present), ("Unexcused Absence", absent), ("Excused Absence", excused)):
+            marks[contact] = {
+                k: v for k, v in row.items() if k in ("attendance_status", "quantity") and v is not None
+            }
+    for status, contacts in (
+        ("Present", present),
+        ("Unexcused Absence", absent),
+        ("Excused Absence", excused),
+    ):
         for contact in contacts:
             marks[contact] = {"attendance_status": status}
     if not marks and not rest and not skipped:
@@ -262,8 +293,15 @@ def attendance_save(app, session_id, file, present, absent, excused, skip, rest,
     with app.session(as_user) as s:
         saved = save_roster(s, session_id, marks, skip=skipped, rest=rest)
     if as_json:
-        echo_json({"created": saved.created, "updated": saved.updated, "skipped": saved.skipped,
-                   "session_status": saved.session_status, "message": saved.message})
+        echo_json(
+            {
+                "created": saved.created,
+                "updated": saved.updated,
+                "skipped": saved.skipped,
+                "session_status": saved.session_status,
+                "message": saved.message,
+            }
+        )
     else:
         click.echo(saved.message)
 
@@ -304,8 +342,12 @@ def rollups():
 
 
 @rollups.command("recalc")
-@click.option("--object", "objects", multiple=True,
-              help="Contact, ProgramEngagement, Service, ServiceSession or ServiceSchedule; default all")
+@click.option(
+    "--object",
+    "objects",
+    multiple=True,
+    help="Contact, ProgramEngagement, Service, ServiceSession or ServiceSchedule; default all",
+)
 @as_user_option
 @json_option
 @pass_app

@@ -16,18 +16,29 @@ from missionbase.core.errors import ValidationError
 from . import settings as cfg
 
 OBJECT = "ServiceDelivery"
-BULK_FIELDS = ("contact", "program_engagement", "service", "delivery_date", "quantity", "attendance_status",
-               "service_provider", "account", "service_session")
+BULK_FIELDS = (
+    "contact",
+    "program_engagement",
+    "service",
+    "delivery_date",
+    "quantity",
+    "attendance_status",
+    "service_provider",
+    "account",
+    "service_session",
+)
 
 
-def check_bulk_rows(rows: list[dict], engagements: dict[str, dict], services: dict[str, dict],
-                    buckets: cfg.Buckets | None) -> None:
+def check_bulk_rows(
+    rows: list[dict], engagements: dict[str, dict], services: dict[str, dict], buckets: cfg.Buckets | None
+) -> None:
     """Raise for the first row that breaks the bulk entry's rules.
 
     ``buckets`` is given when the org filters the tool to active engagements
     and services (``pmm.bulk_delivery_active_filter``).
     """
     for index, row in enumerate(rows):
+
         def fail(field: str, message: str, index=index):
             raise ValidationError(message, object_name=OBJECT, row=index, field=field)
 
@@ -40,14 +51,20 @@ def check_bulk_rows(rows: list[dict], engagements: dict[str, dict], services: di
             fail("service", "is required")
         if row.get("contact"):
             if not row.get("program_engagement"):
-                fail("program_engagement", "is required for a client's delivery (pick one of their engagements)")
+                fail(
+                    "program_engagement",
+                    "is required for a client's delivery (pick one of their engagements)",
+                )
         elif row.get("quantity") in (None, ""):
             fail("quantity", "is required for an anonymous delivery (no contact), e.g. 40 meals")
         if buckets is not None:
             engagement = engagements.get(row.get("program_engagement") or "")
             if engagement and engagement.get("stage") not in buckets.active_stages:
-                fail("program_engagement", f"engagement {engagement['id']} is in stage {engagement.get('stage')!r}, "
-                                           f"not an active one ({', '.join(sorted(buckets.active_stages))})")
+                fail(
+                    "program_engagement",
+                    f"engagement {engagement['id']} is in stage {engagement.get('stage')!r}, "
+                    f"not an active one ({', '.join(sorted(buckets.active_stages))})",
+                )
             service = services.get(row["service"])
             if service and service.get("status") not in buckets.active_service_statuses:
                 fail("service", f"service {service['id']} is {service.get('status')!r}, not active")
@@ -58,7 +75,13 @@ def bulk_deliveries(session, rows: list[dict]) -> list[dict]:
     active_only = session.get_setting(cfg.BULK_ACTIVE_FILTER)
     engagements, services = {}, {}
     if active_only:
-        ids = {r.get(k) for r in rows if isinstance(r, dict) for k in ("program_engagement", "service") if r.get(k)}
+        ids = {
+            r.get(k)
+            for r in rows
+            if isinstance(r, dict)
+            for k in ("program_engagement", "service")
+            if r.get(k)
+        }
         found = session.get_many(sorted(ids))
         engagements = {k: v for k, v in found.items() if k.startswith("pen_")}
         services = {k: v for k, v in found.items() if k.startswith("svc_")}

@@ -23,12 +23,16 @@ def person(contact: dict | None) -> str:
     return " ".join(p for p in (contact.get("first_name"), contact.get("last_name")) if p) or ANONYMOUS
 
 
-def engagement_name(contact: dict | None, start_date: dt.date | None, created: dt.date, program_name: str) -> str:
+def engagement_name(
+    contact: dict | None, start_date: dt.date | None, created: dt.date, program_name: str
+) -> str:
     """``"<First> <Last> <start date or created date>: <Program>"``."""
     return clip(f"{person(contact)} {(start_date or created).isoformat()}: {program_name}")
 
 
-def delivery_name(contact: dict | None, delivery_date: dt.date | None, created: dt.date, service_name: str) -> str:
+def delivery_name(
+    contact: dict | None, delivery_date: dt.date | None, created: dt.date, service_name: str
+) -> str:
     """``"<First> <Last> <delivery date or created date>: <Service>"``."""
     return clip(f"{person(contact)} {(delivery_date or created).isoformat()}: {service_name}")
 

@@ -17,7 +17,15 @@ from missionbase.core.errors import AccessDenied
 
 PROGRAM_STATUSES = ["Planned", "Active", "Completed", "Canceled"]
 ISSUE_AREAS = ["Housing", "Employment", "Education", "Legal", "Counseling", "Food and Nutrition", "Advocacy"]
-ENGAGEMENT_STAGES = ["Applied", "Application Denied", "Waitlisted", "Enrolled", "Active", "Completed", "Withdrawn"]
+ENGAGEMENT_STAGES = [
+    "Applied",
+    "Application Denied",
+    "Waitlisted",
+    "Enrolled",
+    "Active",
+    "Completed",
+    "Withdrawn",
+]
 ENGAGEMENT_ROLES = ["Client", "Volunteer", "Service Provider"]
 FREQUENCIES = ["One Time", "Daily", "Weekly", "Monthly"]
 # Days of week as the spec stores them: 1 = Sunday ... 7 = Saturday.
@@ -35,11 +43,21 @@ NAME = dict(max_length=80)
 def attendance_fields() -> list[f.Field]:
     """Present/absent counts with the rate and summary derived from them (A3, A4)."""
     return [
-        f.Integer("num_present_deliveries", read_only=True, label="Present service deliveries",
-                  help="Deliveries whose attendance status is in the Present bucket; blank when none counted"),
-        f.Integer("num_absent_deliveries", read_only=True, label="Absent service deliveries",
-                  help="Deliveries whose attendance status is in the Absent bucket; blank when none counted"),
-        f.Percent("attendance_rate", read_only=True, help="present / (present + absent); blank when both are 0"),
+        f.Integer(
+            "num_present_deliveries",
+            read_only=True,
+            label="Present service deliveries",
+            help="Deliveries whose attendance status is in the Present bucket; blank when none counted",
+        ),
+        f.Integer(
+            "num_absent_deliveries",
+            read_only=True,
+            label="Absent service deliveries",
+            help="Deliveries whose attendance status is in the Absent bucket; blank when none counted",
+        ),
+        f.Percent(
+            "attendance_rate", read_only=True, help="present / (present + absent); blank when both are 0"
+        ),
         f.Text("attendance_summary", max_length=40, read_only=True, help='e.g. "67% (2/3)"'),
     ]
 
@@ -67,21 +85,29 @@ def _parent_value(object_name: str, lookup: str, column: str):
 # session, rollups and history included) and when deleting a Service clears a schedule's
 # lookup in SQL, which runs no trigger. Each declares sql= so it can be filtered and sorted.
 CURRENT_USER_OWNER = f.Formula(
-    "current_user_owner", f.Boolean, label="Current user owner",
+    "current_user_owner",
+    f.Boolean,
+    label="Current user owner",
     compute=lambda record, session: record["owner_id"] == session.user.id,
-    depends_on=["owner_id"], sql=lambda table, session: table.c.owner_id == session.user.id,
+    depends_on=["owner_id"],
+    sql=lambda table, session: table.c.owner_id == session.user.id,
     help="Checked when you own the engagement (My Program Engagements)",
 )
 DELIVERY_UNIT_OF_MEASUREMENT = f.Formula(
-    "unit_of_measurement", f.Text("unit_of_measurement", max_length=255),
+    "unit_of_measurement",
+    f.Text("unit_of_measurement", max_length=255),
     compute=lambda record, session: record["service.unit_of_measurement"],
-    depends_on=["service.unit_of_measurement"], sql=_parent_value("Service", "service", "unit_of_measurement"),
+    depends_on=["service.unit_of_measurement"],
+    sql=_parent_value("Service", "service", "unit_of_measurement"),
     help="The service's unit (e.g. Hours)",
 )
 SESSION_SERVICE_LINK = f.Formula(
-    "service_link", f.Lookup("service_link", "Service"), label="Service",
+    "service_link",
+    f.Lookup("service_link", "Service"),
+    label="Service",
     compute=lambda record, session: record["service_schedule.service"],
-    depends_on=["service_schedule.service"], sql=_parent_value("ServiceSchedule", "service_schedule", "service"),
+    depends_on=["service_schedule.service"],
+    sql=_parent_value("ServiceSchedule", "service_schedule", "service"),
     help="The service of the session's schedule",
 )
 
@@ -89,10 +115,10 @@ SESSION_SERVICE_LINK = f.Formula(
 def client_history_fields() -> list[f.Field]:
     """Consecutive absences and last service date (Contact and Program Engagement only)."""
     return [
-        f.Integer("consecutive_absences", read_only=True,
-                  help="Absences dated after the latest present delivery"),
-        f.Date("last_service_date", read_only=True,
-               help="Latest delivery date with a quantity above 0"),
+        f.Integer(
+            "consecutive_absences", read_only=True, help="Absences dated after the latest present delivery"
+        ),
+        f.Date("last_service_date", read_only=True, help="Latest delivery date with a quantity above 0"),
     ]
 
 
@@ -138,7 +164,9 @@ PROGRAM_ENGAGEMENT = ObjectType(
     history=["stage"],
     description="A client's relationship with a program over time.",
     fields=[
-        f.Text("name", help="Auto-named '<client> <date>: <program>' unless auto_name_override is set", **NAME),
+        f.Text(
+            "name", help="Auto-named '<client> <date>: <program>' unless auto_name_override is set", **NAME
+        ),
         f.Lookup("program", "Program", required=True, on_delete="restrict"),
         f.Lookup("contact", "Contact", on_delete="restrict", label="Client"),
         f.Lookup("program_cohort", "ProgramCohort", on_delete="clear"),
@@ -167,9 +195,12 @@ SERVICE = ObjectType(
         f.Picklist("status", PROGRAM_STATUSES, default="Active"),
         f.Text("unit_of_measurement", max_length=255, help='e.g. "Hours"'),
         f.Text("description", max_length=255),
-        f.Picklist("attendance_field_set", ["Attendance_Service_Deliveries"],
-                   default="Attendance_Service_Deliveries"),
-        f.Picklist("service_delivery_field_set", ["Bulk_Service_Deliveries"], default="Bulk_Service_Deliveries"),
+        f.Picklist(
+            "attendance_field_set", ["Attendance_Service_Deliveries"], default="Attendance_Service_Deliveries"
+        ),
+        f.Picklist(
+            "service_delivery_field_set", ["Bulk_Service_Deliveries"], default="Bulk_Service_Deliveries"
+        ),
         *attendance_fields(),
     ],
 )
@@ -186,9 +217,14 @@ SERVICE_SCHEDULE = ObjectType(
         f.Picklist("frequency", FREQUENCIES, default="One Time"),
         f.Integer("interval", default=1, min_value=1, max_value=9999, help="2 with Weekly = every 2 weeks"),
         f.MultiPicklist("days_of_week", DAYS_OF_WEEK, help="1 = Sunday ... 7 = Saturday"),
-        f.Picklist("monthly_recurrence_option", MONTHLY_OPTIONS,
-                   help="LastDayOfMonth, or <n><DD> such as 2MO (second Monday); blank: the start's day"),
-        f.Picklist("service_schedule_ends", SCHEDULE_ENDS, help="On: the end date; After: a number of sessions"),
+        f.Picklist(
+            "monthly_recurrence_option",
+            MONTHLY_OPTIONS,
+            help="LastDayOfMonth, or <n><DD> such as 2MO (second Monday); blank: the start's day",
+        ),
+        f.Picklist(
+            "service_schedule_ends", SCHEDULE_ENDS, help="On: the end date; After: a number of sessions"
+        ),
         f.Date("service_schedule_end_date"),
         f.Integer("number_of_service_sessions", min_value=1, max_value=9999),
         f.Datetime("first_session_start"),
@@ -222,8 +258,12 @@ SERVICE_SESSION = ObjectType(
         *attendance_fields(),
         # A system field (A6): the contacts skipped when attendance was taken.
         # No permission set grants it; the attendance code writes it as the system.
-        f.LongText("omitted_contact_ids", read_only=True, sensitive=True,
-                   help="JSON array of Contact ids skipped in attendance"),
+        f.LongText(
+            "omitted_contact_ids",
+            read_only=True,
+            sensitive=True,
+            help="JSON array of Contact ids skipped in attendance",
+        ),
     ],
 )
 
@@ -252,7 +292,9 @@ SERVICE_DELIVERY = ObjectType(
     history=["attendance_status"],
     description="One instance of a service given: how much, when, to whom (or anonymously).",
     fields=[
-        f.Text("name", help="Auto-named '<client> <date>: <service>' unless autoname_override is set", **NAME),
+        f.Text(
+            "name", help="Auto-named '<client> <date>: <service>' unless autoname_override is set", **NAME
+        ),
         f.Lookup("service", "Service", required=True, on_delete="restrict"),
         f.Lookup("contact", "Contact", on_delete="restrict", label="Client"),
         f.Lookup("program_engagement", "ProgramEngagement", on_delete="restrict"),

@@ -33,7 +33,9 @@ def _today(session, today) -> dt.date:
 def _all(session, object_name: str, where, fields: list[str], order_by=None) -> list[dict]:
     rows, cursor = [], None
     while True:
-        page = session.query(object_name, where=where, fields=fields, order_by=order_by, limit=1000, cursor=cursor)
+        page = session.query(
+            object_name, where=where, fields=fields, order_by=order_by, limit=1000, cursor=cursor
+        )
         rows += page.records
         if not page.next_cursor:
             return rows
@@ -55,8 +57,13 @@ def all_active_program_engagements(session, today=None) -> list[dict]:
 
 def clients_missing_phone_number(session, today=None) -> list[dict]:
     """Clients without a phone number, by mailing country."""
-    rows = _all(session, "Contact", {"is_client": True, "phone": {"is_null": True}},
-                ["mailing_country", "name"], order_by=["mailing_country", "name"])
+    rows = _all(
+        session,
+        "Contact",
+        {"is_client": True, "phone": {"is_null": True}},
+        ["mailing_country", "name"],
+        order_by=["mailing_country", "name"],
+    )
     return [{"mailing_country": r["mailing_country"], "contact": r["id"], "name": r["name"]} for r in rows]
 
 
@@ -64,16 +71,27 @@ def _enrolled_this_month(session, today) -> list[dict]:
     today = _today(session, today)
     first = today.replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
-    return _all(session, "ProgramEngagement",
-                {"stage": "Enrolled", "start_date": {"ge": first, "lt": following}},
-                ["name", "program.name", "program_cohort.name", "start_date", "contact"],
-                order_by=["program_cohort.name", "start_date"])
+    return _all(
+        session,
+        "ProgramEngagement",
+        {"stage": "Enrolled", "start_date": {"ge": first, "lt": following}},
+        ["name", "program.name", "program_cohort.name", "start_date", "contact"],
+        order_by=["program_cohort.name", "start_date"],
+    )
 
 
 def clients_enrolled_this_month(session, today=None) -> list[dict]:
     """Engagements Enrolled with a start date this month, by cohort then start date."""
-    return [{"cohort": r["program_cohort.name"], "start_date": r["start_date"], "engagement": r["name"],
-             "program": r["program.name"], "contact": r["contact"]} for r in _enrolled_this_month(session, today)]
+    return [
+        {
+            "cohort": r["program_cohort.name"],
+            "start_date": r["start_date"],
+            "engagement": r["name"],
+            "program": r["program.name"],
+            "contact": r["contact"],
+        }
+        for r in _enrolled_this_month(session, today)
+    ]
 
 
 def clients_enrolled_this_month_by_program(session, today=None) -> list[dict]:
@@ -92,13 +110,18 @@ def _sum_quantity(rows: list[dict], keys: list[str]) -> dict[tuple, object]:
 def services_delivered_ytd(session, today=None) -> list[dict]:
     """Quantity delivered this (calendar = fiscal) year by program, service and unit."""
     today = _today(session, today)
-    rows = _all(session, "ServiceDelivery",
-                {"delivery_date": {"ge": dt.date(today.year, 1, 1), "le": dt.date(today.year, 12, 31)}},
-                ["quantity", "service.name", "service.unit_of_measurement", "service.program"])
+    rows = _all(
+        session,
+        "ServiceDelivery",
+        {"delivery_date": {"ge": dt.date(today.year, 1, 1), "le": dt.date(today.year, 12, 31)}},
+        ["quantity", "service.name", "service.unit_of_measurement", "service.program"],
+    )
     programs = {p["id"]: p["name"] for p in _all(session, "Program", None, ["name"])}
     totals = _sum_quantity(rows, ["service.program", "service.name", "service.unit_of_measurement"])
-    out = [{"program": programs.get(k[0], k[0]), "service": k[1], "unit": k[2], "quantity": v}
-           for k, v in totals.items()]
+    out = [
+        {"program": programs.get(k[0], k[0]), "service": k[1], "unit": k[2], "quantity": v}
+        for k, v in totals.items()
+    ]
     return sorted(out, key=lambda r: (str(r["program"]), str(r["service"])))
 
 
@@ -108,8 +131,12 @@ def units_delivered_last_6_months(session, today=None) -> list[dict]:
     month = today.month - 5
     start = dt.date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
     end = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    rows = _all(session, "ServiceDelivery", {"delivery_date": {"ge": start, "lt": end}},
-                ["quantity", "delivery_date", "service.name", "service.unit_of_measurement"])
+    rows = _all(
+        session,
+        "ServiceDelivery",
+        {"delivery_date": {"ge": start, "lt": end}},
+        ["quantity", "delivery_date", "service.name", "service.unit_of_measurement"],
+    )
     for row in rows:
         row["month"] = row["delivery_date"].strftime("%Y-%m")
     totals = _sum_quantity(rows, ["month", "service.name", "service.unit_of_measurement"])
@@ -120,21 +147,46 @@ def _absence_follow_up(session, minimum: int) -> list[dict]:
     """B4 rules 1 and 2: a contact with an active engagement of >= ``minimum`` consecutive
     absences, and an active engagement owned by the user; every engagement of theirs is listed."""
     active = sorted(cfg.buckets(session).active_stages)
-    absent = _all(session, "ProgramEngagement",
-                  {"stage": {"in": active}, "consecutive_absences": {"ge": minimum}}, ["contact"])
-    mine = _all(session, "ProgramEngagement",
-                {"stage": {"in": active}, "owner_id": session.user.id}, ["contact"])
+    absent = _all(
+        session,
+        "ProgramEngagement",
+        {"stage": {"in": active}, "consecutive_absences": {"ge": minimum}},
+        ["contact"],
+    )
+    mine = _all(
+        session, "ProgramEngagement", {"stage": {"in": active}, "owner_id": session.user.id}, ["contact"]
+    )
     contacts = {r["contact"] for r in absent if r["contact"]} & {r["contact"] for r in mine if r["contact"]}
     if not contacts:
         return []
-    rows = _all(session, "ProgramEngagement", {"contact": {"in": sorted(contacts)}},
-                ["contact", "contact.first_name", "contact.last_name", "name", "stage", "consecutive_absences",
-                 "program.name"])
+    rows = _all(
+        session,
+        "ProgramEngagement",
+        {"contact": {"in": sorted(contacts)}},
+        [
+            "contact",
+            "contact.first_name",
+            "contact.last_name",
+            "name",
+            "stage",
+            "consecutive_absences",
+            "program.name",
+        ],
+    )
     rows.sort(key=lambda r: (-(r["consecutive_absences"] or 0), r.get("contact.last_name") or "", r["id"]))
-    return [{"contact": r["contact"],
-             "contact_name": " ".join(p for p in (r.get("contact.first_name"), r.get("contact.last_name")) if p),
-             "engagement": r["name"], "program": r["program.name"], "stage": r["stage"],
-             "consecutive_absences": r["consecutive_absences"]} for r in rows]
+    return [
+        {
+            "contact": r["contact"],
+            "contact_name": " ".join(
+                p for p in (r.get("contact.first_name"), r.get("contact.last_name")) if p
+            ),
+            "engagement": r["name"],
+            "program": r["program.name"],
+            "stage": r["stage"],
+            "consecutive_absences": r["consecutive_absences"],
+        }
+        for r in rows
+    ]
 
 
 def contacts_absent_for_last_service_delivery(session, today=None) -> list[dict]:
@@ -151,22 +203,40 @@ def contacts_without_recent_service_deliveries(session, today=None) -> list[dict
     today = _today(session, today)
     cutoff = today - dt.timedelta(days=FOLLOW_UP_WINDOW + 1)  # "before LAST_N_DAYS:14" is <= D-15
     active = sorted(cfg.buckets(session).active_stages)
-    mine = _all(session, "ProgramEngagement",
-                {"stage": {"in": active}, "owner_id": session.user.id, "start_date": {"le": cutoff},
-                 "contact": {"is_null": False}}, ["contact"])
+    mine = _all(
+        session,
+        "ProgramEngagement",
+        {
+            "stage": {"in": active},
+            "owner_id": session.user.id,
+            "start_date": {"le": cutoff},
+            "contact": {"is_null": False},
+        },
+        ["contact"],
+    )
     contacts = sorted({r["contact"] for r in mine})
     out = []
     for start in range(0, len(contacts), 500):
         chunk = contacts[start : start + 500]
-        out += _all(session, "Contact",
-                    {"id": {"in": chunk}, "or": [{"last_service_date": {"le": cutoff}},
-                                                 {"last_service_date": {"is_null": True}}]},
-                    ["name", "last_service_date"], order_by="name")
+        out += _all(
+            session,
+            "Contact",
+            {
+                "id": {"in": chunk},
+                "or": [{"last_service_date": {"le": cutoff}}, {"last_service_date": {"is_null": True}}],
+            },
+            ["name", "last_service_date"],
+            order_by="name",
+        )
     return [{"contact": r["id"], "name": r["name"], "last_service_date": r["last_service_date"]} for r in out]
 
 
 REPORTS = [
-    Report(PREFIX + fn.__name__, run=fn, description=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "")
+    Report(
+        PREFIX + fn.__name__,
+        run=fn,
+        description=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "",
+    )
     for fn in (
         all_active_program_engagements,
         clients_missing_phone_number,

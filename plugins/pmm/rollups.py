@@ -80,8 +80,11 @@ def count_values(present: int, absent: int) -> dict:
     """Counts with their rate and summary; blank (None) when nothing was counted."""
     if present + absent == 0:
         return {"num_present_deliveries": None, "num_absent_deliveries": None, **rate_and_summary(0, 0)}
-    return {"num_present_deliveries": present, "num_absent_deliveries": absent,
-            **rate_and_summary(present, absent)}
+    return {
+        "num_present_deliveries": present,
+        "num_absent_deliveries": absent,
+        **rate_and_summary(present, absent),
+    }
 
 
 # -- shared SQL -------------------------------------------------------------------------
@@ -95,8 +98,10 @@ def _parent_column(session, target: str, deliveries: sa.Table):
     """(FROM clause, column naming the target parent) for deliveries."""
     if target == "ServiceSchedule":
         sessions = session.schema.table("ServiceSession")
-        source = deliveries.join(sessions, sa.and_(sessions.c.id == deliveries.c.service_session,
-                                                   sessions.c.is_deleted == sa.false()))
+        source = deliveries.join(
+            sessions,
+            sa.and_(sessions.c.id == deliveries.c.service_session, sessions.c.is_deleted == sa.false()),
+        )
         return source, sessions.c.service_schedule
     return deliveries, deliveries.c[DELIVERY_LOOKUP[target]]
 
@@ -132,7 +137,7 @@ def aggregate(session, target: str, buckets: cfg.Buckets, parent_ids: Iterable[s
     condition = sa.and_(d.c.is_deleted == sa.false(), parent.is_not(None))
     ids = None if parent_ids is None else sorted(set(parent_ids))
     out: dict[str, dict] = {}
-    for chunk in ([None] if ids is None else _chunks(ids)):
+    for chunk in [None] if ids is None else _chunks(ids):
         where = condition if chunk is None else sa.and_(condition, parent.in_(chunk))
         summary = sa.select(*columns).select_from(source).where(where).group_by(parent)
         rows = session.conn.execute(summary).all()
@@ -251,7 +256,9 @@ def apply_delivery_changes(session, rows) -> None:
                 fresh = history.get(parent, {})
                 wanted["last_service_date"] = fresh.get("last_service_date")
                 wanted["consecutive_absences"] = (
-                    None if wanted["num_present_deliveries"] is None else fresh.get("consecutive_absences") or 0
+                    None
+                    if wanted["num_present_deliveries"] is None
+                    else fresh.get("consecutive_absences") or 0
                 )
             diff = _differs(current, wanted)
             if diff:
@@ -266,13 +273,20 @@ def _parent_of(target: str, record: dict, schedule_of: dict[str, str | None]) ->
 
 
 def _schedules_of_sessions(session, rows) -> dict[str, str | None]:
-    ids = {rec.get("service_session") for r in rows for rec in (r.old, r.new) if rec and rec.get("service_session")}
+    ids = {
+        rec.get("service_session")
+        for r in rows
+        for rec in (r.old, r.new)
+        if rec and rec.get("service_session")
+    }
     sessions = session.schema.table("ServiceSession")
     out: dict[str, str | None] = {}
     for chunk in _chunks(sorted(ids)):
-        out.update(session.conn.execute(
-            sa.select(sessions.c.id, sessions.c.service_schedule).where(sessions.c.id.in_(chunk))
-        ).all())
+        out.update(
+            session.conn.execute(
+                sa.select(sessions.c.id, sessions.c.service_schedule).where(sessions.c.id.in_(chunk))
+            ).all()
+        )
     return out
 
 
@@ -281,9 +295,14 @@ def refresh_schedules_of_sessions(session, rows) -> None:
     deliveries with it, so the schedules involved are recomputed from their deliveries
     (a schedule's deliveries are few; the session delete clears their lookup without
     a delivery trigger)."""
-    touched = {rec.get("service_schedule") for r in rows for rec in (r.old, r.new)
-               if rec and rec.get("service_schedule") and (r.old is None or r.new is None
-                                                          or r.changed("service_schedule"))}
+    touched = {
+        rec.get("service_schedule")
+        for r in rows
+        for rec in (r.old, r.new)
+        if rec
+        and rec.get("service_schedule")
+        and (r.old is None or r.new is None or r.changed("service_schedule"))
+    }
     if not touched or not session.get_setting(cfg.ROLLUP_GATE + "ServiceSchedule"):
         return
     fresh = aggregate(session, "ServiceSchedule", cfg.buckets(session), touched)
@@ -302,14 +321,21 @@ def refresh_schedules_of_sessions(session, rows) -> None:
 
 def enrolled_counts(session, schedule_ids: Iterable[str] | None = None) -> dict[str, int]:
     participants = session.schema.table("ServiceParticipant")
-    condition = sa.and_(participants.c.is_deleted == sa.false(), participants.c.status == "Enrolled",
-                        participants.c.service_schedule.is_not(None))
-    stmt = sa.select(participants.c.service_schedule, sa.func.count()).group_by(participants.c.service_schedule)
+    condition = sa.and_(
+        participants.c.is_deleted == sa.false(),
+        participants.c.status == "Enrolled",
+        participants.c.service_schedule.is_not(None),
+    )
+    stmt = sa.select(participants.c.service_schedule, sa.func.count()).group_by(
+        participants.c.service_schedule
+    )
     if schedule_ids is None:
         return dict(session.conn.execute(stmt.where(condition)).all())
     out: dict[str, int] = {}
     for chunk in _chunks(sorted(set(schedule_ids))):
-        out.update(session.conn.execute(stmt.where(condition, participants.c.service_schedule.in_(chunk))).all())
+        out.update(
+            session.conn.execute(stmt.where(condition, participants.c.service_schedule.in_(chunk))).all()
+        )
     return out
 
 
@@ -317,8 +343,12 @@ def apply_participant_changes(session, rows) -> None:
     """After-trigger body: refresh participants_enrolled on the schedules a batch touched."""
     if not session.get_setting(cfg.PARTICIPANT_ROLLUP):
         return
-    touched = {rec.get("service_schedule") for r in rows for rec in (r.old, r.new)
-               if rec and rec.get("service_schedule")}
+    touched = {
+        rec.get("service_schedule")
+        for r in rows
+        for rec in (r.old, r.new)
+        if rec and rec.get("service_schedule")
+    }
     if not touched:
         return
     _write_enrolled(session, enrolled_counts(session, touched), touched)
@@ -326,7 +356,9 @@ def apply_participant_changes(session, rows) -> None:
 
 def _write_enrolled(session, counts: dict[str, int], schedule_ids: Iterable[str] | None) -> int:
     schedules = session.schema.table("ServiceSchedule")
-    stmt = sa.select(schedules.c.id, schedules.c.participants_enrolled).where(schedules.c.is_deleted == sa.false())
+    stmt = sa.select(schedules.c.id, schedules.c.participants_enrolled).where(
+        schedules.c.is_deleted == sa.false()
+    )
     stored: dict[str, int | None] = {}
     if schedule_ids is None:
         stored = dict(session.conn.execute(stmt).all())

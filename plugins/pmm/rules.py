@@ -46,8 +46,13 @@ def cohort_rules(cohort: dict, program: dict | None) -> list[Problem]:
 def account_matches_contact(record: dict, contact: dict | None) -> list[Problem]:
     account = record.get("account")
     if account and contact and contact.get("account") != account:
-        return [("account", f"household account {account} must be the client's account "
-                            f"({contact.get('account') or 'none'})")]
+        return [
+            (
+                "account",
+                f"household account {account} must be the client's account "
+                f"({contact.get('account') or 'none'})",
+            )
+        ]
     return []
 
 
@@ -57,14 +62,23 @@ def engagement_rules(
     problems = account_matches_contact(engagement, contact)
     application, start, end = (engagement.get(k) for k in ("application_date", "start_date", "end_date"))
     if _after(application, start):
-        problems.append(("application_date", f"Application Date {application} must not be after the Start Date {start}"))
+        problems.append(
+            ("application_date", f"Application Date {application} must not be after the Start Date {start}")
+        )
     elif _after(application, end):
-        problems.append(("application_date", f"Application Date {application} must not be after the End Date {end}"))
+        problems.append(
+            ("application_date", f"Application Date {application} must not be after the End Date {end}")
+        )
     problems += start_before_end(engagement)
     problems += within_program(engagement, program)
     if cohort and cohort.get("program") != engagement.get("program"):
-        problems.append(("program_cohort", f"cohort {cohort['id']} belongs to another program than "
-                                           f"{engagement.get('program')}; the cohort must match the program"))
+        problems.append(
+            (
+                "program_cohort",
+                f"cohort {cohort['id']} belongs to another program than "
+                f"{engagement.get('program')}; the cohort must match the program",
+            )
+        )
     return problems
 
 
@@ -75,6 +89,11 @@ def delivery_rules(
     if engagement and delivery.get("contact") and engagement.get("contact") != delivery["contact"]:
         problems.append(("program_engagement", "Contact must match the Contact in the Program Engagement."))
     if engagement and service and engagement.get("program") != service.get("program"):
-        problems.append(("program_engagement", f"engagement {engagement['id']} is in another program than "
-                                               f"service {service['id']}; it must match the service's program"))
+        problems.append(
+            (
+                "program_engagement",
+                f"engagement {engagement['id']} is in another program than "
+                f"service {service['id']}; it must match the service's program",
+            )
+        )
     return problems

@@ -33,10 +33,23 @@ from .objects import FREQUENCIES, WEEKDAY_CODES
 OBJECT = "ServiceSchedule"
 RRULE_DAYS = {code: getattr(rrule, code) for code in WEEKDAY_CODES}
 SCHEDULE_FIELDS = (
-    "name", "service", "frequency", "interval", "days_of_week", "monthly_recurrence_option",
-    "service_schedule_ends", "service_schedule_end_date", "number_of_service_sessions",
-    "first_session_start", "first_session_end", "all_day", "create_service_session_records",
-    "primary_service_provider", "other_service_provider", "participant_capacity", "default_service_quantity",
+    "name",
+    "service",
+    "frequency",
+    "interval",
+    "days_of_week",
+    "monthly_recurrence_option",
+    "service_schedule_ends",
+    "service_schedule_end_date",
+    "number_of_service_sessions",
+    "first_session_start",
+    "first_session_end",
+    "all_day",
+    "create_service_session_records",
+    "primary_service_provider",
+    "other_service_provider",
+    "participant_capacity",
+    "default_service_quantity",
 )
 
 
@@ -107,16 +120,23 @@ def normalise(values: dict, zone: ZoneInfo) -> dict:
             if end_date is None:
                 raise _fail("service_schedule_end_date", "is required when the schedule ends On a date")
             if end_date < start.astimezone(zone).date():
-                raise _fail("service_schedule_end_date",
-                            f"{end_date} is before the first session ({start.astimezone(zone).date()})")
+                raise _fail(
+                    "service_schedule_end_date",
+                    f"{end_date} is before the first session ({start.astimezone(zone).date()})",
+                )
             out["service_schedule_end_date"] = end_date
         elif ends == "After":
             out["service_schedule_end_date"] = None
             if not out.get("number_of_service_sessions"):
-                raise _fail("number_of_service_sessions", "is required when the schedule ends After a number of sessions")
+                raise _fail(
+                    "number_of_service_sessions",
+                    "is required when the schedule ends After a number of sessions",
+                )
         else:
-            raise _fail("service_schedule_ends",
-                        f"a {frequency} schedule must end On a date or After a number of sessions (got {ends!r})")
+            raise _fail(
+                "service_schedule_ends",
+                f"a {frequency} schedule must end On a date or After a number of sessions (got {ends!r})",
+            )
     if frequency == "Weekly":
         days = out.get("days_of_week")
         if isinstance(days, str):
@@ -145,8 +165,9 @@ def _local_dates(schedule: dict, first: dt.datetime) -> rrule.rrule | list[dt.da
         days = [_rrule_weekday(d) for d in schedule.get("days_of_week") or [spec_weekday(first.date())]]
         # Weeks run Monday to Sunday; a start after the week's last selected day
         # moves to the week `interval` weeks on (the spec's first-week rule).
-        return rrule.rrule(rrule.WEEKLY, interval=interval, byweekday=days, wkst=rrule.MO,
-                           dtstart=first, until=until_dt)
+        return rrule.rrule(
+            rrule.WEEKLY, interval=interval, byweekday=days, wkst=rrule.MO, dtstart=first, until=until_dt
+        )
     if frequency == "Monthly":
         option = schedule.get("monthly_recurrence_option") or ""
         if option == "LastDayOfMonth":
@@ -154,12 +175,23 @@ def _local_dates(schedule: dict, first: dt.datetime) -> rrule.rrule | list[dt.da
         if option:
             nth, code = int(option[0]), option[1:]
             # Months without an n-th such weekday are skipped by the rule itself.
-            return rrule.rrule(rrule.MONTHLY, interval=interval, byweekday=RRULE_DAYS[code](nth),
-                               dtstart=first, until=until_dt)
+            return rrule.rrule(
+                rrule.MONTHLY,
+                interval=interval,
+                byweekday=RRULE_DAYS[code](nth),
+                dtstart=first,
+                until=until_dt,
+            )
         day = first.day
         # Day d, or the month's last day when it has no day d (Jan 30 -> Feb 29 -> Mar 30).
-        return rrule.rrule(rrule.MONTHLY, interval=interval, bymonthday=list(range(min(day, 28), day + 1)),
-                           bysetpos=-1, dtstart=first, until=until_dt)
+        return rrule.rrule(
+            rrule.MONTHLY,
+            interval=interval,
+            bymonthday=list(range(min(day, 28), day + 1)),
+            bysetpos=-1,
+            dtstart=first,
+            until=until_dt,
+        )
     raise _fail("frequency", f"{frequency!r} is not one of One Time, Daily, Weekly, Monthly")
 
 
@@ -177,7 +209,8 @@ def session_times(schedule: dict, zone: ZoneInfo, limit: int) -> list[SessionTim
     dates = [o.date() for o in itertools.islice(occurrences, stop)]
     if len(dates) > limit:
         raise _fail(
-            "service_schedule_end_date" if schedule.get("service_schedule_ends") == "On"
+            "service_schedule_end_date"
+            if schedule.get("service_schedule_ends") == "On"
             else "number_of_service_sessions",
             f"the schedule would create more than {limit:,} sessions, the limit per schedule "
             f"(setting {cfg.SESSION_LIMIT}); choose an earlier end or fewer sessions",
@@ -222,8 +255,9 @@ def create_schedules(session, many: list[dict]) -> tuple[list[dict], list[dict]]
                 raise _fail(unknown[0], f"is not a schedule field; use {', '.join(SCHEDULE_FIELDS)}")
             checked.append(normalise(values, zone))
         except ValidationError as exc:
-            raise ValidationError(exc.reason, object_name=OBJECT, row=index if len(many) > 1 else None,
-                                  field=exc.field) from None
+            raise ValidationError(
+                exc.reason, object_name=OBJECT, row=index if len(many) > 1 else None, field=exc.field
+            ) from None
     limit = int(session.get_setting(cfg.SESSION_LIMIT))
     with session.conn.begin_nested():
         schedules = session.create_many(OBJECT, checked)
@@ -233,8 +267,9 @@ def create_schedules(session, many: list[dict]) -> tuple[list[dict], list[dict]]
                 try:
                     rows += session_rows(schedule, session_times(schedule, zone, limit))
                 except ValidationError as exc:
-                    raise ValidationError(exc.reason, object_name=OBJECT, row=index if len(many) > 1 else None,
-                                          field=exc.field) from None
+                    raise ValidationError(
+                        exc.reason, object_name=OBJECT, row=index if len(many) > 1 else None, field=exc.field
+                    ) from None
         sessions = session.create_many("ServiceSession", rows) if rows else []
     return schedules, sessions
 
@@ -246,17 +281,32 @@ def extend_schedule(
     create only the sessions after its last existing one; never duplicates."""
     schedule = session.get(schedule_id)
     if schedule.get("frequency") in (None, "One Time"):
-        raise _fail("frequency", f"schedule {schedule_id} is One Time; only recurring schedules can be extended")
+        raise _fail(
+            "frequency", f"schedule {schedule_id} is One Time; only recurring schedules can be extended"
+        )
     if (end_date is None) == (count is None):
         raise _fail("service_schedule_end_date", "give either a new end date or a new number of sessions")
     change = (
-        {"service_schedule_ends": "On", "service_schedule_end_date": end_date, "number_of_service_sessions": None}
+        {
+            "service_schedule_ends": "On",
+            "service_schedule_end_date": end_date,
+            "number_of_service_sessions": None,
+        }
         if end_date is not None
-        else {"service_schedule_ends": "After", "number_of_service_sessions": count, "service_schedule_end_date": None}
+        else {
+            "service_schedule_ends": "After",
+            "number_of_service_sessions": count,
+            "service_schedule_end_date": None,
+        }
     )
     zone = zone_of(session)
-    existing = session.query("ServiceSession", where={"service_schedule": schedule_id},
-                             fields=["session_start"], order_by="-session_start", limit=1).records
+    existing = session.query(
+        "ServiceSession",
+        where={"service_schedule": schedule_id},
+        fields=["session_start"],
+        order_by="-session_start",
+        limit=1,
+    ).records
     last = existing[0]["session_start"] if existing else None
     with session.conn.begin_nested():
         schedule = session.update(schedule_id, change)

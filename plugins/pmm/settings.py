@@ -27,15 +27,31 @@ ROLLUP_TARGETS = ("Contact", "ProgramEngagement", "Service", "ServiceSession", "
 
 SETTINGS = [
     Setting(PRESENT_STATUSES, ["Present"], "Attendance statuses counted as present", type=list[str]),
-    Setting(ABSENT_STATUSES, ["Excused Absence", "Unexcused Absence"],
-            "Attendance statuses counted as absent", type=list[str]),
-    Setting(ACTIVE_STAGES, ["Enrolled", "Active"],
-            "Engagement stages that count as active (participant candidates, reports)", type=list[str]),
+    Setting(
+        ABSENT_STATUSES,
+        ["Excused Absence", "Unexcused Absence"],
+        "Attendance statuses counted as absent",
+        type=list[str],
+    ),
+    Setting(
+        ACTIVE_STAGES,
+        ["Enrolled", "Active"],
+        "Engagement stages that count as active (participant candidates, reports)",
+        type=list[str],
+    ),
     Setting(ACTIVE_SERVICE_STATUSES, ["Active"], "Service statuses that count as active", type=list[str]),
-    Setting(PENDING_SESSION_STATUSES, ["Pending"],
-            "Session statuses that saving attendance moves on", type=list[str]),
+    Setting(
+        PENDING_SESSION_STATUSES,
+        ["Pending"],
+        "Session statuses that saving attendance moves on",
+        type=list[str],
+    ),
     Setting(STATUS_AFTER_ATTENDANCE, "Complete", "Session status after attendance is saved"),
-    Setting(AUTOMATION, True, "Auto-name engagements, deliveries, sessions, participants; default engagement dates"),
+    Setting(
+        AUTOMATION,
+        True,
+        "Auto-name engagements, deliveries, sessions, participants; default engagement dates",
+    ),
     Setting(SESSION_LIMIT, 5000, "Most sessions one schedule may generate (a safety limit)"),
     Setting(BULK_ACTIVE_FILTER, False, "Bulk delivery entry offers only active engagements and services"),
     *[

@@ -45,9 +45,13 @@ def upgrade():
             "tsv TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED)"
         )
         for kind, condition in (("name", "is_name"), ("other", "NOT is_name")):
-            op.execute(f"CREATE INDEX IF NOT EXISTS ix_casemgmt_search_entry_{kind} ON casemgmt_search_entry "
-                       f"USING GIN (tsv) WHERE {condition}")
-    op.execute("CREATE INDEX IF NOT EXISTS ix_casemgmt_search_entry_record ON casemgmt_search_entry (record_id)")
+            op.execute(
+                f"CREATE INDEX IF NOT EXISTS ix_casemgmt_search_entry_{kind} ON casemgmt_search_entry "
+                f"USING GIN (tsv) WHERE {condition}"
+            )
+    op.execute(
+        "CREATE INDEX IF NOT EXISTS ix_casemgmt_search_entry_record ON casemgmt_search_entry (record_id)"
+    )
 
 
 def downgrade():

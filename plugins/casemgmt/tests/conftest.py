@@ -26,8 +26,10 @@ def cm_app(make_app):
     app = make_app(plugins=["pmm", "casemgmt"])
     with app.system_session() as s:
         supervisor = s.create("Role", {"name": "Supervisor"})
-        roles = {"Supervisor": supervisor["id"],
-                 "Caseworker": s.create("Role", {"name": "Caseworker", "parent": supervisor["id"]})["id"]}
+        roles = {
+            "Supervisor": supervisor["id"],
+            "Caseworker": s.create("Role", {"name": "Caseworker", "parent": supervisor["id"]})["id"],
+        }
         for username, (role, sets) in TEAM.items():
             user = s.create("User", {"username": username, "name": username.title(), "role": roles.get(role)})
             for name in sets:
@@ -55,14 +57,30 @@ def program(cm_app):
 
 
 def engage(s, program: dict, contact_id: str, stage: str = "Active", start: dt.date | None = None) -> dict:
-    return s.create("ProgramEngagement", {"program": program["program"], "contact": contact_id, "stage": stage,
-                                          "start_date": start or dt.date(2026, 1, 5), "role": "Client"})
+    return s.create(
+        "ProgramEngagement",
+        {
+            "program": program["program"],
+            "contact": contact_id,
+            "stage": stage,
+            "start_date": start or dt.date(2026, 1, 5),
+            "role": "Client",
+        },
+    )
 
 
 def deliver(s, program: dict, engagement: dict, day: dt.date, status: str = "Present") -> dict:
-    return s.create("ServiceDelivery", {"service": program["service"], "contact": engagement["contact"],
-                                        "program_engagement": engagement["id"], "delivery_date": day,
-                                        "attendance_status": status, "quantity": 1 if status == "Present" else 0})
+    return s.create(
+        "ServiceDelivery",
+        {
+            "service": program["service"],
+            "contact": engagement["contact"],
+            "program_engagement": engagement["id"],
+            "delivery_date": day,
+            "attendance_status": status,
+            "quantity": 1 if status == "Present" else 0,
+        },
+    )
 
 
 @pytest.fixture
@@ -72,6 +90,7 @@ def in_org(cm_app, tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "missionbase.toml").write_text(
         f'database_url = "{cm_app.settings.database_url}"\nplugins = ["pmm", "casemgmt"]\n'
-        f'files_dir = "{tmp_path / "files"}"\n')
+        f'files_dir = "{tmp_path / "files"}"\n'
+    )
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -28,8 +28,11 @@ def test_declarations_target_types_feed_and_permission_sets(cm_app):
     assert {"Incident", "CasePlan"} <= set(registry.target_types)
     assert registry.target_types["Incident"] == "casemgmt"
     assert all(registry.objects[n].feed for n in ("ClientNote", "CasePlan", "Incident", "Assessment"))
-    assert {"Case Management: Caseworker", "Case Management: Supervisor", "Case Management: Read Only"} <= set(
-        registry.permission_sets)
+    assert {
+        "Case Management: Caseworker",
+        "Case Management: Supervisor",
+        "Case Management: Read Only",
+    } <= set(registry.permission_sets)
     assert registry.object("Contact").field("client_id").plugin == "casemgmt"
 
 
@@ -44,8 +47,15 @@ def test_age_and_category_follow_birthdate_and_configurable_bounds():
     bounds = {"Child": 0, "Youth": 13, "Adult": 18, "Senior": 65}
     today = dt.date(2026, 6, 15)
     assert age_on(dt.date(2008, 6, 16), today) == 17 and age_on(dt.date(2008, 6, 15), today) == 18
-    assert [age_category(a, bounds) for a in (0, 12, 13, 17, 18, 64, 65)] == \
-        ["Child", "Child", "Youth", "Youth", "Adult", "Adult", "Senior"]
+    assert [age_category(a, bounds) for a in (0, 12, 13, 17, 18, 64, 65)] == [
+        "Child",
+        "Child",
+        "Youth",
+        "Youth",
+        "Adult",
+        "Adult",
+        "Senior",
+    ]
     assert age_on(None, today) is None and age_category(None, bounds) is None
 
 
@@ -92,8 +102,13 @@ def test_concurrent_creation_never_duplicates_a_client_id(cm_app):
         try:
             for n in range(5):
                 with cm_app.session("ana") as s:
-                    made.extend(c["client_id"] for c in s.create_many("Contact", [
-                        {"last_name": f"W{worker}-{n}-{k}", "is_client": True} for k in range(3)]))
+                    made.extend(
+                        c["client_id"]
+                        for c in s.create_many(
+                            "Contact",
+                            [{"last_name": f"W{worker}-{n}-{k}", "is_client": True} for k in range(3)],
+                        )
+                    )
         except BaseException as exc:  # reported below, not swallowed
             errors.append(exc)
 
@@ -128,7 +143,9 @@ def test_another_plugin_can_register_the_generator(make_app):
         s.set_setting("casemgmt.client_id_generator", "hud.sequence")
         assert make_client(s, "Hugo", "Hud")["client_id"] == "HUD-1"
         s.set_setting("casemgmt.client_id_generator", "nope")
-        with pytest.raises(UnknownName, match=r"unknown client ID generator 'nope'.*casemgmt\.format, hud\.sequence"):
+        with pytest.raises(
+            UnknownName, match=r"unknown client ID generator 'nope'.*casemgmt\.format, hud\.sequence"
+        ):
             make_client(s, "No", "Pe")
 
 
@@ -147,7 +164,8 @@ def test_client_id_assign_and_regenerate_from_the_cli(cm_app, cli, in_org, users
     assert result.json()[0]["client_id"] == f"{YEAR}-000003"
     bad = cli("casemgmt", "client-id", "regenerate", other["id"], "--as", "ana")
     assert bad.exit_code != 0 and bad.err.strip().splitlines() == [
-        f"error: Contact field 'is_client': {other['id']} is not a client (is_client is not set)"]
+        f"error: Contact field 'is_client': {other['id']} is not a client (is_client is not set)"
+    ]
     with cm_app.session("ana") as s:
         assert s.get(other["id"])["client_id"] is None
 
@@ -156,12 +174,19 @@ def test_alerts_active_first_and_only_active_ones_on_the_card(cm_app):
     today = dt.date.today()
     with cm_app.session("ana") as s:
         carol = make_client(s, "Carol", "Smith")
-        s.create_many("ClientAlert", [
-            {"contact": carol["id"], "name": "Old", "active": False},
-            {"contact": carol["id"], "name": "Expired", "expires_on": today - dt.timedelta(days=1)},
-            {"contact": carol["id"], "name": "Peanut allergy"},
-            {"contact": carol["id"], "name": "Until tomorrow", "expires_on": today + dt.timedelta(days=1)},
-        ])
+        s.create_many(
+            "ClientAlert",
+            [
+                {"contact": carol["id"], "name": "Old", "active": False},
+                {"contact": carol["id"], "name": "Expired", "expires_on": today - dt.timedelta(days=1)},
+                {"contact": carol["id"], "name": "Peanut allergy"},
+                {
+                    "contact": carol["id"],
+                    "name": "Until tomorrow",
+                    "expires_on": today + dt.timedelta(days=1),
+                },
+            ],
+        )
         card = client_card(s, carol["id"])
         assert [a["alert"] for a in card["alerts"]] == ["Until tomorrow", "Peanut allergy"]
 
@@ -182,34 +207,67 @@ def test_sensitive_legal_name_is_seen_by_caseworkers_not_by_read_only(cm_app, us
 def test_client_show_prints_card_tabs_and_a_paged_timeline(cm_app, cli, in_org, program):
     with cm_app.session("ana") as s:
         photo = store_file(s, b"\x89PNG...", name="carol.png")
-        carol = make_client(s, "Carol", "Smith", pronouns="she/her", roles=["Client", "Volunteer"], watch_list=True,
-                            birthdate=dt.date(1990, 1, 1), photo=photo["id"], email="carol@example.org")
+        carol = make_client(
+            s,
+            "Carol",
+            "Smith",
+            pronouns="she/her",
+            roles=["Client", "Volunteer"],
+            watch_list=True,
+            birthdate=dt.date(1990, 1, 1),
+            photo=photo["id"],
+            email="carol@example.org",
+        )
         s.create("ClientAlert", {"contact": carol["id"], "name": "Peanut allergy"})
         engagement = engage(s, program, carol["id"])
         s.create("ClientNote", {"client": carol["id"], "subject": "Intake", "status": "Complete"})
         for day in (1, 3, 5):
-            s.create("Task", {"subject": f"Call {day}", "who": carol["id"], "due_date": dt.date(2026, 3, day)})
-        s.create("ServiceDelivery", {"service": program["service"], "contact": carol["id"], "quantity": 1,
-                                     "program_engagement": engagement["id"], "delivery_date": dt.date(2026, 3, 2)})
+            s.create(
+                "Task", {"subject": f"Call {day}", "who": carol["id"], "due_date": dt.date(2026, 3, day)}
+            )
+        s.create(
+            "ServiceDelivery",
+            {
+                "service": program["service"],
+                "contact": carol["id"],
+                "quantity": 1,
+                "program_engagement": engagement["id"],
+                "delivery_date": dt.date(2026, 3, 2),
+            },
+        )
         record = client_record(s, carol["id"])
     # Newest first across tasks, events, notes and deliveries (the delivery of 2 March sits between calls).
     items = record["timeline"]["items"]
     assert [(i["kind"], i["when"]) for i in items[-4:]] == [
-        ("Task", dt.date(2026, 3, 5)), ("Task", dt.date(2026, 3, 3)),
-        ("ServiceDelivery", dt.date(2026, 3, 2)), ("Task", dt.date(2026, 3, 1))]
+        ("Task", dt.date(2026, 3, 5)),
+        ("Task", dt.date(2026, 3, 3)),
+        ("ServiceDelivery", dt.date(2026, 3, 2)),
+        ("Task", dt.date(2026, 3, 1)),
+    ]
     assert record["tabs"]["case_notes"][0]["subject"] == "Intake"
     assert record["tabs"]["engagements"][0]["id"] == engagement["id"]
     result = cli("casemgmt", "client", "show", carol["id"], "--as", "ana")
     assert result.exit_code == 0, result.err
     lines = result.out.splitlines()
-    assert lines[0] == "Carol Smith (she/her)  [Client] [Volunteer]  ⚑ WATCH LIST since " + str(dt.date.today())
+    assert lines[0] == "Carol Smith (she/her)  [Client] [Volunteer]  ⚑ WATCH LIST since " + str(
+        dt.date.today()
+    )
     assert lines[1] == "  ! Peanut allergy"
-    for tab in ("== engagements", "== case notes", "== case plans", "== assessments", "== files", "== incidents",
-                "== activity timeline (page 1)"):
+    for tab in (
+        "== engagements",
+        "== case notes",
+        "== case plans",
+        "== assessments",
+        "== files",
+        "== incidents",
+        "== activity timeline (page 1)",
+    ):
         assert tab in lines
     assert "carol.png" in result.out and f"{YEAR}-000001" in result.out
     page = cli("casemgmt", "client", "show", carol["id"], "--as", "ana", "--json", "--page", "2").json()
-    assert page["timeline"]["items"] == [] and page["card"]["age"] == age_on(dt.date(1990, 1, 1), dt.date.today())
+    assert page["timeline"]["items"] == [] and page["card"]["age"] == age_on(
+        dt.date(1990, 1, 1), dt.date.today()
+    )
     missing = cli("casemgmt", "client", "show", "con_01J00000000000000000000000", "--as", "ana")
     assert missing.exit_code != 0 and missing.err.startswith("error: Contact record con_01J")
 
@@ -217,7 +275,9 @@ def test_client_show_prints_card_tabs_and_a_paged_timeline(cm_app, cli, in_org, 
 def test_the_daily_job_refreshes_stored_ages(cm_app, cli, in_org):
     with cm_app.session("ana") as s:
         carol = make_client(s, "Carol", "Smith", birthdate=dt.date(2000, 1, 1))
-        s.conn.execute(s.schema.table("Contact").update().values(age=3, age_category="Child"))  # a year ago...
+        s.conn.execute(
+            s.schema.table("Contact").update().values(age=3, age_category="Child")
+        )  # a year ago...
     result = cli("jobs", "run", "casemgmt.refresh_ages")
     assert result.exit_code == 0, result.err
     assert "refreshed the age of 1 contact(s)" in result.out

@@ -20,8 +20,17 @@ def caseload(cm_app, program, users):
     """ana's clients in every situation the rules distinguish; sam's client for contrast."""
     c = {}
     with cm_app.session("ana") as s:
-        for key in ("absent_once", "absent_3", "present", "shared", "completed", "stale", "fresh", "never_old",
-                    "never_new"):
+        for key in (
+            "absent_once",
+            "absent_3",
+            "present",
+            "shared",
+            "completed",
+            "stale",
+            "fresh",
+            "never_old",
+            "never_new",
+        ):
             c[key] = make_client(s, key.replace("_", " ").title(), "Client")
         e = {key: engage(s, program, c[key]["id"]) for key in c if key not in ("completed", "never_new")}
         e["completed"] = engage(s, program, c["completed"]["id"], stage="Completed")
@@ -38,18 +47,48 @@ def caseload(cm_app, program, users):
         deliver(s, program, e["fresh"], TODAY - 14 * DAY)  # the window's first day
     with cm_app.system_session() as s:
         # Another worker's engagement of ana's client "shared", absent: rule 1 lists the contact anyway.
-        other = s.create("ProgramEngagement", {"program": program["program"], "contact": c["shared"]["id"],
-                                               "stage": "Enrolled", "owner_id": users["sam"]})
-        s.create("ServiceDelivery", {"service": program["service"], "contact": c["shared"]["id"], "quantity": 0,
-                                     "program_engagement": other["id"], "delivery_date": TODAY - 3 * DAY,
-                                     "attendance_status": "Unexcused Absence"})
+        other = s.create(
+            "ProgramEngagement",
+            {
+                "program": program["program"],
+                "contact": c["shared"]["id"],
+                "stage": "Enrolled",
+                "owner_id": users["sam"],
+            },
+        )
+        s.create(
+            "ServiceDelivery",
+            {
+                "service": program["service"],
+                "contact": c["shared"]["id"],
+                "quantity": 0,
+                "program_engagement": other["id"],
+                "delivery_date": TODAY - 3 * DAY,
+                "attendance_status": "Unexcused Absence",
+            },
+        )
         s.update(c["shared"]["id"], {"owner_id": users["ana"]})
         sams = s.create("Contact", {"last_name": "Sams", "is_client": True, "owner_id": users["sam"]})
-        theirs = s.create("ProgramEngagement", {"program": program["program"], "contact": sams["id"],
-                                                "stage": "Active", "owner_id": users["sam"]})
-        s.create("ServiceDelivery", {"service": program["service"], "contact": sams["id"], "quantity": 0,
-                                     "program_engagement": theirs["id"], "delivery_date": TODAY - DAY,
-                                     "attendance_status": "Unexcused Absence"})
+        theirs = s.create(
+            "ProgramEngagement",
+            {
+                "program": program["program"],
+                "contact": sams["id"],
+                "stage": "Active",
+                "owner_id": users["sam"],
+            },
+        )
+        s.create(
+            "ServiceDelivery",
+            {
+                "service": program["service"],
+                "contact": sams["id"],
+                "quantity": 0,
+                "program_engagement": theirs["id"],
+                "delivery_date": TODAY - DAY,
+                "attendance_status": "Unexcused Absence",
+            },
+        )
     c["sams"] = sams
     return c
 
@@ -79,7 +118,11 @@ def test_consecutive_absences_with_a_configurable_threshold(cm_app, caseload):
     with cm_app.session("admin") as s:
         s.set_setting("casemgmt.followup_consecutive_absences", 1)
     with cm_app.session("ana") as s:
-        assert _names(follow_up(s, "absences", TODAY)) == ["Absent 3 Client", "Absent Once Client", "Shared Client"]
+        assert _names(follow_up(s, "absences", TODAY)) == [
+            "Absent 3 Client",
+            "Absent Once Client",
+            "Shared Client",
+        ]
 
 
 def test_no_recent_service_delivery_with_a_configurable_window(cm_app, caseload):
@@ -103,7 +146,9 @@ def test_lists_are_scoped_to_the_users_own_engagements(cm_app, caseload):
     # whose name he cannot read (the contact is ana's): sharing still decides what he sees.
     assert {r["contact"] for r in lists["absent"]} == {caseload["sams"]["id"], caseload["shared"]["id"]}
     assert {r["name"] for r in lists["absent"]} == {"Sams", None}
-    assert lists["no-service"] == [] or {r["contact"] for r in lists["no-service"]} <= {caseload["sams"]["id"]}
+    assert lists["no-service"] == [] or {r["contact"] for r in lists["no-service"]} <= {
+        caseload["sams"]["id"]
+    }
     with cm_app.session("viewer") as s:
         assert all_follow_ups(s, TODAY) == {"absent": [], "absences": [], "no-service": []}
 
@@ -113,7 +158,12 @@ def test_followup_from_the_cli(cm_app, caseload, cli, in_org):
     assert result.exit_code == 0, result.err
     assert "Absent 3 Client" in result.out and "Absent Once" not in result.out
     as_json = cli("casemgmt", "followup", "no-service", "--as", "ana", "--date", str(TODAY), "--json").json()
-    assert {r["name"] for r in as_json} == {"Absent 3 Client", "Absent Once Client", "Never Old Client", "Stale Client"}
+    assert {r["name"] for r in as_json} == {
+        "Absent 3 Client",
+        "Absent Once Client",
+        "Never Old Client",
+        "Stale Client",
+    }
     bad = cli("casemgmt", "followup", "lost", "--as", "ana")
     assert bad.exit_code != 0 and "'lost' is not one of 'absent', 'absences', 'no-service'" in bad.err
 
@@ -121,35 +171,68 @@ def test_followup_from_the_cli(cm_app, caseload, cli, in_org):
 def test_home_view_of_a_caseworker(cm_app, caseload, cli, in_org, users):
     with cm_app.session("ana") as s:
         who = caseload["present"]["id"]
-        s.create_many("Task", [
-            {"subject": "Overdue call", "due_date": TODAY - 3 * DAY, "who": who},
-            {"subject": "Today's form", "due_date": TODAY},
-            {"subject": "Tomorrow's visit", "due_date": TODAY + DAY},
-            {"subject": "Next week", "due_date": TODAY + 7 * DAY},
-            {"subject": "Done", "due_date": TODAY, "status": "Completed"},
-        ])
-        s.create_many("Event", [
-            {"subject": "Home visit", "start": dt.datetime(2026, 3, 20, 9, tzinfo=dt.UTC),
-             "end": dt.datetime(2026, 3, 20, 10, tzinfo=dt.UTC), "who": who},
-            {"subject": "Tomorrow", "start": dt.datetime(2026, 3, 21, 9, tzinfo=dt.UTC),
-             "end": dt.datetime(2026, 3, 21, 10, tzinfo=dt.UTC)},
-        ])
+        s.create_many(
+            "Task",
+            [
+                {"subject": "Overdue call", "due_date": TODAY - 3 * DAY, "who": who},
+                {"subject": "Today's form", "due_date": TODAY},
+                {"subject": "Tomorrow's visit", "due_date": TODAY + DAY},
+                {"subject": "Next week", "due_date": TODAY + 7 * DAY},
+                {"subject": "Done", "due_date": TODAY, "status": "Completed"},
+            ],
+        )
+        s.create_many(
+            "Event",
+            [
+                {
+                    "subject": "Home visit",
+                    "start": dt.datetime(2026, 3, 20, 9, tzinfo=dt.UTC),
+                    "end": dt.datetime(2026, 3, 20, 10, tzinfo=dt.UTC),
+                    "who": who,
+                },
+                {
+                    "subject": "Tomorrow",
+                    "start": dt.datetime(2026, 3, 21, 9, tzinfo=dt.UTC),
+                    "end": dt.datetime(2026, 3, 21, 10, tzinfo=dt.UTC),
+                },
+            ],
+        )
         s.create("ClientNote", {"client": who, "subject": "Quick note"})
-        s.create("Incident", {"subject": "Fall", "incident_datetime": dt.datetime(2026, 3, 19, tzinfo=dt.UTC),
-                              "severity": "High", "contact": who})
+        s.create(
+            "Incident",
+            {
+                "subject": "Fall",
+                "incident_datetime": dt.datetime(2026, 3, 19, tzinfo=dt.UTC),
+                "severity": "High",
+                "contact": who,
+            },
+        )
         view = home_view(s, TODAY)
     assert {k: [t["subject"] for t in v] for k, v in view["open_tasks"].items()} == {
-        "overdue": ["Overdue call"], "today": ["Today's form"], "tomorrow": ["Tomorrow's visit"]}
+        "overdue": ["Overdue call"],
+        "today": ["Today's form"],
+        "tomorrow": ["Tomorrow's visit"],
+    }
     assert [e["subject"] for e in view["todays_events"]] == ["Home visit"]
     assert len(view["my_engagements"]) == 8  # all but the Completed one
     assert [n["subject"] for n in view["my_recent_notes"]] == ["Quick note"]
     assert set(view["follow_up"]) == {"absent", "absences", "no-service"}
     result = cli("casemgmt", "home", "--as", "ana", "--date", str(TODAY))
     assert result.exit_code == 0, result.err
-    for heading in ("== my active engagements", "== today's events", "== sessions this week",
-                    "== sessions last week", "== open incidents", "== my recent notes", "== tasks overdue",
-                    "== tasks today", "== tasks tomorrow", "== follow-up: absent at last service delivery",
-                    "== follow-up: consecutive absences", "== follow-up: no recent service delivery"):
+    for heading in (
+        "== my active engagements",
+        "== today's events",
+        "== sessions this week",
+        "== sessions last week",
+        "== open incidents",
+        "== my recent notes",
+        "== tasks overdue",
+        "== tasks today",
+        "== tasks tomorrow",
+        "== follow-up: absent at last service delivery",
+        "== follow-up: consecutive absences",
+        "== follow-up: no recent service delivery",
+    ):
         assert heading in result.out
     assert "Overdue call" in result.out and "Fall" not in result.out  # incidents: linked clients only
     assert cli("casemgmt", "home", "--as", "ana", "--json", "--date", str(TODAY)).json()["user"] == "ana"
@@ -161,19 +244,49 @@ def test_recent_sessions_of_the_users_schedules(cm_app, caseload, program):
     with cm_app.session("ana") as s:
         mine = s.query("ProgramEngagement", {"owner_id": s.user.id}, fields=["contact"]).records
     with cm_app.system_session() as s:  # schedules and sessions are PMM: Manage's
-        schedule = s.create("ServiceSchedule", {"name": "Weekly group", "service": program["service"],
-                                                "create_service_session_records": False})
-        s.create("ServiceParticipant", {"service_schedule": schedule["id"], "program_engagement": mine[0]["id"],
-                                        "contact": mine[0]["contact"]})
-        other = s.create("ServiceSchedule", {"name": "Not ours", "service": program["service"],
-                                             "create_service_session_records": False})
-        at = {label: dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC) for label, day in (
-            ("this", TODAY - 2 * DAY), ("last", TODAY - 8 * DAY), ("older", TODAY - 20 * DAY))}
+        schedule = s.create(
+            "ServiceSchedule",
+            {"name": "Weekly group", "service": program["service"], "create_service_session_records": False},
+        )
+        s.create(
+            "ServiceParticipant",
+            {
+                "service_schedule": schedule["id"],
+                "program_engagement": mine[0]["id"],
+                "contact": mine[0]["contact"],
+            },
+        )
+        other = s.create(
+            "ServiceSchedule",
+            {"name": "Not ours", "service": program["service"], "create_service_session_records": False},
+        )
+        at = {
+            label: dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+            for label, day in (
+                ("this", TODAY - 2 * DAY),
+                ("last", TODAY - 8 * DAY),
+                ("older", TODAY - 20 * DAY),
+            )
+        }
         for label, start in at.items():
-            s.create("ServiceSession", {"name": label, "service_schedule": schedule["id"], "session_start": start,
-                                        "session_end": start + dt.timedelta(hours=1)})
-        s.create("ServiceSession", {"name": "theirs", "service_schedule": other["id"], "session_start": at["this"],
-                                    "session_end": at["this"] + dt.timedelta(hours=1)})
+            s.create(
+                "ServiceSession",
+                {
+                    "name": label,
+                    "service_schedule": schedule["id"],
+                    "session_start": start,
+                    "session_end": start + dt.timedelta(hours=1),
+                },
+            )
+        s.create(
+            "ServiceSession",
+            {
+                "name": "theirs",
+                "service_schedule": other["id"],
+                "session_start": at["this"],
+                "session_end": at["this"] + dt.timedelta(hours=1),
+            },
+        )
     with cm_app.session("ana") as s:
         sessions = recent_sessions(s, TODAY, mine)
     assert [r["session_start"] for r in sessions["this_week"]] == [at["this"]]  # not "theirs", not "older"

@@ -56,8 +56,10 @@ def test_a_completed_note_is_locked_except_for_modify_all(cm_app, carol):
         note = write_note(s, carol["id"], "Visit", status="Complete", minutes_spent=30)
         with pytest.raises(ValidationError) as error:
             s.update(note["id"], {"minutes_spent": 45})
-        assert str(error.value) == (f"ClientNote row 0: case note {note['id']} is complete, so it is locked: "
-                                    "it can be changed only by a user with Modify All on ClientNote")
+        assert str(error.value) == (
+            f"ClientNote row 0: case note {note['id']} is complete, so it is locked: "
+            "it can be changed only by a user with Modify All on ClientNote"
+        )
         with pytest.raises(ValidationError, match="can be deleted only by a user with Modify All"):
             s.delete(note["id"])
         assert s.get(note["id"])["minutes_spent"] == 30
@@ -71,8 +73,9 @@ def test_a_completed_note_is_locked_except_for_modify_all(cm_app, carol):
 
 def test_my_notes_and_related_records(cm_app, carol, program):
     with cm_app.session("ana") as s:
-        engagement = s.create("ProgramEngagement", {"program": program["program"], "contact": carol["id"],
-                                                    "stage": "Active"})
+        engagement = s.create(
+            "ProgramEngagement", {"program": program["program"], "contact": carol["id"], "stage": "Active"}
+        )
         first = write_note(s, carol["id"], "One", related=[engagement["id"]])
         write_note(s, carol["id"], "Two", status="Complete")
         assert related_records(s, first["id"]) == [engagement["id"]]
@@ -85,18 +88,36 @@ def test_my_notes_and_related_records(cm_app, carol, program):
 
 
 def test_notes_from_the_cli(cm_app, carol, cli, in_org):
-    result = cli("casemgmt", "notes", "write", carol["id"], "--subject", "Phone call", "--minutes", "15",
-                 "--date", "2026-03-02", "--as", "ana", "--json")
+    result = cli(
+        "casemgmt",
+        "notes",
+        "write",
+        carol["id"],
+        "--subject",
+        "Phone call",
+        "--minutes",
+        "15",
+        "--date",
+        "2026-03-02",
+        "--as",
+        "ana",
+        "--json",
+    )
     assert result.exit_code == 0, result.err
     note = result.json()
     assert note["status"] == "Draft" and note["minutes_spent"] == 15
     mine = cli("casemgmt", "notes", "mine", "--as", "ana")
     assert "Phone call" in mine.out and "Carol Smith" in mine.out
     assert "(no rows)" in cli("casemgmt", "notes", "mine", "--as", "sam").out
-    assert cli("casemgmt", "notes", "complete", note["id"], "--as", "ana").out.strip() == f"{note['id']} Complete"
+    assert (
+        cli("casemgmt", "notes", "complete", note["id"], "--as", "ana").out.strip()
+        == f"{note['id']} Complete"
+    )
     bad = cli("casemgmt", "notes", "write", carol["id"], "--subject", "x", "--minutes", "-5", "--as", "ana")
     assert bad.exit_code != 0 and len(bad.err.strip().splitlines()) == 1 and "minutes_spent" in bad.err
-    bad_date = cli("casemgmt", "notes", "write", carol["id"], "--subject", "x", "--date", "2026-13-01", "--as", "ana")
+    bad_date = cli(
+        "casemgmt", "notes", "write", carol["id"], "--subject", "x", "--date", "2026-13-01", "--as", "ana"
+    )
     assert bad_date.err.strip() == "error: --date '2026-13-01' is not a date like 2026-01-31"
     with cm_app.session("ana") as s:
         assert s.count("ClientNote") == 1  # nothing half-written

@@ -33,9 +33,11 @@ def search_app(make_app):
 
     app = make_app(plugins=["pmm", "casemgmt", "nicknames"], extra_plugins={"nicknames": _nickname_plugin()})
     with app.system_session() as s:
-        for username, sets in (("ana", ["Standard User", "Case Management: Caseworker"]),
-                               ("sam", ["Standard User", "Case Management: Caseworker"]),
-                               ("viewer", ["Read Only", "Case Management: Read Only"])):
+        for username, sets in (
+            ("ana", ["Standard User", "Case Management: Caseworker"]),
+            ("sam", ["Standard User", "Case Management: Caseworker"]),
+            ("viewer", ["Read Only", "Case Management: Read Only"]),
+        ):
             user = s.create("User", {"username": username, "name": username.title()})
             for name in sets:
                 assign_permission_set(s, user["id"], name)
@@ -66,7 +68,10 @@ def test_prefix_matching_over_every_text_field_names_first(search_app, people):
     with search_app.session("ana") as s:
         rows = search_clients(s, "car")
         # Name hits (Carol, and Carmen: ana may read the legal name) before the city hit; no donor, no sam's client.
-        assert _names(rows[:2]) == ["Carol Smith", "Lee Wong"] or _names(rows[:2]) == ["Lee Wong", "Carol Smith"]
+        assert _names(rows[:2]) == ["Carol Smith", "Lee Wong"] or _names(rows[:2]) == [
+            "Lee Wong",
+            "Carol Smith",
+        ]
         assert _names(rows[2:]) == ["Bruno Martin"]
         assert rows[2]["matched"] == "mailing_city" and rows[2]["value"] == "Carpentras"
         assert _names(search_clients(s, "carp")) == ["Bruno Martin"]  # results narrow as the user types
@@ -93,6 +98,7 @@ def users_of():
     def load(app):
         with app.system_session() as s:
             return {u["username"]: u["id"] for u in s.query("User", fields=["username"]).records}
+
     return load
 
 
@@ -154,4 +160,6 @@ def test_search_from_the_cli(search_app, people, cli, tmp_path, monkeypatch):
     assert list(only) == ["Contact"]
     assert cli("search", "zzzz", "--as", "ana").out.strip() == "nothing found for 'zzzz'"
     bad = cli("search", "x", "--as", "ana")
-    assert bad.exit_code != 0 and bad.err.strip() == "error: search needs at least 2 letters or digits (got 'x')"
+    assert (
+        bad.exit_code != 0 and bad.err.strip() == "error: search needs at least 2 letters or digits (got 'x')"
+    )

@@ -64,7 +64,9 @@ def test_cli_edit_and_delete_a_post_and_a_bad_item_id(org, run):
     with org.session("ana") as s:
         post = posting.post(s, s.user.id, "Meeting at 5").record
         comment = posting.comment(s, post["id"], "Which room?").record
-    edited = run("feed", "edit", post["id"], "Meeting at <b>6</b><script>x()</script>", "--as", "ana", "--json")
+    edited = run(
+        "feed", "edit", post["id"], "Meeting at <b>6</b><script>x()</script>", "--as", "ana", "--json"
+    )
     assert edited.exit_code == 0, edited.err
     assert (edited.json()["body"], edited.json()["revision"]) == ("Meeting at <b>6</b>", 1)
     assert [i["body"] for i in profile(run, "ana", "ben")] == ["Meeting at <b>6</b>"]
@@ -88,7 +90,10 @@ def test_cli_follow_unfollow_following_and_an_unknown_user(org, run):
     assert followed.exit_code == 0 and followed.out.strip() == f"following {org.users['cleo']}"
     assert run("feed", "follow", contact["id"], "--as", "ben").exit_code == 0
     listed = run("feed", "following", "--as", "ben", "--json")
-    assert listed.exit_code == 0 and {r["target"] for r in listed.json()} == {org.users["cleo"], contact["id"]}
+    assert listed.exit_code == 0 and {r["target"] for r in listed.json()} == {
+        org.users["cleo"],
+        contact["id"],
+    }
     with org.session("cleo") as s:
         post = posting.post(s, s.user.id, "Cleo's news").record
     what_i_follow = run("feed", "show", "--as", "ben", "--json").json()["items"]

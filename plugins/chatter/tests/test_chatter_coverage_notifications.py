@@ -29,8 +29,10 @@ def test_a_third_person_commenting_after_me_notifies_me(org):
     with org.session("cleo") as s:
         posting.comment(s, post["id"], "Me too")
     assert inbox(org, "ben") == [("comment_after_mine", "Cleo Martin also commented: Me too")]
-    assert inbox(org, "ana") == [("comment_on_my_post", "Cleo Martin commented on your post: Me too"),
-                                 ("comment_on_my_post", "Ben Okafor commented on your post: I can")]
+    assert inbox(org, "ana") == [
+        ("comment_on_my_post", "Cleo Martin commented on your post: Me too"),
+        ("comment_on_my_post", "Ben Okafor commented on your post: I can"),
+    ]
     assert kinds(org, "cleo") == [] and kinds(org, "vera") == []
 
 
@@ -39,7 +41,9 @@ def test_a_post_on_my_profile_notifies_me_but_not_its_author(org):
         posting.post(s, org.users["ana"], "Happy birthday Ana")
     with org.session("ana") as s:
         posting.post(s, s.user.id, "Thanks everyone")  # my own profile: nobody to tell
-    assert inbox(org, "ana") == [("post_on_my_profile", "Ben Okafor posted on your profile: Happy birthday Ana")]
+    assert inbox(org, "ana") == [
+        ("post_on_my_profile", "Ben Okafor posted on your profile: Happy birthday Ana")
+    ]
     assert kinds(org, "ben") == []
 
 
@@ -53,8 +57,10 @@ def test_a_like_of_my_post_or_comment_notifies_me_but_liking_my_own_does_not(org
     with org.session("ana") as s:
         posting.like(s, post["id"])  # her own post
         posting.like(s, post["id"], comment["id"])
-    assert inbox(org, "ana") == [("like", "Ben Okafor liked your post"),
-                                 ("comment_on_my_post", "Ben Okafor commented on your post: Lovely")]
+    assert inbox(org, "ana") == [
+        ("like", "Ben Okafor liked your post"),
+        ("comment_on_my_post", "Ben Okafor commented on your post: Lovely"),
+    ]
     assert inbox(org, "ben") == [("like", "Ana Silva liked your comment")]
 
 
@@ -106,7 +112,9 @@ def test_my_default_group_frequency_is_used_when_i_join_or_create_a_group(org):
         groups.join(s, "Volunteers")
     with org.session("ana") as s:
         groups.decide(s, request["id"], accept=True)
-        volunteers = {m["user.username"]: m["notification_frequency"] for m in groups.members(s, "Volunteers")}
+        volunteers = {
+            m["user.username"]: m["notification_frequency"] for m in groups.members(s, "Volunteers")
+        }
         board = {m["user.username"]: m["notification_frequency"] for m in groups.members(s, "Board")}
         runners = {m["user.username"]: m["notification_frequency"] for m in groups.members(s, "Runners")}
     assert volunteers == {"ana": "Weekly", "ben": "Daily", "cleo": "Weekly"}
@@ -132,8 +140,10 @@ def test_weekly_digest_sends_each_user_one_email_of_what_they_missed_once_a_week
         with app.session(user) as s:
             groups.join(s, "Volunteers")  # default frequency: Weekly
     with app.session("cleo") as s:
-        s.create("ChatterPreference", {"user": s.user.id, "digest_frequency": "Weekly",
-                                       "email_on_comment_on_my_post": False})
+        s.create(
+            "ChatterPreference",
+            {"user": s.user.id, "digest_frequency": "Weekly", "email_on_comment_on_my_post": False},
+        )
         mine = posting.post(s, s.user.id, "My first week").record
     with app.session("ana") as s:
         posting.post(s, group["id"], "Shift tomorrow at 9")

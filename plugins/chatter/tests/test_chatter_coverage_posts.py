@@ -31,8 +31,9 @@ def test_link_and_file_posts_show_in_the_record_feed_with_their_type(org):
     with org.session("ana") as s:
         contact = s.create("Contact", {"last_name": "Figueroa"})
         stored = store_file(s, b"%PDF-1.4 minutes", name="minutes.pdf", parent=contact["id"])
-        link = posting.post(s, contact["id"], "Their website", type="Link",
-                            link_url="https://figueroa.example.org").record
+        link = posting.post(
+            s, contact["id"], "Their website", type="Link", link_url="https://figueroa.example.org"
+        ).record
         file_post = posting.post(s, contact["id"], "Meeting minutes", type="File", file=stored["id"]).record
         with pytest.raises(ValidationError, match="a Link post needs link_url"):
             posting.post(s, contact["id"], "No link", type="Link")
@@ -40,7 +41,10 @@ def test_link_and_file_posts_show_in_the_record_feed_with_their_type(org):
             posting.post(s, contact["id"], "No file", type="File")
         shown = {i["id"]: i for i in feeds.record_feed(s, contact["id"]).items}
     assert list(shown) == [file_post["id"], link["id"]]
-    assert (shown[link["id"]]["type"], shown[link["id"]]["link_url"]) == ("Link", "https://figueroa.example.org")
+    assert (shown[link["id"]]["type"], shown[link["id"]]["link_url"]) == (
+        "Link",
+        "https://figueroa.example.org",
+    )
     assert (shown[file_post["id"]]["type"], shown[file_post["id"]]["file"]) == ("File", stored["id"])
 
 
@@ -49,30 +53,39 @@ def test_announcements_only_by_group_owner_or_managers_and_shown_as_announcement
         group = groups.create_group(s, "Volunteers")
     with org.session("ben") as s:
         groups.join(s, "Volunteers")
-        with pytest.raises(AccessDenied, match="only the owner and managers post in group \\(announcements\\)"):
+        with pytest.raises(
+            AccessDenied, match="only the owner and managers post in group \\(announcements\\)"
+        ):
             posting.post(s, group["id"], "I announce too", type="Announcement")
         ordinary = posting.post(s, group["id"], "A plain post is fine").record
     with org.session("ana") as s:
         announcement = posting.post(s, group["id"], "Gala on <b>Friday</b>", type="Announcement").record
     with org.session("ben") as s:
         items = feeds.group_feed(s, "Volunteers").items
-    assert [(i["id"], i["type"]) for i in items] == [(announcement["id"], "Announcement"), (ordinary["id"], "Text")]
+    assert [(i["id"], i["type"]) for i in items] == [
+        (announcement["id"], "Announcement"),
+        (ordinary["id"], "Text"),
+    ]
 
 
 # -- rich text --------------------------------------------------------------------------------
 
 
 def test_rich_text_is_sanitised_on_write_keeping_only_the_safe_subset(org):
-    dirty = ('<p onclick="steal()">Hi <b>all</b>, <strong>s</strong><em>e</em><u>u</u><s>x</s>'
-             '<script>alert(1)</script><a href="javascript:alert(2)">bad</a> '
-             '<a href="https://example.org" target="_blank" onclick="x()">site</a> '
-             '<a href="mailto:ana@example.org">mail</a><img src=x onerror="alert(3)"></p>'
-             '<ul><li><i>one</i></li></ul><ol><li>two</li></ol><blockquote><code>c</code></blockquote>'
-             '<style>body{display:none}</style><div>div text</div>')
-    expected = ('<p>Hi <b>all</b>, <strong>s</strong><em>e</em><u>u</u><s>x</s><a>bad</a> '
-                '<a href="https://example.org">site</a> <a href="mailto:ana@example.org">mail</a></p>'
-                '<ul><li><i>one</i></li></ul><ol><li>two</li></ol><blockquote><code>c</code></blockquote>'
-                'div text')
+    dirty = (
+        '<p onclick="steal()">Hi <b>all</b>, <strong>s</strong><em>e</em><u>u</u><s>x</s>'
+        '<script>alert(1)</script><a href="javascript:alert(2)">bad</a> '
+        '<a href="https://example.org" target="_blank" onclick="x()">site</a> '
+        '<a href="mailto:ana@example.org">mail</a><img src=x onerror="alert(3)"></p>'
+        "<ul><li><i>one</i></li></ul><ol><li>two</li></ol><blockquote><code>c</code></blockquote>"
+        "<style>body{display:none}</style><div>div text</div>"
+    )
+    expected = (
+        "<p>Hi <b>all</b>, <strong>s</strong><em>e</em><u>u</u><s>x</s><a>bad</a> "
+        '<a href="https://example.org">site</a> <a href="mailto:ana@example.org">mail</a></p>'
+        "<ul><li><i>one</i></li></ul><ol><li>two</li></ol><blockquote><code>c</code></blockquote>"
+        "div text"
+    )
     with org.session("ana") as s:
         post = posting.post(s, s.user.id, dirty).record
         comment = posting.comment(s, post["id"], '<b onmouseover="x()">ok</b><script>evil()</script>').record
@@ -230,7 +243,9 @@ def test_mentioning_someone_who_cannot_read_the_record_keeps_the_post_and_tells_
         "@[Ben Okafor] cannot see this feed, so was not notified and will not see the post",
         "@[Cleo Martin] cannot see this feed, so was not notified and will not see the post",
     ]
-    assert later.notes == ["@[Ben Okafor] cannot see this feed, so was not notified and will not see the post"]
+    assert later.notes == [
+        "@[Ben Okafor] cannot see this feed, so was not notified and will not see the post"
+    ]
     assert kinds(org, "ben") == [] and kinds(org, "cleo") == ["mention"]
     with org.session("ben") as s:
         with pytest.raises(RecordNotFound):
@@ -244,7 +259,9 @@ def test_a_post_of_an_unlisted_group_cannot_be_shared(org):
     with org.session("ana") as s:
         group = groups.create_group(s, "Crisis team", visibility="Unlisted")
         post = posting.post(s, group["id"], "Hotline numbers").record
-        with pytest.raises(ValidationError, match="unlisted group 'Crisis team'; such posts cannot be shared"):
+        with pytest.raises(
+            ValidationError, match="unlisted group 'Crisis team'; such posts cannot be shared"
+        ):
             posting.share(s, post["id"])
     with org.session("cleo") as s:
         with pytest.raises(ValidationError, match="cannot be shared"):
@@ -302,15 +319,21 @@ def test_group_managers_delete_posts_in_their_group(org):
 
 
 def _contact_modify_all() -> types.ModuleType:
-    return permission_sets_plugin("contact_modify_all", PermissionSet("Contacts: Modify All",
-                                                                      objects={"Contact": "CREDVM"}))
+    return permission_sets_plugin(
+        "contact_modify_all", PermissionSet("Contacts: Modify All", objects={"Contact": "CREDVM"})
+    )
 
 
 def test_modify_all_on_the_parent_object_deletes_posts_on_its_records(make_app):
-    app = make_app(["chatter", "contact_modify_all"], extra_plugins={"contact_modify_all": _contact_modify_all()})
+    app = make_app(
+        ["chatter", "contact_modify_all"], extra_plugins={"contact_modify_all": _contact_modify_all()}
+    )
     with app.system_session() as s:
-        for name, sets in [("ana", ["Standard User", "Chatter: User"]), ("ben", ["Standard User", "Chatter: User"]),
-                           ("dan", ["Contacts: Modify All", "Chatter: User"])]:
+        for name, sets in [
+            ("ana", ["Standard User", "Chatter: User"]),
+            ("ben", ["Standard User", "Chatter: User"]),
+            ("dan", ["Contacts: Modify All", "Chatter: User"]),
+        ]:
             uid = s.create("User", {"username": name, "name": name.title()})["id"]
             for permset in sets:
                 assign_permission_set(s, uid, permset)

@@ -21,5 +21,8 @@ def test_demo_has_groups_posts_follows_and_mentions_seen_through_security(make_a
         assert budget["comment_count"] == 1
         assert {m["user.username"] for m in groups.members(s, "Leadership")} == {"maria", "dina"}
     with app.session("sam") as s:
-        assert not any("Housing form" in (p["body"] or "") for p in feeds.company_feed(s).items
-                       if p["owner_id"] != s.user.id)  # ana's client is not his to read
+        assert not any(
+            "Housing form" in (p["body"] or "")
+            for p in feeds.company_feed(s).items
+            if p["owner_id"] != s.user.id
+        )  # ana's client is not his to read

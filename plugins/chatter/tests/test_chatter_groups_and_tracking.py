@@ -36,7 +36,9 @@ def test_archive_job_archives_only_inactive_groups_and_reactivation_restarts_the
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=29)
     assert "archived 0 group(s) without activity for 30 days" in groups.archive_inactive_groups(org, at=soon)
     with org.session("ben") as s:
-        assert groups.find_group(s, "Quiet")["is_archived"] and not groups.find_group(s, "Busy")["is_archived"]
+        assert (
+            groups.find_group(s, "Quiet")["is_archived"] and not groups.find_group(s, "Busy")["is_archived"]
+        )
         with pytest.raises(ValidationError, match="archived: it accepts comments but no new posts"):
             posting.post(s, quiet["id"], "Hello?")
         posting.comment(s, old_post["id"], "Comments still work")  # and bring the post back up
@@ -85,11 +87,15 @@ def test_auto_archiving_can_be_turned_off_per_group_by_its_managers(org, cli_for
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=91)
     assert "archived 1 group(s)" in groups.archive_inactive_groups(org, at=later)
     with org.session("ana") as s:
-        assert not groups.find_group(s, "Board")["is_archived"] and groups.find_group(s, "Choir")["is_archived"]
+        assert (
+            not groups.find_group(s, "Board")["is_archived"] and groups.find_group(s, "Choir")["is_archived"]
+        )
     cli = cli_for(org)
     refused = cli("feed", "groups", "auto-archive", "Board", "on", "--as", "ben")
     assert refused.exit_code != 0 and "ben cannot edit ChatterGroup" in refused.err
-    assert cli("feed", "groups", "auto-archive", "Board", "on").out.strip() == "Board: auto-archiving on"  # admin
+    assert (
+        cli("feed", "groups", "auto-archive", "Board", "on").out.strip() == "Board: auto-archiving on"
+    )  # admin
     assert "archived 1 group(s)" in groups.archive_inactive_groups(org, at=later)
 
 
@@ -100,8 +106,10 @@ def test_cli_archive_and_own_group_frequency(org, cli_for):
     changed = cli("feed", "groups", "frequency", "Volunteers", "every post", "--as", "ben")
     assert changed.exit_code == 0 and changed.out.strip() == "Volunteers: Every post"
     members = cli("feed", "groups", "members", "Volunteers", "--as", "ben", "--json").json()
-    assert {m["user.username"]: m["notification_frequency"] for m in members} == {"ana": "Weekly",
-                                                                                   "ben": "Every post"}
+    assert {m["user.username"]: m["notification_frequency"] for m in members} == {
+        "ana": "Weekly",
+        "ben": "Every post",
+    }
     outsider = cli("feed", "groups", "frequency", "Volunteers", "Daily", "--as", "cleo")
     assert outsider.exit_code != 0 and "not a member" in outsider.err
     bad = cli("feed", "groups", "frequency", "Volunteers", "hourly", "--as", "ben")
@@ -110,7 +118,10 @@ def test_cli_archive_and_own_group_frequency(org, cli_for):
     assert cli("feed", "groups", "archive", "Volunteers", "--as", "ana").out.strip() == "Volunteers: archived"
     refused = cli("feed", "post", "More news", "--group", "Volunteers", "--as", "ana")
     assert refused.exit_code != 0 and "archived" in refused.err
-    assert cli("feed", "groups", "archive", "Volunteers", "--undo", "--as", "ana").out.strip() == "Volunteers: active"
+    assert (
+        cli("feed", "groups", "archive", "Volunteers", "--undo", "--as", "ana").out.strip()
+        == "Volunteers: active"
+    )
     assert cli("feed", "post", "Back again", "--group", "Volunteers", "--as", "ana").exit_code == 0
     ran = cli("jobs", "run", "chatter-archive-groups")
     assert ran.exit_code == 0 and "archived 0 group(s)" in ran.out
@@ -147,8 +158,11 @@ def test_at_most_20_tracked_fields_per_object_unless_configured(make_app):
         s.update(contact["id"], {"mailing_city": "Lyon", "email": "lee@example.org", "phone": "123"})
         change, created = feeds.record_feed(s, contact["id"]).items  # one save, one post, a row per field
         assert [c["field"] for c in change["changes"]] == ["mailing_city", "email"]
-        assert (created["type"], created["body"], created["owner_id"]) == ("RecordCreated", "created this contact",
-                                                                           s.user.id)
+        assert (created["type"], created["body"], created["owner_id"]) == (
+            "RecordCreated",
+            "created this contact",
+            s.user.id,
+        )
         imported = s.create_many_collecting("Contact", [{"last_name": "Imported"}]).records[0]
         assert feeds.record_feed(s, imported["id"]).items == []  # imports post nothing
     with app.system_session() as s:

@@ -109,9 +109,10 @@ def test_making_a_group_public_accepts_pending_requests(org):
 
 def test_follow_only_readable_with_limit_and_auto_follow_not_for_imports(org):
     with org.system_session() as s:
-        assert [s.get_setting(f"chatter.{name}") for name in ("follow_limit", "max_mentions",
-                                                              "max_tracked_fields", "archive_after_days")] == [
-            500, 25, 20, 90]  # the defaults the spec states
+        assert [
+            s.get_setting(f"chatter.{name}")
+            for name in ("follow_limit", "max_mentions", "max_tracked_fields", "archive_after_days")
+        ] == [500, 25, 20, 90]  # the defaults the spec states
         s.set_setting("chatter.follow_limit", 2)
     with org.session("ana") as s:
         private = s.create("Contact", {"last_name": "Private"})
@@ -139,10 +140,12 @@ def test_follow_only_readable_with_limit_and_auto_follow_not_for_imports(org):
 def test_nobody_posts_comments_likes_or_follows_in_someone_elses_name(org):
     with org.session("ana") as s:
         post = posting.post(s, org.users["ana"], "Mine").record
-        for object_name, values in [("FeedItem", {"parent": org.users["ana"], "body": "Said by Ben?"}),
-                                    ("FeedComment", {"post": post["id"], "body": "Ben agrees?"}),
-                                    ("FeedLike", {"post": post["id"]}),
-                                    ("Follow", {"target": org.users["ana"]})]:
+        for object_name, values in [
+            ("FeedItem", {"parent": org.users["ana"], "body": "Said by Ben?"}),
+            ("FeedComment", {"post": post["id"], "body": "Ben agrees?"}),
+            ("FeedLike", {"post": post["id"]}),
+            ("Follow", {"target": org.users["ana"]}),
+        ]:
             with pytest.raises(ValidationError, match="'owner_id': is whoever creates"):
                 s.create(object_name, {**values, "owner_id": org.users["ben"]})
         with pytest.raises(ValidationError, match="'owner_id'"):
@@ -165,15 +168,19 @@ def test_an_edit_that_mentions_someone_new_notifies_them_once(org):
     with org.system_session() as s:
         s.set_setting("chatter.max_mentions", 2)
     with org.session("ana") as s, pytest.raises(ValidationError, match="has 3 @mentions; at most 2"):
-        posting.edit(s, post["id"], "@[Ben Okafor] @[Cleo Martin] @[Vera Viewall]")  # edits have the limit too
+        posting.edit(
+            s, post["id"], "@[Ben Okafor] @[Cleo Martin] @[Vera Viewall]"
+        )  # edits have the limit too
     assert kinds(org, "vera") == []
 
 
 def test_profile_feed_pages_merge_posts_to_and_by_the_user_newest_first_once_each(org):
     with org.session("ana") as s:
         group = groups.create_group(s, "Open")
-        expected = [posting.post(s, org.users["ana"], "On my own profile").record["id"],
-                    posting.post(s, group["id"], "In a group").record["id"]]
+        expected = [
+            posting.post(s, org.users["ana"], "On my own profile").record["id"],
+            posting.post(s, group["id"], "In a group").record["id"],
+        ]
     with org.session("ben") as s:
         expected.append(posting.post(s, org.users["ana"], "To Ana").record["id"])
         posting.post(s, org.users["ben"], "Not about Ana")

@@ -89,15 +89,19 @@ def test_a_groups_existing_posts_follow_its_new_visibility(org):
 
 
 def _limited_plugin():
-    return permission_sets_plugin("limited", PermissionSet("No Birthdates", objects={"Contact": "R"},
-                                                           fields={"Contact.birthdate": "hidden"}))
+    return permission_sets_plugin(
+        "limited",
+        PermissionSet("No Birthdates", objects={"Contact": "R"}, fields={"Contact.birthdate": "hidden"}),
+    )
 
 
 def test_tracked_change_rows_follow_field_level_security(make_app):
     app = make_app(["chatter", "limited"], extra_plugins={"limited": _limited_plugin()})
     with app.system_session() as s:
-        for name, sets in [("ana", ["Standard User", "Chatter: User"]),
-                           ("dan", ["No Birthdates", "Chatter: User"])]:
+        for name, sets in [
+            ("ana", ["Standard User", "Chatter: User"]),
+            ("dan", ["No Birthdates", "Chatter: User"]),
+        ]:
             uid = s.create("User", {"username": name, "name": name})["id"]
             for permset in sets:
                 assign_permission_set(s, uid, permset)
@@ -110,8 +114,9 @@ def test_tracked_change_rows_follow_field_level_security(make_app):
         [only_birthdate, both, created] = feeds.record_feed(s, contact["id"]).items
         assert created["type"] == "RecordCreated"
         assert [c["field"] for c in both["changes"]] == ["birthdate", "mailing_city"]
-        assert only_birthdate["changes"] == [{"field": "birthdate", "old_value": "1990-01-02",
-                                              "new_value": "1990-01-03"}]
+        assert only_birthdate["changes"] == [
+            {"field": "birthdate", "old_value": "1990-01-02", "new_value": "1990-01-03"}
+        ]
     with app.session("dan") as s:
         [visible, _created] = feeds.record_feed(s, contact["id"]).items
         assert visible["id"] == both["id"]
@@ -229,14 +234,18 @@ def test_reading_posts_by_id_agrees_with_core_read_condition(org):
         for record in (shared, private, gone):
             posting.post(s, record["id"], "On a contact")
         posting.post(s, org.users["ana"], "On my profile")
-        s.create("ChatterGroupMember", {"group": groups.find_group(s, "Board")["id"], "user": org.users["ben"]})
+        s.create(
+            "ChatterGroupMember", {"group": groups.find_group(s, "Board")["id"], "user": org.users["ben"]}
+        )
     with org.session("ben") as s:
         posting.post(s, org.users["ben"], "On Ben's profile")
     table = org.schema.table("FeedItem")
     with org.system_session() as s:  # a parent deleted under its posts (no cascade): core's rule decides
         contacts = org.schema.table("Contact")
         s.conn.execute(sa.update(contacts).where(contacts.c.id == gone["id"]).values(is_deleted=True))
-        rows = s.conn.execute(sa.select(table.c.id, table.c.parent).where(table.c.is_deleted == sa.false())).all()
+        rows = s.conn.execute(
+            sa.select(table.c.id, table.c.parent).where(table.c.is_deleted == sa.false())
+        ).all()
     assert len(rows) >= 8
     post_ids = [r.id for r in rows]
     parent_of = {r.id: r.parent for r in rows}

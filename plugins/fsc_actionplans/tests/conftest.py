@@ -39,8 +39,15 @@ def users(ap_app):
 
 def make_template(session, unique_name="onboarding", target_type="Account", items=(), publish=True, **extra):
     """A template with items given as (name, kind, required, values); published unless told not to."""
-    template = tpl.create_template(session, {"name": unique_name.replace("_", " ").title(),
-                                             "unique_name": unique_name, "target_type": target_type, **extra})
+    template = tpl.create_template(
+        session,
+        {
+            "name": unique_name.replace("_", " ").title(),
+            "unique_name": unique_name,
+            "target_type": target_type,
+            **extra,
+        },
+    )
     for name, kind, required, values in items:
         tpl.add_item(session, template, {"name": name, "kind": kind, "required": required}, values)
     if publish:
@@ -53,8 +60,12 @@ def onboarding(ap_app, users):
     """A published Account template: two tasks (one required) and a required document."""
     with ap_app.session("manager") as s:
         doc_type = s.create("DocumentType", {"name": "Proof of address"})
-        return make_template(s, items=[
-            ("Welcome call", "task", True, {"due_offset": 1, "priority": "High"}),
-            ("Proof of address", "document", True, {"due_offset": 5, "document_type": doc_type["id"]}),
-            ("Follow-up", "task", False, {"due_offset": 10}),
-        ], allow_adhoc_items=True)
+        return make_template(
+            s,
+            items=[
+                ("Welcome call", "task", True, {"due_offset": 1, "priority": "High"}),
+                ("Proof of address", "document", True, {"due_offset": 5, "document_type": doc_type["id"]}),
+                ("Follow-up", "task", False, {"due_offset": 10}),
+            ],
+            allow_adhoc_items=True,
+        )

@@ -24,17 +24,66 @@ def _ok(result):
 
 
 def test_template_to_plan_to_report_from_the_cli(org, cli):
-    _ok(cli("actionplans", "templates", "create", "Unit move-in", "--unique-name", "move_in",
-            "--target-type", "HousingUnit"))
+    _ok(
+        cli(
+            "actionplans",
+            "templates",
+            "create",
+            "Unit move-in",
+            "--unique-name",
+            "move_in",
+            "--target-type",
+            "HousingUnit",
+        )
+    )
     _ok(cli("records", "create", "DocumentType", "--set", "name=Lease"))
-    _ok(cli("actionplans", "templates", "add-item", "move_in", "--name", "Inspect", "--required",
-            "--due-offset", "2", "--priority", "High"))
-    _ok(cli("actionplans", "templates", "add-item", "move_in", "--name", "Signed lease", "--kind", "document",
-            "--required", "--document-type", "Lease", "--instructions", "Every page initialled"))
+    _ok(
+        cli(
+            "actionplans",
+            "templates",
+            "add-item",
+            "move_in",
+            "--name",
+            "Inspect",
+            "--required",
+            "--due-offset",
+            "2",
+            "--priority",
+            "High",
+        )
+    )
+    _ok(
+        cli(
+            "actionplans",
+            "templates",
+            "add-item",
+            "move_in",
+            "--name",
+            "Signed lease",
+            "--kind",
+            "document",
+            "--required",
+            "--document-type",
+            "Lease",
+            "--instructions",
+            "Every page initialled",
+        )
+    )
     assert "Unit move-in v1: Published" in _ok(cli("actionplans", "templates", "publish", "move_in")).out
     unit = _ok(cli("records", "create", "HousingUnit", "--set", "name=Flat 2B", "--json")).json()
-    plans = _ok(cli("actionplans", "create", "move_in", "--target", unit["id"], "--start", "2027-05-01",
-                    "--skip-nonworking", "--json")).json()
+    plans = _ok(
+        cli(
+            "actionplans",
+            "create",
+            "move_in",
+            "--target",
+            unit["id"],
+            "--start",
+            "2027-05-01",
+            "--skip-nonworking",
+            "--json",
+        )
+    ).json()
     shown = _ok(cli("actionplans", "show", plans[0]["id"], "--json")).json()
     items = {i["name"]: i for i in shown["items"]}
     assert items["Inspect"]["due_date"] == "2027-05-04"  # Saturday + 2 working days
@@ -45,14 +94,32 @@ def test_template_to_plan_to_report_from_the_cli(org, cli):
     assert "Pending Review" in _ok(cli("actionplans", "documents", "attach", document, "lease.pdf")).out
     assert "Accepted" in _ok(cli("actionplans", "documents", "accept", document)).out
     report = _ok(cli("actionplans", "report", "--by", "target_type", "--json")).json()
-    assert report == [{"target_type": "HousingUnit", "plans": 1, "avg_percent_done": 50.0,
-                       "overdue_items": report[0]["overdue_items"], "documents_missing": 0}]
+    assert report == [
+        {
+            "target_type": "HousingUnit",
+            "plans": 1,
+            "avg_percent_done": 50.0,
+            "overdue_items": report[0]["overdue_items"],
+            "documents_missing": 0,
+        }
+    ]
     listed = _ok(cli("actionplans", "templates", "list", "--json")).json()
     assert listed[0]["versions"] == "v1 Published"
 
 
 def test_export_import_and_new_version_from_the_cli(org, cli):
-    _ok(cli("actionplans", "templates", "create", "Intake", "--unique-name", "intake", "--target-type", "Contact"))
+    _ok(
+        cli(
+            "actionplans",
+            "templates",
+            "create",
+            "Intake",
+            "--unique-name",
+            "intake",
+            "--target-type",
+            "Contact",
+        )
+    )
     _ok(cli("actionplans", "templates", "add-item", "intake", "--name", "Call", "--owner", "user:admin"))
     _ok(cli("actionplans", "templates", "publish", "intake"))
     _ok(cli("actionplans", "templates", "export", "intake", "-o", "intake.json"))
@@ -66,13 +133,25 @@ def test_export_import_and_new_version_from_the_cli(org, cli):
     assert second.exit_code != 0 and "already has a Draft (v2)" in second.err
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["templates", "create", "X", "--unique-name", "x", "--target-type", "Task"], "'Task' is not a target type"),
-    (["templates", "add-item", "nope", "--name", "A"], "unknown action plan template 'nope'"),
-    (["templates", "add-item", "t", "--name", "A", "--due-offset", "1001"], "due offset 1001 is outside 0..1000"),
-    (["create", "t", "--target", "acc_01J0000000000000000000000A"], "template t has no Published version"),
-    (["holidays", "load", "--country", "XX", "--year", "2027"], "country 'XX' is not known"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["templates", "create", "X", "--unique-name", "x", "--target-type", "Task"],
+            "'Task' is not a target type",
+        ),
+        (["templates", "add-item", "nope", "--name", "A"], "unknown action plan template 'nope'"),
+        (
+            ["templates", "add-item", "t", "--name", "A", "--due-offset", "1001"],
+            "due offset 1001 is outside 0..1000",
+        ),
+        (
+            ["create", "t", "--target", "acc_01J0000000000000000000000A"],
+            "template t has no Published version",
+        ),
+        (["holidays", "load", "--country", "XX", "--year", "2027"], "country 'XX' is not known"),
+    ],
+)
 def test_bad_input_is_one_line_and_a_non_zero_exit(org, cli, args, message):
     _ok(cli("actionplans", "templates", "create", "T", "--unique-name", "t", "--target-type", "Account"))
     result = cli("actionplans", *args)
@@ -82,7 +161,9 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(org, cli, args, message):
 
 
 def test_holidays_load_for_a_country_and_year(org, cli):
-    created = _ok(cli("actionplans", "holidays", "load", "--country", "FR", "--year", "2027", "--json")).json()
+    created = _ok(
+        cli("actionplans", "holidays", "load", "--country", "FR", "--year", "2027", "--json")
+    ).json()
     dates = {h["date"]: h["name"] for h in created}
     assert "2027-07-14" in dates and "2027-03-29" in dates  # Bastille Day, Easter Monday
     again = _ok(cli("actionplans", "holidays", "load", "--country", "FR", "--year", "2027", "--json")).json()

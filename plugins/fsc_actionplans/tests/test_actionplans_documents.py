@@ -17,7 +17,9 @@ from missionbase.plugins.fsc_actionplans.progress import plan_rows, progress_rep
 def plan(ap_app, onboarding):
     with ap_app.session("advisor") as s:
         account = s.create("Account", {"name": "Acme"})
-        [plan] = create_plans(s, "onboarding", [account["id"]], start_date=dt.date.today() - dt.timedelta(days=30))
+        [plan] = create_plans(
+            s, "onboarding", [account["id"]], start_date=dt.date.today() - dt.timedelta(days=30)
+        )
         items = {i["name"]: i for i in s.query("ActionPlanItem", where={"plan": plan["id"]}).records}
         document_id = items["Proof of address"]["document"]
         share_record(s, document_id, resolve_grantee(s, "user", "reviewer"), "edit")
@@ -83,8 +85,14 @@ def test_progress_report_percent_overdue_and_missing_documents(ap_app, plan, use
         assert row["documents_missing"] == 1
         assert row["owner"] == "advisor" and row["target_type"] == "Account"
         [group] = progress_report(s, by="target_type,state")
-        assert group == {"target_type": "Account", "state": "In Progress", "plans": 1, "avg_percent_done": 50.0,
-                         "overdue_items": 2, "documents_missing": 1}
+        assert group == {
+            "target_type": "Account",
+            "state": "In Progress",
+            "plans": 1,
+            "avg_percent_done": 50.0,
+            "overdue_items": 2,
+            "documents_missing": 1,
+        }
         attach(s, plan["document"], b"x", name="x.pdf")
         assert plan_rows(s)[0]["documents_missing"] == 0
     with ap_app.session("manager") as s:  # View All for compliance

@@ -24,8 +24,12 @@ def test_plan_creates_tasks_and_documents_on_the_target(ap_app, onboarding):
         assert plan["target_type"] == "Account" and plan["template"] == onboarding["id"]
         items = _items(s, plan)
         call = s.get(items["Welcome call"]["task"])
-        assert (call["what"], call["who"], call["priority"], call["due_date"]) == (account["id"], None, "High",
-                                                                                    MONDAY + dt.timedelta(days=1))
+        assert (call["what"], call["who"], call["priority"], call["due_date"]) == (
+            account["id"],
+            None,
+            "High",
+            MONDAY + dt.timedelta(days=1),
+        )
         document = s.get(items["Proof of address"]["document"])
         assert (document["parent"], document["status"], document["required"]) == (account["id"], "New", True)
         assert items["Proof of address"]["due_date"] == MONDAY + dt.timedelta(days=5)
@@ -50,8 +54,9 @@ def test_target_must_be_of_the_template_type_and_readable_by_the_creator(ap_app,
         hidden = s.create("Account", {"name": "Colleague's client"})
         contact = s.create("Contact", {"last_name": "Wrong type"})
     with ap_app.session("advisor") as s:
-        with pytest.raises(ValidationError, match=f"target {contact['id']} is a Contact; template onboarding "
-                                                  "targets Account"):
+        with pytest.raises(
+            ValidationError, match=f"target {contact['id']} is a Contact; template onboarding targets Account"
+        ):
             create_plans(s, "onboarding", [contact["id"]])
         with pytest.raises(ValidationError, match=f"Account {hidden['id']} does not exist"):
             create_plans(s, "onboarding", [hidden["id"]])
@@ -83,22 +88,29 @@ def test_assignment_named_user_creator_queue_and_team_role(ap_app, users):
         queue = s.create("Queue", {"name": "Intake", "objects": "Task"})
         gone = s.create("User", {"username": "gone", "name": "Gone", "is_active": False})
     with ap_app.session("manager") as s:
-        make_template(s, "assigned", items=[
-            ("Named", "task", True, {"owner": "user:colleague"}),
-            ("Creator", "task", True, {"owner": "creator"}),
-            ("Nobody said", "task", True, {}),
-            ("Queue", "task", True, {"owner": "queue:Intake"}),
-            ("One advisor", "task", True, {"owner": "role:Advisor"}),
-            ("Deactivated", "task", True, {"owner": f"user:{gone['id']}"}),
-        ])
+        make_template(
+            s,
+            "assigned",
+            items=[
+                ("Named", "task", True, {"owner": "user:colleague"}),
+                ("Creator", "task", True, {"owner": "creator"}),
+                ("Nobody said", "task", True, {}),
+                ("Queue", "task", True, {"owner": "queue:Intake"}),
+                ("One advisor", "task", True, {"owner": "role:Advisor"}),
+                ("Deactivated", "task", True, {"owner": f"user:{gone['id']}"}),
+            ],
+        )
     with ap_app.session("advisor") as s:
         one, none, several = (s.create("Account", {"name": n}) for n in ("One", "None", "Several"))
-        s.create_many("RecordTeamMember", [
-            {"record": one["id"], "user": users["colleague"], "role": "Advisor"},
-            {"record": one["id"], "user": users["reviewer"], "role": "Advisor", "active": False},
-            {"record": several["id"], "user": users["colleague"], "role": "Advisor"},
-            {"record": several["id"], "user": users["manager"], "role": "Advisor"},
-        ])
+        s.create_many(
+            "RecordTeamMember",
+            [
+                {"record": one["id"], "user": users["colleague"], "role": "Advisor"},
+                {"record": one["id"], "user": users["reviewer"], "role": "Advisor", "active": False},
+                {"record": several["id"], "user": users["colleague"], "role": "Advisor"},
+                {"record": several["id"], "user": users["manager"], "role": "Advisor"},
+            ],
+        )
         plans = create_plans(s, "assigned", [one["id"], none["id"], several["id"]])
     with ap_app.system_session() as s:
         owners = [{name: s.get(i["task"])["owner_id"] for name, i in _items(s, p).items()} for p in plans]
@@ -112,16 +124,23 @@ def test_assignment_named_user_creator_queue_and_team_role(ap_app, users):
 
 def test_due_dates_in_calendar_or_working_days(ap_app):
     with ap_app.system_session() as s:
-        hours = s.create("BusinessHours", {"name": "Office", "is_default": True,
-                                           **{f"{d}_start": "09:00" for d in ("monday", "tuesday", "wednesday",
-                                                                              "thursday", "friday")},
-                                           **{f"{d}_end": "17:00" for d in ("monday", "tuesday", "wednesday",
-                                                                            "thursday", "friday")}})
-        s.create_many("Holiday", [
-            {"name": "Bridge", "date": dt.date(2027, 5, 4), "business_hours": hours["id"]},
-            {"name": "Victory", "date": dt.date(1945, 5, 8), "is_recurring": True},
-            {"name": "Thursday off", "date": dt.date(2027, 5, 6), "is_recurring": True},
-        ])
+        hours = s.create(
+            "BusinessHours",
+            {
+                "name": "Office",
+                "is_default": True,
+                **{f"{d}_start": "09:00" for d in ("monday", "tuesday", "wednesday", "thursday", "friday")},
+                **{f"{d}_end": "17:00" for d in ("monday", "tuesday", "wednesday", "thursday", "friday")},
+            },
+        )
+        s.create_many(
+            "Holiday",
+            [
+                {"name": "Bridge", "date": dt.date(2027, 5, 4), "business_hours": hours["id"]},
+                {"name": "Victory", "date": dt.date(1945, 5, 8), "is_recurring": True},
+                {"name": "Thursday off", "date": dt.date(2027, 5, 6), "is_recurring": True},
+            ],
+        )
     with ap_app.session("manager") as s:
         make_template(s, "dated", items=[(f"+{n}", "task", True, {"due_offset": n}) for n in (0, 1, 3, 5)])
     with ap_app.session("advisor") as s:
@@ -130,36 +149,57 @@ def test_due_dates_in_calendar_or_working_days(ap_app):
         [calendar] = create_plans(s, "dated", [account["id"]], start_date=saturday)
         [working] = create_plans(s, "dated", [account["id"]], start_date=saturday, skip_nonworking=True)
         due = {name: i["due_date"] for name, i in _items(s, calendar).items()}
-        assert due == {"+0": saturday, "+1": dt.date(2027, 5, 2), "+3": dt.date(2027, 5, 4),
-                       "+5": dt.date(2027, 5, 6)}
+        assert due == {
+            "+0": saturday,
+            "+1": dt.date(2027, 5, 2),
+            "+3": dt.date(2027, 5, 4),
+            "+5": dt.date(2027, 5, 6),
+        }
         due = {name: i["due_date"] for name, i in _items(s, working).items()}
         # Mon 3 works; Tue 4 (a dated holiday) and the weekend are skipped; recurring holidays are ignored
         # by default, as in Industries action plans, so Thu 6 counts.
-        assert due == {"+0": saturday, "+1": dt.date(2027, 5, 3), "+3": dt.date(2027, 5, 6),
-                       "+5": dt.date(2027, 5, 10)}
+        assert due == {
+            "+0": saturday,
+            "+1": dt.date(2027, 5, 3),
+            "+3": dt.date(2027, 5, 6),
+            "+5": dt.date(2027, 5, 10),
+        }
         assert s.get(_items(s, working)["+5"]["task"])["due_date"] == dt.date(2027, 5, 10)
     with ap_app.system_session() as s:
         s.set_setting("actionplans.recurring_holidays_are_nonworking", True)
     with ap_app.session("advisor") as s:
-        [with_recurring] = create_plans(s, "dated", [account["id"]], start_date=saturday, skip_nonworking=True)
+        [with_recurring] = create_plans(
+            s, "dated", [account["id"]], start_date=saturday, skip_nonworking=True
+        )
         due = {name: i["due_date"] for name, i in _items(s, with_recurring).items()}
         # Thu 6 (a recurring holiday) is now skipped too.
-        assert due == {"+0": saturday, "+1": dt.date(2027, 5, 3), "+3": dt.date(2027, 5, 7),
-                       "+5": dt.date(2027, 5, 11)}
+        assert due == {
+            "+0": saturday,
+            "+1": dt.date(2027, 5, 3),
+            "+3": dt.date(2027, 5, 7),
+            "+5": dt.date(2027, 5, 11),
+        }
 
 
 def test_bulk_creation_with_excluded_and_adhoc_items(ap_app, onboarding):
     with ap_app.session("advisor") as s:
         accounts = s.create_many("Account", [{"name": f"A{i}"} for i in range(30)])
-        plans = create_plans(s, "onboarding", [a["id"] for a in accounts], exclude=["Follow-up"],
-                             adhoc=[{"name": "Bring a friend", "kind": "task", "due_offset": 2, "required": True}])
+        plans = create_plans(
+            s,
+            "onboarding",
+            [a["id"] for a in accounts],
+            exclude=["Follow-up"],
+            adhoc=[{"name": "Bring a friend", "kind": "task", "due_offset": 2, "required": True}],
+        )
         assert len(plans) == 30
         assert s.count("ActionPlanItem") == 30 * 3
         assert s.count("Task", where={"subject": "Bring a friend"}) == 30
         items = _items(s, plans[7])
         assert set(items) == {"Welcome call", "Proof of address", "Bring a friend"}
         assert items["Bring a friend"]["is_adhoc"] and not items["Welcome call"]["is_adhoc"]
-        with pytest.raises(ValidationError, match="item 'Welcome call' is required, so it cannot be excluded"):
+        with pytest.raises(
+            ValidationError, match="item 'Welcome call' is required, so it cannot be excluded"
+        ):
             create_plans(s, "onboarding", [accounts[0]["id"]], exclude=["Welcome call"])
         with pytest.raises(ValidationError, match=r"target .* is named twice"):
             create_plans(s, "onboarding", [accounts[0]["id"], accounts[0]["id"]])
@@ -226,7 +266,11 @@ def test_cancel_cancels_open_items_and_later_task_work_does_not_reopen_them(ap_a
         s.update(items["Welcome call"]["task"], {"status": "Completed"})
         assert cancel_plan(s, plan["id"])["state"] == "Canceled"
         states = {name: i["state"] for name, i in _items(s, plan).items()}
-        assert states == {"Welcome call": "Completed", "Proof of address": "Canceled", "Follow-up": "Canceled"}
+        assert states == {
+            "Welcome call": "Completed",
+            "Proof of address": "Canceled",
+            "Follow-up": "Canceled",
+        }
         s.update(items["Follow-up"]["task"], {"status": "Completed"})
         assert _items(s, plan)["Follow-up"]["state"] == "Canceled"
         assert s.get(plan["id"])["state"] == "Canceled"
@@ -242,15 +286,18 @@ def test_others_cannot_cancel_a_plan_they_cannot_edit(ap_app, onboarding):
         cancel_plan(s, plan["id"])  # View All to report on plans, not Modify All
 
 
-@pytest.mark.parametrize(("items", "expected"), [
-    ([], "Not Started"),
-    ([(True, "Pending"), (False, "Pending")], "Not Started"),
-    ([(True, "Pending"), (False, "In Progress")], "In Progress"),
-    ([(True, "Completed"), (False, "Pending")], "Complete"),
-    ([(False, "Completed"), (False, "Completed")], "Complete"),
-    ([(False, "Completed"), (False, "Pending")], "In Progress"),
-    ([(True, "Completed"), (True, "Deleted")], "Complete"),
-])
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ([], "Not Started"),
+        ([(True, "Pending"), (False, "Pending")], "Not Started"),
+        ([(True, "Pending"), (False, "In Progress")], "In Progress"),
+        ([(True, "Completed"), (False, "Pending")], "Complete"),
+        ([(False, "Completed"), (False, "Completed")], "Complete"),
+        ([(False, "Completed"), (False, "Pending")], "In Progress"),
+        ([(True, "Completed"), (True, "Deleted")], "Complete"),
+    ],
+)
 def test_plan_state_rule(items, expected):
     assert plan_state(items) == expected
     assert plan_state(items, "Canceled") == "Canceled"

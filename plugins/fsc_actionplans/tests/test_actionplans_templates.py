@@ -17,8 +17,11 @@ def test_target_type_comes_from_the_registry_including_a_third_party_object(ap_a
     with ap_app.session("manager") as s:
         for target_type in ("Account", "Contact", "HousingUnit"):
             make_template(s, f"t_{target_type.lower()}", target_type, publish=False)
-        with pytest.raises(ValidationError, match=r"'Task' is not a target type; plans can target: "
-                                                  r"Account, Contact, HousingUnit"):
+        with pytest.raises(
+            ValidationError,
+            match=r"'Task' is not a target type; plans can target: "
+            r"Account, Contact, HousingUnit",
+        ):
             make_template(s, "t_task", "Task", publish=False)
 
 
@@ -90,7 +93,9 @@ def test_publishing_needs_an_active_item(ap_app):
 
 def test_item_count_and_offset_limits_are_configurable(ap_app):
     with ap_app.session("manager") as s:
-        template = make_template(s, items=[(f"Step {i}", "task", False, {}) for i in range(100)], publish=False)
+        template = make_template(
+            s, items=[(f"Step {i}", "task", False, {}) for i in range(100)], publish=False
+        )
         with pytest.raises(ValidationError, match="at most 100 items; this one would have 101"):
             tpl.add_item(s, template, {"name": "One too many"}, {})
         with pytest.raises(ValidationError, match=r"due offset 1001 is outside 0\.\.1000 days"):
@@ -102,14 +107,17 @@ def test_item_count_and_offset_limits_are_configurable(ap_app):
         tpl.add_item(s, template, {"name": "Now allowed"}, {"due_offset": 2000})
 
 
-@pytest.mark.parametrize(("kind", "values", "message"), [
-    ("task", {"instructions": "x"}, "a Task item cannot set instructions"),
-    ("document", {"priority": "High"}, "a Document Checklist Item item cannot set priority"),
-    ("task", {"priority": "Urgent"}, "priority 'Urgent' is not one of High, Normal, Low"),
-    ("task", {"owner": "boss"}, "owner 'boss' must be creator, user:USER, queue:QUEUE or role:TEAM_ROLE"),
-    ("task", {"owner": "user:nobody"}, "unknown user 'nobody'"),
-    ("task", {"due_offset": "soon"}, "due offset 'soon' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    ("kind", "values", "message"),
+    [
+        ("task", {"instructions": "x"}, "a Task item cannot set instructions"),
+        ("document", {"priority": "High"}, "a Document Checklist Item item cannot set priority"),
+        ("task", {"priority": "Urgent"}, "priority 'Urgent' is not one of High, Normal, Low"),
+        ("task", {"owner": "boss"}, "owner 'boss' must be creator, user:USER, queue:QUEUE or role:TEAM_ROLE"),
+        ("task", {"owner": "user:nobody"}, "unknown user 'nobody'"),
+        ("task", {"due_offset": "soon"}, "due offset 'soon' is not a whole number"),
+    ],
+)
 def test_bad_item_values_are_one_clear_error_and_nothing_is_written(ap_app, kind, values, message):
     with ap_app.session("manager") as s:
         template = make_template(s, publish=False)
@@ -123,12 +131,18 @@ def test_export_import_round_trip_keeps_items_and_values(ap_app, users):
     with ap_app.session("manager") as s:
         queue = s.as_system().create("Queue", {"name": "Intake"})
         doc_type = s.create("DocumentType", {"name": "ID card"})
-        template = make_template(s, items=[
-            ("Call", "task", True, {"due_offset": 1, "owner": "user:advisor", "priority": "High"}),
-            ("Triage", "task", False, {"owner": "queue:Intake", "description": "Sort it"}),
-            ("ID", "document", True, {"document_type": "ID card", "instructions": "Both sides"}),
-            ("Team", "task", False, {"owner": "role:Advisor", "due_offset": 0}),
-        ], description="Moves between orgs", category="Onboarding", allow_adhoc_items=True)
+        template = make_template(
+            s,
+            items=[
+                ("Call", "task", True, {"due_offset": 1, "owner": "user:advisor", "priority": "High"}),
+                ("Triage", "task", False, {"owner": "queue:Intake", "description": "Sort it"}),
+                ("ID", "document", True, {"document_type": "ID card", "instructions": "Both sides"}),
+                ("Team", "task", False, {"owner": "role:Advisor", "due_offset": 0}),
+            ],
+            description="Moves between orgs",
+            category="Onboarding",
+            allow_adhoc_items=True,
+        )
         exported = tpl.export_template(s, template)
         values = {i["name"]: i["values"] for i in exported["items"]}
         assert values["Call"]["owner"] == "user:advisor"  # names, not this org's ids
@@ -151,13 +165,18 @@ def test_export_import_round_trip_keeps_items_and_values(ap_app, users):
 
 
 def test_import_rejects_what_is_not_an_export(ap_app):
-    with ap_app.session("manager") as s, pytest.raises(ValidationError, match="not an action plan template export"):
+    with (
+        ap_app.session("manager") as s,
+        pytest.raises(ValidationError, match="not an action plan template export"),
+    ):
         tpl.import_template(s, {"items": []})
 
 
 def test_templates_need_the_manage_permission_set(ap_app):
     from missionbase.core.errors import AccessDenied
 
-    with ap_app.session("advisor") as s, pytest.raises(AccessDenied, match="no Create permission on "
-                                                                           "ActionPlanTemplate"):
+    with (
+        ap_app.session("advisor") as s,
+        pytest.raises(AccessDenied, match="no Create permission on ActionPlanTemplate"),
+    ):
         make_template(s, publish=False)

@@ -28,11 +28,28 @@ def contact(cli, name="Diallo") -> str:
 
 
 def test_templates_create_show_export_import_round_trip(folder, cli):
-    created = ok(cli("plans", "templates", "create", "Onboarding", "--reschedule-to", "Friday",
-                     "--task", "Welcome call:1", "--task", "Handbook:2:Welcome call",
-                     "--task", "First shift:3:Handbook", "--json")).json()
+    created = ok(
+        cli(
+            "plans",
+            "templates",
+            "create",
+            "Onboarding",
+            "--reschedule-to",
+            "Friday",
+            "--task",
+            "Welcome call:1",
+            "--task",
+            "Handbook:2:Welcome call",
+            "--task",
+            "First shift:3:Handbook",
+            "--json",
+        )
+    ).json()
     assert [(t["subject"], t["days_after"]) for t in created["tasks"]] == [
-        ("Welcome call", 1), ("Handbook", 2), ("First shift", 3)]
+        ("Welcome call", 1),
+        ("Handbook", 2),
+        ("First shift", 3),
+    ]
     shown = ok(cli("plans", "templates", "show", "Onboarding")).out
     assert "    First shift" in shown and "Friday" in shown
     ok(cli("plans", "templates", "export", "Onboarding", "-o", "onboarding.json"))
@@ -53,22 +70,46 @@ def test_apply_to_many_records_then_show(folder, cli):
     ok(cli("plans", "templates", "create", "Thanks", "--task", "Call:0", "--task", "Letter:2:Call"))
     ids = [contact(cli, f"C{i}") for i in range(3)]
     plans = ok(cli("plans", "apply", "Thanks", "--to", ids[0], "--to", f"{ids[1]} {ids[2]}", "--json")).json()
-    assert [(p["target"], p["total_tasks"], p["status"]) for p in plans] == [(i, 2, "Not Started") for i in ids]
+    assert [(p["target"], p["total_tasks"], p["status"]) for p in plans] == [
+        (i, 2, "Not Started") for i in ids
+    ]
     shown = ok(cli("plans", "show", plans[0]["name"])).out
     assert "Waiting on Dependent Task" in shown and "Letter" in shown and plans[0]["id"] in shown
     detail = ok(cli("plans", "show", plans[0]["id"], "--json")).json()
     assert [t["subject"] for t in detail["tasks"]] == ["Call", "Letter"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["plans", "apply", "Nope", "--to", "con_01J0000000000000000000000"], "unknown engagement plan template 'Nope'"),
-    (["plans", "apply", "Thanks", "--to", "role_x"], "'target'"),
-    (["plans", "templates", "create", "Bad", "--task", "A:x"], "days 'x' is not a whole number"),
-    (["plans", "templates", "create", "Bad", "--task", "A:1:Missing"], "parent 'Missing' is not the key"),
-    (["plans", "show", "EP-9999"], "EP-9999 not found"),
-    (["plans", "levels", "create", "--name", "X", "--target", "Contact", "--source-field", "total_gifts",
-      "--min", "10", "--max", "5"], "'maximum': must be above the minimum"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["plans", "apply", "Nope", "--to", "con_01J0000000000000000000000"],
+            "unknown engagement plan template 'Nope'",
+        ),
+        (["plans", "apply", "Thanks", "--to", "role_x"], "'target'"),
+        (["plans", "templates", "create", "Bad", "--task", "A:x"], "days 'x' is not a whole number"),
+        (["plans", "templates", "create", "Bad", "--task", "A:1:Missing"], "parent 'Missing' is not the key"),
+        (["plans", "show", "EP-9999"], "EP-9999 not found"),
+        (
+            [
+                "plans",
+                "levels",
+                "create",
+                "--name",
+                "X",
+                "--target",
+                "Contact",
+                "--source-field",
+                "total_gifts",
+                "--min",
+                "10",
+                "--max",
+                "5",
+            ],
+            "'maximum': must be above the minimum",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_and_writes_nothing(folder, cli, args, message):
     ok(cli("plans", "templates", "create", "Thanks", "--task", "Call"))
     result = cli(*args)
@@ -80,15 +121,56 @@ def test_bad_input_is_one_line_and_writes_nothing(folder, cli, args, message):
 
 def test_levels_create_list_assign_dry_run_and_job(folder, cli):
     ok(cli("plans", "templates", "create", "Major", "--task", "Thank-you call"))
-    ok(cli("plans", "levels", "create", "--name", "Friend", "--target", "Contact", "--source-field", "total_gifts",
-           "--previous-level-field", "previous_level", "--max", "1000"))
-    ok(cli("plans", "levels", "create", "--name", "Major Donor", "--target", "Contact",
-           "--source-field", "total_gifts", "--min", "1000", "--template", "Major"))
+    ok(
+        cli(
+            "plans",
+            "levels",
+            "create",
+            "--name",
+            "Friend",
+            "--target",
+            "Contact",
+            "--source-field",
+            "total_gifts",
+            "--previous-level-field",
+            "previous_level",
+            "--max",
+            "1000",
+        )
+    )
+    ok(
+        cli(
+            "plans",
+            "levels",
+            "create",
+            "--name",
+            "Major Donor",
+            "--target",
+            "Contact",
+            "--source-field",
+            "total_gifts",
+            "--min",
+            "1000",
+            "--template",
+            "Major",
+        )
+    )
     listed = ok(cli("plans", "levels", "list", "--json")).json()
     assert [lv["name"] for lv in listed] == ["Friend", "Major Donor"]
     donor = contact(cli, "Leroy")
-    ok(cli("records", "create", "Donation", "--set", "amount=1500", "--set", "close_date=2025-05-01",
-           "--set", f"contact={donor}"))
+    ok(
+        cli(
+            "records",
+            "create",
+            "Donation",
+            "--set",
+            "amount=1500",
+            "--set",
+            "close_date=2025-05-01",
+            "--set",
+            f"contact={donor}",
+        )
+    )
     dry = ok(cli("plans", "levels", "assign", "--dry-run"))
     assert "would change" in dry.out and "Major Donor" in dry.out
     assert ok(cli("records", "get", donor, "--json")).json()["level"] is None

@@ -17,7 +17,9 @@ def test_demo_has_a_major_donor_ladder_and_an_onboarding_template(make_app):
     with app.system_session() as s:
         major = s.count("Contact", {"level": levels["Major Donor"]["id"]})
         assert major >= 1
-        stewardship = s.query("EngagementPlan", where={"template": levels["Major Donor"]["engagement_plan_template"]})
+        stewardship = s.query(
+            "EngagementPlan", where={"template": levels["Major Donor"]["engagement_plan_template"]}
+        )
         assert len(stewardship.records) == major
         assert s.count("EngagementPlan") > major  # and the volunteers' onboarding plans
 

@@ -25,11 +25,22 @@ def test_ep1_dependent_plan_copies_fields_dates_reminders_and_owners(org, ep):
     """EP1: A (3 days, dina, reminder 660, blank priority) -> B (10 days, Low, unassigned)."""
     with org.session("admin") as s:
         dina = ep.user(s, "dina")
-        template, _ = ep.template(s, steps=[
-            {"subject": "A", "days_after": 3, "assigned_to": dina, "reminder": True, "reminder_time": 660,
-             "send_email": True, "type": "Call", "comments": "Say thanks"},
-            {"subject": "B", "days_after": 10, "priority": "Low", "parent": "A"},
-        ])
+        template, _ = ep.template(
+            s,
+            steps=[
+                {
+                    "subject": "A",
+                    "days_after": 3,
+                    "assigned_to": dina,
+                    "reminder": True,
+                    "reminder_time": 660,
+                    "send_email": True,
+                    "type": "Call",
+                    "comments": "Say thanks",
+                },
+                {"subject": "B", "days_after": 10, "priority": "Low", "parent": "A"},
+            ],
+        )
         contact = s.create("Contact", {"last_name": "Diallo"})
         plan = s.create("EngagementPlan", {"template": template["id"], "target": contact["id"]})
         tasks = ep.tasks(s, plan["id"])
@@ -42,18 +53,27 @@ def test_ep1_dependent_plan_copies_fields_dates_reminders_and_owners(org, ep):
     # Midnight of the due date in dina's zone (New York, UTC-5 in January) + 660 minutes.
     assert a["is_reminder_set"] and a["reminder_at"] == dt.datetime(2026, 1, 9, 16, 0, tzinfo=UTC)
     assert b["due_date"] == day(13) and b["priority"] == "Low" and b["owner_id"] == admin
-    assert b["status"] == "Waiting on Dependent Task" and not b["is_reminder_set"] and b["reminder_at"] is None
+    assert (
+        b["status"] == "Waiting on Dependent Task" and not b["is_reminder_set"] and b["reminder_at"] is None
+    )
     assert (plan["name"], plan["total_tasks"], plan["completed_tasks"], plan["status"]) == (
-        "EP-0001", 2, 0, "Not Started")
+        "EP-0001",
+        2,
+        0,
+        "Not Started",
+    )
 
 
-@pytest.mark.parametrize(("reschedule_to", "expected"), [("Monday", dt.date(2026, 1, 12)),
-                                                         ("Friday", dt.date(2026, 1, 9))])
+@pytest.mark.parametrize(
+    ("reschedule_to", "expected"), [("Monday", dt.date(2026, 1, 12)), ("Friday", dt.date(2026, 1, 9))]
+)
 def test_ep2_weekend_due_dates_move_and_reminder_follows(org, ep, reschedule_to, expected):
     with org.session("ana") as s:
-        template, _ = ep.template(s.as_system(), steps=[{"subject": "Call", "days_after": 4, "reminder": True,
-                                                          "reminder_time": 660}],
-                                  reschedule_to=reschedule_to)
+        template, _ = ep.template(
+            s.as_system(),
+            steps=[{"subject": "Call", "days_after": 4, "reminder": True, "reminder_time": 660}],
+            reschedule_to=reschedule_to,
+        )
         contact = s.create("Contact", {"last_name": "Petit"})
         plan = s.create("EngagementPlan", {"template": template["id"], "target": contact["id"]})
         task = ep.tasks(s, plan["id"])["Call"]
@@ -74,8 +94,9 @@ def test_weekends_kept_when_the_template_does_not_skip_them(org, ep):
 def test_blank_reminder_time_means_noon_in_the_owners_zone(org, ep):
     with org.session("admin") as s:
         dina = ep.user(s, "dina")
-        template, _ = ep.template(s, steps=[{"subject": "Call", "days_after": 1, "reminder": True,
-                                             "assigned_to": dina}])
+        template, _ = ep.template(
+            s, steps=[{"subject": "Call", "days_after": 1, "reminder": True, "assigned_to": dina}]
+        )
         contact = s.create("Contact", {"last_name": "Petit"})
         plan = s.create("EngagementPlan", {"template": template["id"], "target": contact["id"]})
         task = ep.tasks(s, plan["id"])["Call"]
@@ -85,7 +106,9 @@ def test_blank_reminder_time_means_noon_in_the_owners_zone(org, ep):
 def test_ep3_owner_of_target_gets_the_task_and_accounts_go_to_what(org, ep):
     with org.session("admin") as s:
         dina = ep.user(s, "dina")
-        template, _ = ep.template(s, steps=[{"subject": "Visit"}], default_assignee="Owner of the target record")
+        template, _ = ep.template(
+            s, steps=[{"subject": "Visit"}], default_assignee="Owner of the target record"
+        )
         account = s.create("Account", {"name": "Lyon Foundation", "owner_id": dina})
         plan = s.create("EngagementPlan", {"template": template["id"], "target": account["id"]})
         task = ep.tasks(s, plan["id"])["Visit"]
@@ -97,25 +120,35 @@ def test_third_party_target_type_receives_plans(org, ep):
     """HousingUnit is registered by the housing plugin: no change to this plugin needed."""
     with org.session("admin") as s:
         ana = ep.user(s, "ana")
-        template, _ = ep.template(s, steps=[{"subject": "Inspect the flat", "days_after": 1}],
-                                  default_assignee="Owner of the target record")
+        template, _ = ep.template(
+            s,
+            steps=[{"subject": "Inspect the flat", "days_after": 1}],
+            default_assignee="Owner of the target record",
+        )
         unit = s.create("HousingUnit", {"name": "Flat 2B", "owner_id": ana})
         plan = s.create("EngagementPlan", {"template": template["id"], "target": unit["id"]})
         task = ep.tasks(s, plan["id"])["Inspect the flat"]
     assert org.registry.target_types["HousingUnit"] == "housing"
     assert (plan["target_type"], task["what"], task["owner_id"], task["due_date"]) == (
-        "HousingUnit", unit["id"], ana, day(1))
+        "HousingUnit",
+        unit["id"],
+        ana,
+        day(1),
+    )
 
 
 def test_queue_owned_target_gives_a_queue_owned_task_when_the_queue_takes_tasks(org, ep):
     with org.session("admin") as s:
         takes_tasks = s.create("Queue", {"name": "Intake", "objects": "Account, Task"})
         accounts_only = s.create("Queue", {"name": "Accounts", "objects": "Account"})
-        template, _ = ep.template(s, steps=[{"subject": "Triage"}], default_assignee="Owner of the target record")
+        template, _ = ep.template(
+            s, steps=[{"subject": "Triage"}], default_assignee="Owner of the target record"
+        )
         first = s.create("Account", {"name": "A", "owner_id": takes_tasks["id"]})
         second = s.create("Account", {"name": "B", "owner_id": accounts_only["id"]})
-        plans = s.create_many("EngagementPlan", [{"template": template["id"], "target": a["id"]}
-                                                 for a in (first, second)])
+        plans = s.create_many(
+            "EngagementPlan", [{"template": template["id"], "target": a["id"]} for a in (first, second)]
+        )
         owners = [ep.tasks(s, p["id"])["Triage"]["owner_id"] for p in plans]
         assert owners == [takes_tasks["id"], s.user.id]
 
@@ -126,9 +159,18 @@ def visits_plugin() -> types.ModuleType:
 
     @hookimpl
     def missionbase_register_objects(registry):
-        registry.add(ObjectType("Visit", prefix="vis", sharing="controlled_by_parent", parent_field="contact",
-                                fields=[f.Text("name", max_length=80, required=True),
-                                        f.Lookup("contact", "Contact", required=True, on_delete="cascade")]))
+        registry.add(
+            ObjectType(
+                "Visit",
+                prefix="vis",
+                sharing="controlled_by_parent",
+                parent_field="contact",
+                fields=[
+                    f.Text("name", max_length=80, required=True),
+                    f.Lookup("contact", "Contact", required=True, on_delete="cascade"),
+                ],
+            )
+        )
 
     @hookimpl
     def missionbase_register_target_types(registry):
@@ -145,7 +187,9 @@ def test_target_without_an_owner_of_its_own_follows_its_parent(make_app, today, 
         owner = s.create("User", {"username": "olga", "name": "Olga"})
         contact = s.create("Contact", {"last_name": "Nguyen", "owner_id": owner["id"]})
         visit = s.create("Visit", {"name": "Home visit", "contact": contact["id"]})
-        template, _ = ep.template(s, steps=[{"subject": "Report"}], default_assignee="Owner of the target record")
+        template, _ = ep.template(
+            s, steps=[{"subject": "Report"}], default_assignee="Owner of the target record"
+        )
         plan = s.create("EngagementPlan", {"template": template["id"], "target": visit["id"]})
         task = ep.tasks(s, plan["id"])["Report"]
     assert (task["owner_id"], task["what"]) == (owner["id"], visit["id"])
@@ -186,7 +230,9 @@ def test_ep6_a_plans_target_cannot_change_or_be_cleared(org, ep):
         second = s.create("Account", {"name": "B"})
         plan = s.create("EngagementPlan", {"template": template["id"], "target": first["id"]})
         for value in (second["id"], None):
-            with pytest.raises(ValidationError, match=r"'target': cannot change.*create a new engagement plan"):
+            with pytest.raises(
+                ValidationError, match=r"'target': cannot change.*create a new engagement plan"
+            ):
                 s.update(plan["id"], {"target": value})
         assert s.get(plan["id"])["target"] == first["id"]
 
@@ -195,7 +241,10 @@ def test_applying_needs_sight_of_the_target(org, ep):
     with org.session("admin") as s:
         template, _ = ep.template(s, steps=[{"subject": "Call"}])
         hidden = s.create("Contact", {"last_name": "Private"})  # owned by admin; Contacts are private
-    with org.session("ana") as s, pytest.raises(ValidationError, match=r"does not exist .or you cannot see it"):
+    with (
+        org.session("ana") as s,
+        pytest.raises(ValidationError, match=r"does not exist .or you cannot see it"),
+    ):
         s.create("EngagementPlan", {"template": template["id"], "target": hidden["id"]})
 
 
@@ -204,9 +253,18 @@ def narrow_permset_plugin() -> types.ModuleType:
 
     @hookimpl
     def missionbase_register_permission_sets(registry):
-        registry.add(PermissionSet("Plans without tasks", objects={
-            "EngagementPlan": "CRE", "EngagementPlanTemplate": "R", "EngagementPlanTask": "R", "Contact": "R",
-            "User": "R"}))
+        registry.add(
+            PermissionSet(
+                "Plans without tasks",
+                objects={
+                    "EngagementPlan": "CRE",
+                    "EngagementPlanTemplate": "R",
+                    "EngagementPlanTask": "R",
+                    "Contact": "R",
+                    "User": "R",
+                },
+            )
+        )
 
     plugin.missionbase_register_permission_sets = missionbase_register_permission_sets
     return plugin
@@ -229,12 +287,18 @@ def test_task_creation_failure_rolls_back_the_plan(make_app, today, ep):
 def test_plans_created_together_get_the_same_due_dates_as_one_by_one(org, ep):
     """Upstream's bulk bug added the ancestors' days again for each later plan; not here."""
     with org.session("admin") as s:
-        template, _ = ep.template(s, steps=[{"subject": "Parent", "days_after": 3},
-                                            {"subject": "Child", "days_after": 10, "parent": "Parent"}],
-                                  skip_weekends=False)
+        template, _ = ep.template(
+            s,
+            steps=[
+                {"subject": "Parent", "days_after": 3},
+                {"subject": "Child", "days_after": 10, "parent": "Parent"},
+            ],
+            skip_weekends=False,
+        )
         contacts = s.create_many("Contact", [{"last_name": f"C{i}"} for i in range(4)])
-        together = s.create_many("EngagementPlan", [{"template": template["id"], "target": c["id"]}
-                                                    for c in contacts[:3]])
+        together = s.create_many(
+            "EngagementPlan", [{"template": template["id"], "target": c["id"]} for c in contacts[:3]]
+        )
         alone = s.create("EngagementPlan", {"template": template["id"], "target": contacts[3]["id"]})
         child_dates = [ep.tasks(s, p["id"])["Child"]["due_date"] for p in [*together, alone]]
     assert child_dates == [day(13)] * 4
@@ -242,12 +306,17 @@ def test_plans_created_together_get_the_same_due_dates_as_one_by_one(org, ep):
 
 # -- §1.5: dependent activation ------------------------------------------------------------------
 def ep7_template(s, ep, **values):
-    return ep.template(s, steps=[
-        {"subject": "Call", "days_after": 0, "reminder": True},
-        {"subject": "Email", "days_after": 1, "parent": "Call", "reminder": True},
-        {"subject": "Meeting", "days_after": 2, "parent": "Call", "reminder": True},
-        {"subject": "Other", "days_after": 2, "parent": "Email"},
-    ], skip_weekends=False, **values)
+    return ep.template(
+        s,
+        steps=[
+            {"subject": "Call", "days_after": 0, "reminder": True},
+            {"subject": "Email", "days_after": 1, "parent": "Call", "reminder": True},
+            {"subject": "Meeting", "days_after": 2, "parent": "Call", "reminder": True},
+            {"subject": "Other", "days_after": 2, "parent": "Email"},
+        ],
+        skip_weekends=False,
+        **values,
+    )
 
 
 def test_ep7_closing_a_task_activates_children_and_redates_grandchildren(org, ep, today):
@@ -257,7 +326,11 @@ def test_ep7_closing_a_task_activates_children_and_redates_grandchildren(org, ep
         plan = s.create("EngagementPlan", {"template": template["id"], "target": contact["id"]})
         tasks = ep.tasks(s, plan["id"])
         assert {k: t["due_date"] for k, t in tasks.items()} == {
-            "Call": day(0), "Email": day(1), "Meeting": day(2), "Other": day(3)}
+            "Call": day(0),
+            "Email": day(1),
+            "Meeting": day(2),
+            "Other": day(3),
+        }
         assert [k for k, t in sorted(tasks.items()) if t["is_reminder_set"]] == ["Call"]
         s.update(steps["Other"]["id"], {"days_after": 3})  # a template edit after the plan exists
         assert ep.tasks(s, plan["id"])["Other"]["due_date"] == day(3)  # existing tasks unchanged
@@ -275,10 +348,21 @@ def test_ep7_closing_a_task_activates_children_and_redates_grandchildren(org, ep
 
 def test_ep8_without_auto_update_children_keep_their_dates_but_get_reminders(org, ep, today):
     with org.session("admin") as s:
-        template, steps = ep.template(s, steps=[
-            {"subject": "Parent", "days_after": 0},
-            {"subject": "Child", "days_after": 1, "parent": "Parent", "reminder": True, "status": "In Progress"},
-        ], skip_weekends=False, auto_update_due_dates=False)
+        template, steps = ep.template(
+            s,
+            steps=[
+                {"subject": "Parent", "days_after": 0},
+                {
+                    "subject": "Child",
+                    "days_after": 1,
+                    "parent": "Parent",
+                    "reminder": True,
+                    "status": "In Progress",
+                },
+            ],
+            skip_weekends=False,
+            auto_update_due_dates=False,
+        )
         contact = s.create("Contact", {"last_name": "Moreau"})
         plan = s.create("EngagementPlan", {"template": template["id"], "target": contact["id"]})
         s.update(steps["Child"]["id"], {"days_after": 3})
@@ -286,15 +370,22 @@ def test_ep8_without_auto_update_children_keep_their_dates_but_get_reminders(org
         s.update(ep.tasks(s, plan["id"])["Parent"]["id"], {"status": "Completed"})
         child = ep.tasks(s, plan["id"])["Child"]
     assert (child["due_date"], child["status"]) == (day(1), "In Progress")
-    assert child["is_reminder_set"] and child["reminder_at"] == dt.datetime.combine(day(1), dt.time(12), tzinfo=UTC)
+    assert child["is_reminder_set"] and child["reminder_at"] == dt.datetime.combine(
+        day(1), dt.time(12), tzinfo=UTC
+    )
 
 
 def test_a_colleague_closing_a_task_activates_tasks_they_cannot_see(org, ep):
     with org.session("admin") as s:
         ana, dina = ep.user(s, "ana"), ep.user(s, "dina")
-        template, _ = ep.template(s, steps=[{"subject": "First", "assigned_to": ana},
-                                            {"subject": "Second", "parent": "First", "assigned_to": dina}],
-                                  skip_weekends=False)
+        template, _ = ep.template(
+            s,
+            steps=[
+                {"subject": "First", "assigned_to": ana},
+                {"subject": "Second", "parent": "First", "assigned_to": dina},
+            ],
+            skip_weekends=False,
+        )
         contact = s.create("Contact", {"last_name": "Moreau", "owner_id": ana})
         plan = s.create("EngagementPlan", {"template": template["id"], "target": contact["id"]})
         first = ep.tasks(s, plan["id"])["First"]
@@ -359,7 +450,9 @@ def test_a_user_who_cannot_edit_the_plan_still_moves_its_counts(org, ep):
 # -- §1.7: lifecycle ---------------------------------------------------------------------------------------
 def test_deleting_a_plan_keeps_its_tasks_and_stops_activation(org, ep):
     with org.session("admin") as s:
-        template, steps = ep.template(s, steps=[{"subject": "Parent"}, {"subject": "Child", "parent": "Parent"}])
+        template, steps = ep.template(
+            s, steps=[{"subject": "Parent"}, {"subject": "Child", "parent": "Parent"}]
+        )
         contact = s.create("Contact", {"last_name": "A"})
         plan = s.create("EngagementPlan", {"template": template["id"], "target": contact["id"]})
         tasks = ep.tasks(s, plan["id"])
@@ -407,9 +500,12 @@ def test_deleting_the_target_keeps_the_plan(org, ep):
 # -- EP10: template step validation ------------------------------------------------------------------------
 def test_ep10_cycles_are_rejected(org, ep):
     with org.session("admin") as s:
-        _template, steps = ep.template(s, steps=[{"subject": "A"}, {"subject": "B", "parent": "A"},
-                                                {"subject": "C", "parent": "B"}])
-        with pytest.raises(ValidationError, match=r"parent_task.*cycle of dependent steps \('A' -> 'C' -> 'B' -> 'A'\)"):
+        _template, steps = ep.template(
+            s, steps=[{"subject": "A"}, {"subject": "B", "parent": "A"}, {"subject": "C", "parent": "B"}]
+        )
+        with pytest.raises(
+            ValidationError, match=r"parent_task.*cycle of dependent steps \('A' -> 'C' -> 'B' -> 'A'\)"
+        ):
             s.update(steps["A"]["id"], {"parent_task": steps["C"]["id"]})
         with pytest.raises(ValidationError, match="cycle"):
             s.update(steps["A"]["id"], {"parent_task": steps["A"]["id"]})
@@ -420,10 +516,15 @@ def test_ep10_parent_from_another_template_and_moves_are_rejected(org, ep):
         _first, steps = ep.template(s, steps=[{"subject": "A"}, {"subject": "B", "parent": "A"}])
         second, _ = ep.template(s, name="Other", steps=[{"subject": "X"}])
         with pytest.raises(ValidationError, match=r"'A' .* belongs to another template"):
-            s.create("EngagementPlanTask", {"template": second["id"], "subject": "Y", "parent_task": steps["A"]["id"]})
+            s.create(
+                "EngagementPlanTask",
+                {"template": second["id"], "subject": "Y", "parent_task": steps["A"]["id"]},
+            )
         with pytest.raises(ValidationError, match="belongs to another template"):
             s.update(steps["B"]["id"], {"template": second["id"]})  # moving the child
-        with pytest.raises(ValidationError, match=r"'template': cannot move .* 1 step.s. depend on it .e.g. 'B'"):
+        with pytest.raises(
+            ValidationError, match=r"'template': cannot move .* 1 step.s. depend on it .e.g. 'B'"
+        ):
             s.update(steps["A"]["id"], {"template": second["id"]})  # moving the parent
 
 
@@ -440,26 +541,36 @@ def test_clone_is_a_deep_copy(org, ep):
     from missionbase.plugins.npsp_engagement.template_io import clone_template
 
     with org.session("admin") as s:
-        template, steps = ep.template(s, steps=[{"subject": "A", "days_after": 2},
-                                                {"subject": "B", "parent": "A", "priority": "Low"}],
-                                      reschedule_to="Friday")
+        template, steps = ep.template(
+            s,
+            steps=[{"subject": "A", "days_after": 2}, {"subject": "B", "parent": "A", "priority": "Low"}],
+            reschedule_to="Friday",
+        )
         clone = clone_template(s, template["id"])
-        copied = {t["subject"]: t for t in s.query("EngagementPlanTask", where={"template": clone["id"]}).records}
+        copied = {
+            t["subject"]: t for t in s.query("EngagementPlanTask", where={"template": clone["id"]}).records
+        }
     assert clone["name"] == "Follow-up - Cloned" and clone["reschedule_to"] == "Friday"
     assert copied["A"]["days_after"] == 2 and copied["B"]["priority"] == "Low"
     assert copied["B"]["parent_task"] == copied["A"]["id"] != steps["A"]["id"]
 
 
 # -- send email: queued for core's mail job ------------------------------------------------------
-def test_send_email_queues_mail_to_the_assignee_when_the_task_becomes_active(make_app, smtp_server, today, ep):
+def test_send_email_queues_mail_to_the_assignee_when_the_task_becomes_active(
+    make_app, smtp_server, today, ep
+):
     app = make_app(plugins=["npsp_engagement"], **smtp_server.settings())
     with app.session("admin") as s:
         dina = s.create("User", {"username": "dina", "name": "Dina", "email": "dina@example.org"})
-        template, _ = ep.template(s, steps=[
-            {"subject": "Call", "assigned_to": dina["id"], "send_email": True},
-            {"subject": "Letter", "parent": "Call", "assigned_to": dina["id"], "send_email": True},
-            {"subject": "Quiet", "assigned_to": dina["id"]},
-        ], skip_weekends=False)
+        template, _ = ep.template(
+            s,
+            steps=[
+                {"subject": "Call", "assigned_to": dina["id"], "send_email": True},
+                {"subject": "Letter", "parent": "Call", "assigned_to": dina["id"], "send_email": True},
+                {"subject": "Quiet", "assigned_to": dina["id"]},
+            ],
+            skip_weekends=False,
+        )
         contact = s.create("Contact", {"last_name": "A"})
         plan = s.create("EngagementPlan", {"template": template["id"], "target": contact["id"]})
         queued = s.query("OutboundEmail").records
@@ -469,4 +580,6 @@ def test_send_email_queues_mail_to_the_assignee_when_the_task_becomes_active(mak
         assert s.count("OutboundEmail") == 2
     assert app.registry.jobs["core.send_outbound_email"].run(app).startswith("sent 2 email(s)")
     assert [(m["To"], m["Subject"]) for m in smtp_server.messages] == [
-        ("dina@example.org", "New task: Call"), ("dina@example.org", "New task: Letter")]
+        ("dina@example.org", "New task: Call"),
+        ("dina@example.org", "New task: Letter"),
+    ]

@@ -41,16 +41,24 @@ def pmm_app(make_app):
 
 
 def make_world(s, clients: int = 3, stage: str = "Active") -> World:
-    program = s.create("Program", {"name": "Youth Literacy", "status": "Active",
-                                   "start_date": dt.date(2020, 1, 1)})
-    service = s.create("Service", {"name": "Tutoring", "program": program["id"], "unit_of_measurement": "Hours"})
+    program = s.create(
+        "Program", {"name": "Youth Literacy", "status": "Active", "start_date": dt.date(2020, 1, 1)}
+    )
+    service = s.create(
+        "Service", {"name": "Tutoring", "program": program["id"], "unit_of_measurement": "Hours"}
+    )
     firsts = ["Ana", "Bruno", "Chloe", "David", "Emma", "Farid", "Grace", "Hugo"]
-    contacts = s.create_many("Contact", [
-        {"first_name": firsts[i % len(firsts)], "last_name": f"Client{i}", "is_client": True} for i in range(clients)
-    ])
-    engagements = s.create_many("ProgramEngagement", [
-        {"program": program["id"], "contact": c["id"], "stage": stage, "role": "Client"} for c in contacts
-    ])
+    contacts = s.create_many(
+        "Contact",
+        [
+            {"first_name": firsts[i % len(firsts)], "last_name": f"Client{i}", "is_client": True}
+            for i in range(clients)
+        ],
+    )
+    engagements = s.create_many(
+        "ProgramEngagement",
+        [{"program": program["id"], "contact": c["id"], "stage": stage, "role": "Client"} for c in contacts],
+    )
     return World(program, service, contacts, engagements)
 
 

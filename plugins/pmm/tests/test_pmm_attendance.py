@@ -22,27 +22,42 @@ def setup(pmm_app):
     with pmm_app.session("manager") as s:
         w = make_world(s, clients=3)
         david = s.create("Contact", {"first_name": "David", "last_name": "Waiting"})
-        waitlisted = s.create("ProgramEngagement", {"program": w.program["id"], "contact": david["id"],
-                                                    "stage": "Waitlisted"})
+        waitlisted = s.create(
+            "ProgramEngagement", {"program": w.program["id"], "contact": david["id"], "stage": "Waitlisted"}
+        )
         tutor = s.create("Contact", {"first_name": "Tess", "last_name": "Tutor"})
-        made, sessions = create_schedule(s, {
-            "name": "Tuesday tutoring", "service": w.service["id"], "frequency": "Weekly",
-            "service_schedule_ends": "After", "number_of_service_sessions": 3,
-            "first_session_start": "2025-01-07T23:30", "first_session_end": "2025-01-08T00:30",
-            "default_service_quantity": "1.5", "participant_capacity": 2, "primary_service_provider": tutor["id"]})
+        made, sessions = create_schedule(
+            s,
+            {
+                "name": "Tuesday tutoring",
+                "service": w.service["id"],
+                "frequency": "Weekly",
+                "service_schedule_ends": "After",
+                "number_of_service_sessions": 3,
+                "first_session_start": "2025-01-07T23:30",
+                "first_session_end": "2025-01-08T00:30",
+                "default_service_quantity": "1.5",
+                "participant_capacity": 2,
+                "primary_service_provider": tutor["id"],
+            },
+        )
     return {"w": w, "schedule": made, "sessions": sessions, "waitlisted": waitlisted, "tutor": tutor}
 
 
 def test_candidates_are_active_engagements_of_the_service_program_not_yet_on_the_schedule(pmm_app, setup):
     w = setup["w"]
     with pmm_app.session("worker") as s:
-        other = s.create("ProgramEngagement", {"program": w.program["id"], "contact": w.contacts[0]["id"],
-                                               "stage": "Enrolled"})
+        other = s.create(
+            "ProgramEngagement",
+            {"program": w.program["id"], "contact": w.contacts[0]["id"], "stage": "Enrolled"},
+        )
         found = candidates(s, setup["schedule"]["id"])
         assert [c["contact.first_name"] for c in found] == ["Ana", "Ana", "Bruno", "Chloe"]
         assert setup["waitlisted"]["id"] not in {c["id"] for c in found}
         assert [c["id"] for c in candidates(s, setup["schedule"]["id"], stage="Enrolled")] == [other["id"]]
-        assert [c["contact.first_name"] for c in candidates(s, setup["schedule"]["id"], search="bru")] == ["Bruno"]
+        assert [c["contact.first_name"] for c in candidates(s, setup["schedule"]["id"], search="bru")] == [
+            "Bruno"
+        ]
         with pytest.raises(ValidationError, match=r"stage 'Waitlisted' is not an active stage"):
             candidates(s, setup["schedule"]["id"], stage="Waitlisted")
         added = add_participants(s, setup["schedule"]["id"], [w.engagements[0]["id"]])
@@ -59,7 +74,9 @@ def test_cohort_filter_and_capacity_only_warns(pmm_app, setup):
         cohort = s.create("ProgramCohort", {"name": "Spring", "program": w.program["id"], "status": "Active"})
         s.update(w.engagements[2]["id"], {"program_cohort": cohort["id"]})
     with pmm_app.session("worker") as s:
-        assert [c["id"] for c in candidates(s, setup["schedule"]["id"], cohort=cohort["id"])] == [w.engagements[2]["id"]]
+        assert [c["id"] for c in candidates(s, setup["schedule"]["id"], cohort=cohort["id"])] == [
+            w.engagements[2]["id"]
+        ]
         added = add_participants(s, setup["schedule"]["id"], [e["id"] for e in w.engagements])
         assert len(added.participants) == 3
         assert "3 participants, over its capacity of 2" in added.warning
@@ -76,9 +93,16 @@ def test_roster_rows_and_save(pmm_app, setup):
         assert [r.contact_name for r in roster.rows] == ["Ana Client0", "Bruno Client1", "Chloe Client2"]
         first = roster.rows[0]
         # 23:30 in Paris on 7 January, the worker's zone.
-        assert (first.attendance_status, first.quantity, first.delivery_date) == ("Present", 1.5, dt.date(2025, 1, 7))
+        assert (first.attendance_status, first.quantity, first.delivery_date) == (
+            "Present",
+            1.5,
+            dt.date(2025, 1, 7),
+        )
         assert (first.service, first.service_provider, first.delivery) == (
-            w.service["id"], setup["tutor"]["id"], None)
+            w.service["id"],
+            setup["tutor"]["id"],
+            None,
+        )
         ana, bruno, chloe = (c["id"] for c in w.contacts)
         saved = save_roster(s, session_id, {ana: "Present", bruno: "Unexcused Absence"}, skip=[chloe])
         assert (saved.created, saved.updated, saved.message) == (2, 0, "Saved 2 Service Delivery records.")
@@ -95,7 +119,8 @@ def test_roster_rows_and_save(pmm_app, setup):
         assert (roster[ana].attendance_status, roster[ana].quantity) == ("Excused Absence", 0)
         assert not roster[chloe].skipped
         assert save_roster(s, session_id, {ana: "Excused Absence"}).message == (
-            "There are no Service Delivery records to update.")
+            "There are no Service Delivery records to update."
+        )
 
 
 def test_roster_exclusions_are_trimmed_and_case_insensitive(pmm_app, setup):
@@ -123,11 +148,19 @@ def test_a_bad_row_saves_nothing(pmm_app, setup):
 def test_bulk_deliveries_including_anonymous(pmm_app, setup):
     w = setup["w"]
     with pmm_app.session("worker") as s:
-        made = bulk_deliveries(s, [
-            {"contact": w.contacts[0]["id"], "program_engagement": w.engagements[0]["id"],
-             "service": w.service["id"], "quantity": 2, "delivery_date": "2025-02-01"},
-            {"service": w.service["id"], "quantity": 40, "delivery_date": "2025-02-01"},
-        ])
+        made = bulk_deliveries(
+            s,
+            [
+                {
+                    "contact": w.contacts[0]["id"],
+                    "program_engagement": w.engagements[0]["id"],
+                    "service": w.service["id"],
+                    "quantity": 2,
+                    "delivery_date": "2025-02-01",
+                },
+                {"service": w.service["id"], "quantity": 40, "delivery_date": "2025-02-01"},
+            ],
+        )
         assert made[1]["contact"] is None and made[1]["name"] == "Anonymous 2025-02-01: Tutoring"
         with pytest.raises(ValidationError, match=r"row 1 field 'quantity': is required for an anonymous"):
             bulk_deliveries(s, [{"service": w.service["id"], "quantity": 1}, {"service": w.service["id"]}])
@@ -143,8 +176,17 @@ def test_bulk_active_filter(pmm_app, setup):
     with pmm_app.session("worker") as s:
         david = setup["waitlisted"]
         with pytest.raises(ValidationError, match=r"stage 'Waitlisted', not an active one"):
-            bulk_deliveries(s, [{"contact": david["contact"], "program_engagement": david["id"],
-                                 "service": w.service["id"], "quantity": 1}])
+            bulk_deliveries(
+                s,
+                [
+                    {
+                        "contact": david["contact"],
+                        "program_engagement": david["id"],
+                        "service": w.service["id"],
+                        "quantity": 1,
+                    }
+                ],
+            )
 
 
 def test_cli_participants_attendance_and_bulk(org_dir, cli, setup):
@@ -155,18 +197,41 @@ def test_cli_participants_attendance_and_bulk(org_dir, cli, setup):
     assert "Added 3 participant(s)." in added.out and "over its capacity of 2" in added.err
     shown = cli("pmm", "attendance", "show", session_id, "--as", "worker", "--json").json()
     assert [r["contact_name"] for r in shown] == ["Ana Client0", "Bruno Client1", "Chloe Client2"]
-    saved = cli("pmm", "attendance", "save", session_id, "--present", ana, "--absent", bruno, "--skip", chloe,
-                "--as", "worker", "--json")
+    saved = cli(
+        "pmm",
+        "attendance",
+        "save",
+        session_id,
+        "--present",
+        ana,
+        "--absent",
+        bruno,
+        "--skip",
+        chloe,
+        "--as",
+        "worker",
+        "--json",
+    )
     assert saved.exit_code == 0, saved.err
     assert saved.json()["message"] == "Saved 2 Service Delivery records."
     rows = org_dir / "attendance.json"
     rows.write_text(json.dumps([{"contact": chloe, "attendance_status": "Present", "quantity": 2}]))
     assert cli("pmm", "attendance", "save", session_id, str(rows), "--as", "worker").out.strip() == (
-        "Saved 1 Service Delivery records.")
-    bad = cli("pmm", "attendance", "save", setup["sessions"][1]["id"], "--present", setup["tutor"]["id"],
-              "--as", "worker")
+        "Saved 1 Service Delivery records."
+    )
+    bad = cli(
+        "pmm",
+        "attendance",
+        "save",
+        setup["sessions"][1]["id"],
+        "--present",
+        setup["tutor"]["id"],
+        "--as",
+        "worker",
+    )
     assert bad.exit_code != 0 and len(bad.err.strip().splitlines()) == 1 and "not on the roster" in bad.err
     bulk = org_dir / "meals.csv"
     bulk.write_text(f"service,quantity,delivery_date\n{w.service['id']},40,2025-02-01\n")
     assert cli("pmm", "deliveries", "bulk", str(bulk), "--as", "worker").out.strip() == (
-        "Saved 1 Service Delivery records.")
+        "Saved 1 Service Delivery records."
+    )

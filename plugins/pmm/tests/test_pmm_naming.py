@@ -18,17 +18,26 @@ def test_engagement_name_uses_start_date_or_creation_date(pmm_app):
     with pmm_app.session("manager") as s:
         w = make_world(s, clients=1)
         contact = w.contacts[0]["id"]
-        dated = s.create("ProgramEngagement", {"program": w.program["id"], "contact": contact,
-                                               "stage": "Enrolled", "start_date": "2024-09-02"})
+        dated = s.create(
+            "ProgramEngagement",
+            {"program": w.program["id"], "contact": contact, "stage": "Enrolled", "start_date": "2024-09-02"},
+        )
         assert dated["name"] == "Ana Client0 2024-09-02: Youth Literacy"
-        undated = s.create("ProgramEngagement", {"program": w.program["id"], "contact": contact, "stage": "Enrolled"})
+        undated = s.create(
+            "ProgramEngagement", {"program": w.program["id"], "contact": contact, "stage": "Enrolled"}
+        )
         assert undated["name"] == f"Ana Client0 {paris_today().isoformat()}: Youth Literacy"
-        anonymous = s.create("ProgramEngagement", {"program": w.program["id"], "stage": "Enrolled",
-                                                   "start_date": "2024-09-02"})
+        anonymous = s.create(
+            "ProgramEngagement", {"program": w.program["id"], "stage": "Enrolled", "start_date": "2024-09-02"}
+        )
         assert anonymous["name"] == "Anonymous 2024-09-02: Youth Literacy"
         # Renamed on edit too, unless the override is checked.
-        assert s.update(dated["id"], {"start_date": "2024-10-01"})["name"].startswith("Ana Client0 2024-10-01")
-        kept = s.update(dated["id"], {"name": "Ana's tutoring", "auto_name_override": True, "start_date": "2024-11-01"})
+        assert s.update(dated["id"], {"start_date": "2024-10-01"})["name"].startswith(
+            "Ana Client0 2024-10-01"
+        )
+        kept = s.update(
+            dated["id"], {"name": "Ana's tutoring", "auto_name_override": True, "start_date": "2024-11-01"}
+        )
         assert kept["name"] == "Ana's tutoring"
 
 
@@ -46,8 +55,10 @@ def test_engagement_date_defaults_by_stage(pmm_app):
     today = paris_today()
     with pmm_app.session("manager") as s:
         w = make_world(s, clients=1)
-        later = s.create("Program", {"name": "Next year", "status": "Planned",
-                                     "start_date": today + dt.timedelta(days=365)})
+        later = s.create(
+            "Program",
+            {"name": "Next year", "status": "Planned", "start_date": today + dt.timedelta(days=365)},
+        )
         base = {"program": w.program["id"], "contact": w.contacts[0]["id"]}
         applied = s.create("ProgramEngagement", {**base, "stage": "Applied"})
         assert applied["application_date"] == today
@@ -67,22 +78,34 @@ def test_engagement_date_defaults_by_stage(pmm_app):
 def test_delivery_session_and_participant_names(pmm_app):
     with pmm_app.session("manager") as s:
         w = make_world(s, clients=1)
-        delivery = s.create("ServiceDelivery", {"service": w.service["id"], "contact": w.contacts[0]["id"],
-                                                "program_engagement": w.engagements[0]["id"],
-                                                "delivery_date": "2025-02-03"})
+        delivery = s.create(
+            "ServiceDelivery",
+            {
+                "service": w.service["id"],
+                "contact": w.contacts[0]["id"],
+                "program_engagement": w.engagements[0]["id"],
+                "delivery_date": "2025-02-03",
+            },
+        )
         assert delivery["name"] == "Ana Client0 2025-02-03: Tutoring"
-        anonymous = s.create("ServiceDelivery", {"service": w.service["id"], "quantity": 40,
-                                                 "delivery_date": "2025-02-03"})
+        anonymous = s.create(
+            "ServiceDelivery", {"service": w.service["id"], "quantity": 40, "delivery_date": "2025-02-03"}
+        )
         assert anonymous["name"] == "Anonymous 2025-02-03: Tutoring"
-        custom = s.create("ServiceDelivery", {"service": w.service["id"], "name": "Meals", "autoname_override": True})
+        custom = s.create(
+            "ServiceDelivery", {"service": w.service["id"], "name": "Meals", "autoname_override": True}
+        )
         assert custom["name"] == "Meals"
         schedule = s.create("ServiceSchedule", {"name": "Monday class", "service": w.service["id"]})
         # 23:30 UTC is already the next day in Paris, the manager's zone.
-        session = s.create("ServiceSession", {"service_schedule": schedule["id"],
-                                              "session_start": "2025-02-03T23:30:00+00:00"})
+        session = s.create(
+            "ServiceSession",
+            {"service_schedule": schedule["id"], "session_start": "2025-02-03T23:30:00+00:00"},
+        )
         assert session["name"] == "2025-02-04: Monday class"
-        participant = s.create("ServiceParticipant", {"contact": w.contacts[0]["id"],
-                                                      "service_schedule": schedule["id"]})
+        participant = s.create(
+            "ServiceParticipant", {"contact": w.contacts[0]["id"], "service_schedule": schedule["id"]}
+        )
         assert participant["name"] == "Ana Client0 - Monday class"
 
 
@@ -91,6 +114,7 @@ def test_naming_can_be_switched_off_per_org(pmm_app):
         s.set_setting("pmm.naming_and_dates", False)
     with pmm_app.session("manager") as s:
         w = make_world(s, clients=1)
-        engagement = s.create("ProgramEngagement", {"program": w.program["id"], "stage": "Active",
-                                                    "name": "Mine"})
+        engagement = s.create(
+            "ProgramEngagement", {"program": w.program["id"], "stage": "Active", "name": "Mine"}
+        )
         assert (engagement["name"], engagement["start_date"]) == ("Mine", None)

@@ -15,20 +15,44 @@ from missionbase.plugins.pmm.schedules import create_schedule
 from .conftest import make_world
 
 TARGET_FIELDS = {
-    "Contact": ["num_present_deliveries", "num_absent_deliveries", "attendance_rate", "attendance_summary",
-                "consecutive_absences", "last_service_date"],
-    "ProgramEngagement": ["num_present_deliveries", "num_absent_deliveries", "attendance_rate",
-                          "attendance_summary", "consecutive_absences", "last_service_date"],
+    "Contact": [
+        "num_present_deliveries",
+        "num_absent_deliveries",
+        "attendance_rate",
+        "attendance_summary",
+        "consecutive_absences",
+        "last_service_date",
+    ],
+    "ProgramEngagement": [
+        "num_present_deliveries",
+        "num_absent_deliveries",
+        "attendance_rate",
+        "attendance_summary",
+        "consecutive_absences",
+        "last_service_date",
+    ],
     "Service": ["num_present_deliveries", "num_absent_deliveries", "attendance_rate", "attendance_summary"],
-    "ServiceSession": ["num_present_deliveries", "num_absent_deliveries", "attendance_rate", "attendance_summary"],
-    "ServiceSchedule": ["num_present_deliveries", "num_absent_deliveries", "attendance_rate", "attendance_summary",
-                        "participants_enrolled"],
+    "ServiceSession": [
+        "num_present_deliveries",
+        "num_absent_deliveries",
+        "attendance_rate",
+        "attendance_summary",
+    ],
+    "ServiceSchedule": [
+        "num_present_deliveries",
+        "num_absent_deliveries",
+        "attendance_rate",
+        "attendance_summary",
+        "participants_enrolled",
+    ],
 }
 
 
 def snapshot(s) -> dict:
-    return {name: {r["id"]: {f: r[f] for f in fields} for r in s.query(name, fields=fields)}
-            for name, fields in TARGET_FIELDS.items()}
+    return {
+        name: {r["id"]: {f: r[f] for f in fields} for r in s.query(name, fields=fields)}
+        for name, fields in TARGET_FIELDS.items()
+    }
 
 
 @pytest.fixture
@@ -38,18 +62,30 @@ def graph(pmm_app):
         second = s.create("Service", {"name": "Mentoring", "program": w.program["id"]})
         schedules = []
         for name in ("Mon", "Thu"):
-            made, sessions = create_schedule(s, {
-                "name": name, "service": w.service["id"], "frequency": "Daily", "service_schedule_ends": "After",
-                "number_of_service_sessions": 2, "first_session_start": "2025-01-06T10:00",
-                "first_session_end": "2025-01-06T11:00"})
+            made, sessions = create_schedule(
+                s,
+                {
+                    "name": name,
+                    "service": w.service["id"],
+                    "frequency": "Daily",
+                    "service_schedule_ends": "After",
+                    "number_of_service_sessions": 2,
+                    "first_session_start": "2025-01-06T10:00",
+                    "first_session_end": "2025-01-06T11:00",
+                },
+            )
             schedules.append((made, sessions))
     return {"w": w, "services": [w.service, second], "schedules": schedules}
 
 
 def delivery(graph, contact: int, **values) -> dict:
     w = graph["w"]
-    return {"service": w.service["id"], "contact": w.contacts[contact]["id"],
-            "program_engagement": w.engagements[contact]["id"], **values}
+    return {
+        "service": w.service["id"],
+        "contact": w.contacts[contact]["id"],
+        "program_engagement": w.engagements[contact]["id"],
+        **values,
+    }
 
 
 def test_counts_rate_summary_consecutive_and_last_date(pmm_app, graph):
@@ -57,13 +93,22 @@ def test_counts_rate_summary_consecutive_and_last_date(pmm_app, graph):
     ana = w.contacts[0]["id"]
     with pmm_app.session("worker") as s:
         assert s.get(ana)["num_present_deliveries"] is None  # blank, not 0, before any delivery
-        s.create_many("ServiceDelivery", [
-            delivery(graph, 0, attendance_status="Present", delivery_date="2025-01-06", quantity=1),
-            delivery(graph, 0, attendance_status="Present", delivery_date="2025-01-13", quantity=1),
-            delivery(graph, 0, attendance_status="Unexcused Absence", delivery_date="2025-01-13", quantity=0),
-            delivery(graph, 0, attendance_status="Excused Absence", delivery_date="2025-01-20", quantity=0),
-            delivery(graph, 0, attendance_status="Unexcused Absence", delivery_date="2025-01-27", quantity=0),
-        ])
+        s.create_many(
+            "ServiceDelivery",
+            [
+                delivery(graph, 0, attendance_status="Present", delivery_date="2025-01-06", quantity=1),
+                delivery(graph, 0, attendance_status="Present", delivery_date="2025-01-13", quantity=1),
+                delivery(
+                    graph, 0, attendance_status="Unexcused Absence", delivery_date="2025-01-13", quantity=0
+                ),
+                delivery(
+                    graph, 0, attendance_status="Excused Absence", delivery_date="2025-01-20", quantity=0
+                ),
+                delivery(
+                    graph, 0, attendance_status="Unexcused Absence", delivery_date="2025-01-27", quantity=0
+                ),
+            ],
+        )
         contact = s.get(ana)
         assert (contact["num_present_deliveries"], contact["num_absent_deliveries"]) == (2, 3)
         assert contact["attendance_summary"] == "40% (2/5)" and float(contact["attendance_rate"]) == 40.0
@@ -104,9 +149,17 @@ def test_rate_and_summary_round_half_up():
 def test_moving_a_delivery_moves_its_counts_and_date_changes_update_last_service_date(pmm_app, graph):
     (schedule_a, sessions_a), (schedule_b, sessions_b) = graph["schedules"]
     with pmm_app.session("worker") as s:
-        made = s.create("ServiceDelivery", delivery(graph, 0, attendance_status="Present", quantity=1,
-                                                    service_session=sessions_a[0]["id"],
-                                                    delivery_date="2025-01-06"))
+        made = s.create(
+            "ServiceDelivery",
+            delivery(
+                graph,
+                0,
+                attendance_status="Present",
+                quantity=1,
+                service_session=sessions_a[0]["id"],
+                delivery_date="2025-01-06",
+            ),
+        )
         assert s.get(schedule_a["id"])["num_present_deliveries"] == 1
         s.update(made["id"], {"service_session": sessions_b[0]["id"]})
         assert s.get(schedule_a["id"])["num_present_deliveries"] is None
@@ -134,8 +187,13 @@ def test_buckets_are_org_settings(pmm_app, graph):
     with pmm_app.session("admin") as s:
         s.set_setting("pmm.absent_statuses", ["Unexcused Absence"])
     with pmm_app.session("worker") as s:
-        s.create_many("ServiceDelivery", [delivery(graph, 0, attendance_status="Excused Absence"),
-                                          delivery(graph, 0, attendance_status="Unexcused Absence")])
+        s.create_many(
+            "ServiceDelivery",
+            [
+                delivery(graph, 0, attendance_status="Excused Absence"),
+                delivery(graph, 0, attendance_status="Unexcused Absence"),
+            ],
+        )
         assert s.get(graph["w"].contacts[0]["id"])["num_absent_deliveries"] == 1
 
 
@@ -143,8 +201,10 @@ def test_participants_enrolled(pmm_app, graph):
     w = graph["w"]
     schedule, _ = graph["schedules"][0]
     with pmm_app.session("worker") as s:
-        made = s.create_many("ServiceParticipant", [
-            {"contact": c["id"], "service_schedule": schedule["id"]} for c in w.contacts])
+        made = s.create_many(
+            "ServiceParticipant",
+            [{"contact": c["id"], "service_schedule": schedule["id"]} for c in w.contacts],
+        )
         assert s.get(schedule["id"])["participants_enrolled"] == 3
         s.update(made[0]["id"], {"status": "Withdrawn"})
         assert s.get(schedule["id"])["participants_enrolled"] == 2
@@ -158,10 +218,24 @@ DATES = st.sampled_from([None, dt.date(2025, 1, 6), dt.date(2025, 1, 7), dt.date
 QUANTITIES = st.sampled_from([None, 0, 1, 2])
 OPERATIONS = st.lists(
     st.one_of(
-        st.tuples(st.just("insert"), st.integers(0, 3), st.integers(0, 1), st.integers(0, 4), STATUSES,
-                  DATES, QUANTITIES),
-        st.tuples(st.just("update"), st.integers(0, 30), st.sampled_from(ROLLUP_INPUTS), st.integers(0, 4),
-                  STATUSES, DATES, QUANTITIES),
+        st.tuples(
+            st.just("insert"),
+            st.integers(0, 3),
+            st.integers(0, 1),
+            st.integers(0, 4),
+            STATUSES,
+            DATES,
+            QUANTITIES,
+        ),
+        st.tuples(
+            st.just("update"),
+            st.integers(0, 30),
+            st.sampled_from(ROLLUP_INPUTS),
+            st.integers(0, 4),
+            STATUSES,
+            DATES,
+            QUANTITIES,
+        ),
         st.tuples(st.just("delete"), st.integers(0, 30)),
         st.tuples(st.just("undelete"), st.integers(0, 30)),
         st.tuples(st.just("move_session"), st.integers(0, 3)),
@@ -183,23 +257,39 @@ def test_incremental_rollups_match_a_full_recalc(pmm_app, graph, operations):
         for op in operations:
             if op[0] == "insert":
                 _, who, service, session, status, date, quantity = op
-                values = {"service": services[service], "service_session": sessions[session],
-                          "attendance_status": status, "delivery_date": date, "quantity": quantity}
+                values = {
+                    "service": services[service],
+                    "service_session": sessions[session],
+                    "attendance_status": status,
+                    "delivery_date": date,
+                    "quantity": quantity,
+                }
                 if who < 3:  # 3: an anonymous delivery
-                    values |= {"contact": w.contacts[who]["id"], "program_engagement": w.engagements[who]["id"]}
+                    values |= {
+                        "contact": w.contacts[who]["id"],
+                        "program_engagement": w.engagements[who]["id"],
+                    }
                 made.append(s.create("ServiceDelivery", values)["id"])
             elif op[0] == "update" and made:
                 _, pick, field, who, status, date, quantity = op
                 record = made[pick % len(made)]
                 if record in deleted:
                     continue
-                value = {"attendance_status": status, "delivery_date": date, "quantity": quantity,
-                         "service": services[who % 2], "service_session": sessions[who % len(sessions)],
-                         "contact": w.contacts[who % 3]["id"],
-                         "program_engagement": w.engagements[who % 3]["id"]}[field]
+                value = {
+                    "attendance_status": status,
+                    "delivery_date": date,
+                    "quantity": quantity,
+                    "service": services[who % 2],
+                    "service_session": sessions[who % len(sessions)],
+                    "contact": w.contacts[who % 3]["id"],
+                    "program_engagement": w.engagements[who % 3]["id"],
+                }[field]
                 change = {field: value}
                 if field in ("contact", "program_engagement"):  # the engagement must match the contact
-                    change = {"contact": w.contacts[who % 3]["id"], "program_engagement": w.engagements[who % 3]["id"]}
+                    change = {
+                        "contact": w.contacts[who % 3]["id"],
+                        "program_engagement": w.engagements[who % 3]["id"],
+                    }
                 s.update(record, change)
             elif op[0] == "delete" and made:
                 record = made[op[1] % len(made)]
@@ -241,10 +331,15 @@ def test_cli_recalc_restores_rollups_and_needs_an_admin(org_dir, cli, pmm_app, g
 def test_deleting_or_moving_a_session_refreshes_its_schedule(pmm_app, graph):
     (schedule_a, sessions_a), (schedule_b, _) = graph["schedules"]
     with pmm_app.session("worker") as s:
-        s.create_many("ServiceDelivery", [
-            delivery(graph, 0, attendance_status="Present", service_session=sessions_a[0]["id"]),
-            delivery(graph, 1, attendance_status="Unexcused Absence", service_session=sessions_a[1]["id"]),
-        ])
+        s.create_many(
+            "ServiceDelivery",
+            [
+                delivery(graph, 0, attendance_status="Present", service_session=sessions_a[0]["id"]),
+                delivery(
+                    graph, 1, attendance_status="Unexcused Absence", service_session=sessions_a[1]["id"]
+                ),
+            ],
+        )
         assert s.get(schedule_a["id"])["attendance_summary"] == "50% (1/2)"
     with pmm_app.session("admin") as s:
         s.delete(sessions_a[1]["id"])

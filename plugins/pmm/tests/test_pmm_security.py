@@ -14,9 +14,15 @@ from missionbase.plugins.pmm.schedules import create_schedule
 @pytest.fixture
 def scheduled(pmm_app, world):
     with pmm_app.session("manager") as s:
-        made, sessions = create_schedule(s, {"name": "Class", "service": world.service["id"],
-                                             "first_session_start": "2025-01-06T18:00",
-                                             "first_session_end": "2025-01-06T19:00"})
+        made, sessions = create_schedule(
+            s,
+            {
+                "name": "Class",
+                "service": world.service["id"],
+                "first_session_start": "2025-01-06T18:00",
+                "first_session_end": "2025-01-06T19:00",
+            },
+        )
     return made, sessions[0]
 
 
@@ -53,8 +59,9 @@ def test_view_reads_everything_and_writes_nothing(pmm_app, world, scheduled):
 
 
 def test_rollups_are_read_only_and_omitted_ids_hidden_from_everyone(pmm_app, world, scheduled):
-    with pmm_app.session("worker") as s, pytest.raises(
-        ValidationError, match=r"field 'num_present_deliveries': is read-only"
+    with (
+        pmm_app.session("worker") as s,
+        pytest.raises(ValidationError, match=r"field 'num_present_deliveries': is read-only"),
     ):
         s.update(world.contacts[0]["id"], {"num_present_deliveries": 5})
     for user in ("manager", "admin"):
@@ -70,7 +77,8 @@ def test_a_user_without_pmm_sets_cannot_read_pmm_objects(pmm_app, world):
     with pmm_app.session("admin") as s:
         user = s.create("User", {"username": "outsider", "name": "Outsider"})
         assign_permission_set(s, user["id"], "Standard User")
-    with pmm_app.session("outsider") as s, pytest.raises(
-        AccessDenied, match=r"no Read permission on Program.*PMM: View"
+    with (
+        pmm_app.session("outsider") as s,
+        pytest.raises(AccessDenied, match=r"no Read permission on Program.*PMM: View"),
     ):
         s.query("Program")
