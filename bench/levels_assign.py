@@ -7,7 +7,7 @@ hold the right level, 5% must move (up, down, or off a level). The rows are
 written straight into the table (setup is not what is measured).
 
 - Set-based: ``levels.assign_levels(session)`` in one system session
-  (``missionbase jobs run levels``), commit included.
+  (``missionbase jobs run npsp.levels``), commit included.
 - Per record: on a fresh copy of a SAMPLE of the same data (10,000;
   ``--quick`` 2,000), each record is read with ``session.get`` and, when
   its level changes, written with ``session.update``, all in one session;

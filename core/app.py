@@ -60,16 +60,7 @@ class App:
         self.plugin_names = [p.name for p in self.plugins]
         self.pm = plugins_mod.build_manager(self.plugins, core_objects)
         self.registry = Registry()
-        for hook in (
-            "missionbase_register_objects",
-            "missionbase_register_target_types",
-            "missionbase_register_permission_sets",
-            "missionbase_register_triggers",
-            "missionbase_register_jobs",
-            "missionbase_register_reports",
-        ):
-            plugins_mod.call_in_order(self.pm, hook, self.plugin_names, registry=self.registry)
-        self.registry.finish()
+        plugins_mod.declare(self.pm, self.registry, self.plugins)
         self.schema: Schema = build_schema(self.registry)
         self.access_policy: AccessPolicy = SecurityPolicy()
         # Called after every update with (session, object, new rows, old rows).
@@ -232,10 +223,10 @@ class App:
 
         if not emails:
             return 0
-        for _plugin, sent in self.call_hook("missionbase_send_emails", settings=self.settings, emails=emails):
-            if sent is not None:
-                return sent
-        return send_emails(self.settings, emails)
+        # firstresult: the first transport (tryfirst/trylast decide between several) that
+        # returns a count has sent them; the others are not called.
+        sent = self.pm.hook.missionbase_send_emails(settings=self.settings, emails=emails)
+        return sent if sent is not None else send_emails(self.settings, emails)
 
     def dispose(self) -> None:
         if "engine" in self.__dict__:

@@ -1,9 +1,13 @@
 """The hooks a missionbase plugin may implement.
 
-Declaration hooks are called once per app, in plugin dependency order (a
-plugin's requirements first), each with the plugin's name recorded so that
-clashes can name both plugins. Implement a hook with the ``hookimpl``
-marker exported by ``missionbase.core``::
+Declaration hooks are called once per app, plugin by plugin in dependency
+order (a plugin's requirements first). Each plugin receives
+``registry.scoped(plugin)``, a view that records it as the owner of what it
+adds, so clashes name both plugins; job, report and setting names must start
+with the plugin's namespace (its name, or ``namespace = "..."`` in its
+module). The other hooks are ordinary pluggy calls: ``tryfirst``/``trylast``
+order them, and ``MISSIONBASE_TRACE_HOOKS=1`` prints every call on stderr.
+Implement a hook with the ``hookimpl`` marker exported by ``missionbase.core``::
 
     from missionbase.core import hookimpl
 
@@ -17,15 +21,28 @@ builds on; enabling it without them is a startup error.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from .app import DemoContext
+    from .config import Settings
+    from .mail import Email
+    from .registry import PluginRegistry
 
 PROJECT_NAME = "missionbase"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
+# --- Declarations: once per app, plugin by plugin in dependency order --------
+
+
 @hookspec
-def missionbase_register_objects(registry):
+def missionbase_register_objects(registry: PluginRegistry) -> None:
     """Declare object types and extend those of other plugins.
 
     Call ``registry.add(ObjectType(...))`` for each new object and
@@ -38,7 +55,20 @@ def missionbase_register_objects(registry):
 
 
 @hookspec
-def missionbase_register_target_types(registry):
+def missionbase_register_settings(registry: PluginRegistry) -> None:
+    """Declare org settings and value generators: ``registry.add(Setting("housing.max_units", 50))``.
+
+    A setting's key starts with the plugin's namespace (its name, or the
+    module's ``namespace = "..."``); an admin changes it with ``missionbase
+    settings set KEY VALUE`` and code reads it with ``session.setting(KEY)``.
+    ``registry.add(Generator("housing.unit_code", generate=fn))`` names a way
+    to generate values (client numbers) other plugins may pick. Keep the
+    declarations in the plugin's ``settings.py``.
+    """
+
+
+@hookspec
+def missionbase_register_target_types(registry: PluginRegistry) -> None:
     """Name the objects plan templates may target: ``registry.add_target("HousingUnit")``.
 
     Engagement plans and action plans read this one registry, so a third
@@ -47,7 +77,7 @@ def missionbase_register_target_types(registry):
 
 
 @hookspec
-def missionbase_register_permission_sets(registry):
+def missionbase_register_permission_sets(registry: PluginRegistry) -> None:
     """Ship permission sets: ``registry.add(PermissionSet("Housing: Manage", objects={...}))``.
 
     Admins assign them to users; a user's rights are the union of the sets
@@ -56,7 +86,7 @@ def missionbase_register_permission_sets(registry):
 
 
 @hookspec
-def missionbase_register_triggers(registry):
+def missionbase_register_triggers(registry: PluginRegistry) -> None:
     """Attach handlers to record events: ``registry.add_trigger("Contact", "before_insert", fn)``.
 
     Events: before_insert, after_insert, before_update, after_update,
@@ -70,8 +100,8 @@ def missionbase_register_triggers(registry):
 
 
 @hookspec
-def missionbase_register_jobs(registry):
-    """Declare scheduled or batch work: ``registry.add(Job("levels.assign", run=fn))``.
+def missionbase_register_jobs(registry: PluginRegistry) -> None:
+    """Declare scheduled or batch work: ``registry.add(Job("housing.nightly", run=fn))``.
 
     ``missionbase jobs run NAME`` calls ``fn(org)``; the job opens its own
     sessions (usually the explicit system context).
@@ -79,7 +109,19 @@ def missionbase_register_jobs(registry):
 
 
 @hookspec
-def missionbase_register_commands(cli):
+def missionbase_register_reports(registry: PluginRegistry) -> None:
+    """Declare named reports: ``registry.add(Report("pmm.attendance", run=fn))``.
+
+    ``fn(session, **params)`` returns a list of dict rows. Reports read
+    through the session, so they only see what the caller may see.
+    """
+
+
+# --- Command line: when the missionbase command starts -----------------------
+
+
+@hookspec
+def missionbase_register_commands(cli: click.Group) -> None:
     """Add click commands or groups to the ``missionbase`` command line: ``cli.add_command(group)``.
 
     Commands get the app with ``missionbase.core.cli.context.pass_app``.
@@ -88,17 +130,11 @@ def missionbase_register_commands(cli):
     """
 
 
-@hookspec
-def missionbase_register_reports(registry):
-    """Declare named reports: ``registry.add(Report("pmm.attendance", run=fn))``.
-
-    ``fn(session, **params)`` returns a list of dict rows. Reports read
-    through the session, so they only see what the caller may see.
-    """
+# --- Org life: demo data, outgoing mail --------------------------------------
 
 
 @hookspec
-def missionbase_load_demo_data(ctx):
+def missionbase_load_demo_data(ctx: DemoContext) -> None:
     """Create this plugin's demo records with ``ctx.session`` (system context).
 
     ``ctx.users`` maps demo user names to ids and ``ctx.records`` collects ids
@@ -108,13 +144,15 @@ def missionbase_load_demo_data(ctx):
     """
 
 
-@hookspec
-def missionbase_send_emails(settings, emails):
+@hookspec(firstresult=True)
+def missionbase_send_emails(settings: Settings, emails: list[Email]) -> int | None:
     """Deliver outgoing email instead of core's SMTP relay (a provider's API, say).
 
     ``emails`` is a list of ``missionbase.core.mail.Email`` (to, subject, body);
     ``settings`` the org's. Return how many were sent, or None to leave them to
-    the next plugin and finally to the SMTP relay of the config. Every sender
+    the next plugin and finally to the SMTP relay of the config: the first
+    answer wins and later transports are not called (``tryfirst=True`` on the
+    hookimpl puts a transport ahead of the others). Every sender
     (``app.send_emails``: the outbound email queue, Chatter's notifications and
     digests, engagement plan tasks) goes through this hook, so no plugin needs
     another plugin's code to send mail. Raise ``MissionbaseError`` with one line

@@ -10,13 +10,20 @@ the plugins they test).
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from . import hookspecs
 from .errors import ConfigError, UnknownName
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 ENTRY_POINT_GROUP = "missionbase.plugins"
 CORE_PLUGIN = "core"
@@ -30,6 +37,11 @@ class PluginInfo:
     distribution: str = ""
     requires: list[str] = field(default_factory=list)
     module: ModuleType | None = None
+
+    @property
+    def namespace(self) -> str:
+        """The prefix of the plugin's job, report and setting names (``namespace = "..."`` in its module)."""
+        return getattr(self.load(), "namespace", self.name)
 
     def load(self) -> ModuleType:
         if self.module is None:
@@ -100,8 +112,13 @@ def resolve_enabled(enabled: list[str], installed: dict[str, PluginInfo]) -> lis
     return ordered
 
 
+TRACE_HOOKS_ENV = "MISSIONBASE_TRACE_HOOKS"
+
+
 def build_manager(plugins: list[PluginInfo], core_module: ModuleType) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    if os.environ.get(TRACE_HOOKS_ENV):
+        trace_hook_calls(pm, sys.stderr.write)
     pm.add_hookspecs(hookspecs)
     pm.register(core_module, name=CORE_PLUGIN)
     name = CORE_PLUGIN
@@ -120,24 +137,67 @@ def build_manager(plugins: list[PluginInfo], core_module: ModuleType) -> pluggy.
     return pm
 
 
-def call_in_order(pm: pluggy.PluginManager, hook_name: str, order: list[str], registry=None, **kwargs):
-    """Call one hook plugin by plugin in dependency order, telling the registry who is calling.
+DECLARATION_HOOKS = (
+    "missionbase_register_objects",
+    "missionbase_register_settings",
+    "missionbase_register_target_types",
+    "missionbase_register_permission_sets",
+    "missionbase_register_triggers",
+    "missionbase_register_jobs",
+    "missionbase_register_reports",
+)
 
-    pluggy would call all implementations in one go (last registered first);
-    calling them one at a time lets the registry record the owner of every
-    declaration and keeps core first, then each plugin after its requirements.
+
+def call_in_order(
+    pm: pluggy.PluginManager, hook_name: str, order: list[str], **kwargs
+) -> list[tuple[str, Any]]:
+    """Call one hook plugin by plugin: core first, then each plugin after its requirements.
+
+    pluggy calls all implementations in one go, last registered first; hooks
+    whose effects build on each other (demo data refers to other plugins'
+    records, declarations record their owner) need dependency order instead.
+    Each call still goes through pluggy (a hook caller without the other
+    plugins), so tracing and hook-call monitoring see it.
     """
-    impls = {impl.plugin_name: impl for impl in getattr(pm.hook, hook_name).get_hookimpls()}
-    results = []
+    return [
+        (name, caller(**{k: v for k, v in kwargs.items() if k in caller.argnames}))
+        for name, caller in _callers_in_order(pm, hook_name, order)
+    ]
+
+
+def declare(pm: pluggy.PluginManager, registry: Registry, plugins: list[PluginInfo]) -> None:
+    """Run every declaration hook, giving each plugin a registry view that stamps it as owner."""
+    namespaces = {CORE_PLUGIN: CORE_PLUGIN, **{p.name: p.namespace for p in plugins}}
+    order = [p.name for p in plugins]
+    for hook_name in DECLARATION_HOOKS:
+        for name, caller in _callers_in_order(pm, hook_name, order):
+            caller(registry=registry.scoped(name, namespaces[name]))
+    registry.finish()
+
+
+class _OnePluginCaller:
+    def __init__(self, caller: Any, argnames: tuple[str, ...]) -> None:
+        self.caller = caller
+        self.argnames = argnames
+
+    def __call__(self, **kwargs: Any) -> Any:
+        results = self.caller(**kwargs)
+        return results[0] if results else None
+
+
+def _callers_in_order(pm: pluggy.PluginManager, hook_name: str, order: list[str]):
+    hook = getattr(pm.hook, hook_name)
+    implemented = {impl.plugin_name: impl for impl in hook.get_hookimpls()}
+    everyone = [plugin for _name, plugin in pm.list_name_plugin()]
     for name in [CORE_PLUGIN, *order]:
-        impl = impls.get(name)
+        impl = implemented.get(name)
         if impl is None:
             continue
-        if registry is not None:
-            registry.current_plugin = name
-        available = {**kwargs, "registry": registry} if registry is not None else kwargs
-        args = {k: v for k, v in available.items() if k in impl.argnames}
-        results.append((name, impl.function(**args)))
-    if registry is not None:
-        registry.current_plugin = CORE_PLUGIN
-    return results
+        others = [plugin for plugin in everyone if plugin is not impl.plugin]
+        yield name, _OnePluginCaller(pm.subset_hook_caller(hook_name, remove_plugins=others), impl.argnames)
+
+
+def trace_hook_calls(pm: pluggy.PluginManager, write: Callable[[str], Any]) -> None:
+    """Print every hook call and its result (``MISSIONBASE_TRACE_HOOKS=1``), as datasette's trace does."""
+    pm.trace.root.setwriter(write)
+    pm.enable_tracing()

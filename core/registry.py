@@ -103,12 +103,12 @@ class ObjectType:
         self.fields: list[f.Field] = []
         self._by_name: dict[str, f.Field] = {}
         for fld in fields:
-            self._add_field(fld)
+            self.add_field(fld)
 
     def __repr__(self) -> str:
         return f"ObjectType({self.name!r}, prefix={self.prefix!r}, fields={self.field_names})"
 
-    def _add_field(self, fld: f.Field) -> None:
+    def add_field(self, fld: f.Field) -> None:
         if fld.name in self._by_name:
             raise ValueError(f"object {self.name}: field {fld.name!r} declared twice")
         self._by_name[fld.name] = fld
@@ -246,8 +246,37 @@ class Trigger:
     plugin: str = ""
 
 
+CORE_PLUGIN = "core"
+
+
+@dataclass(frozen=True)
+class DeclarationKind:
+    """How ``Registry.add`` files one kind of named declaration."""
+
+    label: str  # as error messages name it
+    collection: str  # the Registry attribute holding them by name
+    key: str  # the attribute that names one
+    # Job, report and setting names are global (``jobs run NAME``, ``settings set KEY``):
+    # the plugin's namespace in front keeps two plugins from picking the same name.
+    namespaced: bool
+
+
+DECLARATION_KINDS: dict[type, DeclarationKind] = {
+    PermissionSet: DeclarationKind("permission set", "permission_sets", "name", namespaced=False),
+    Job: DeclarationKind("job", "jobs", "name", namespaced=True),
+    Report: DeclarationKind("report", "reports", "name", namespaced=True),
+    Setting: DeclarationKind("setting", "settings", "key", namespaced=True),
+    Generator: DeclarationKind("generator", "generators", "name", namespaced=False),
+}
+
+
 class Registry:
-    """Everything the enabled plugins declared. Built once per app."""
+    """Everything the enabled plugins declared. Built once per app.
+
+    Each plugin's declaration hooks receive ``registry.scoped(plugin)``, a
+    view that records the plugin as the owner of what it adds; the registry
+    itself takes the owner as an argument and never holds a "current plugin".
+    """
 
     def __init__(self) -> None:
         self.objects: dict[str, ObjectType] = {}
@@ -258,14 +287,41 @@ class Registry:
         self.reports: dict[str, Report] = {}
         self.settings: dict[str, Setting] = {}
         self.generators: dict[str, Generator] = {}
-        self.current_plugin = "core"
         self._prefixes: dict[str, str] = {}
         self._pending_extensions: list[tuple[str, str, list[f.Field], dict[str, list[str]]]] = []
         self._pending_targets: list[tuple[str, str]] = []
 
-    # -- objects -------------------------------------------------------------
-    def add_object(self, obj: ObjectType) -> ObjectType:
-        plugin = self.current_plugin
+    def scoped(self, plugin: str, namespace: str | None = None) -> PluginRegistry:
+        """The view one plugin declares through (``namespace`` defaults to the plugin's name)."""
+        return PluginRegistry(self, plugin, namespace or plugin)
+
+    # -- declarations ----------------------------------------------------------
+    def add(self, item: Any, *, plugin: str = CORE_PLUGIN, namespace: str | None = None) -> Any:
+        """File one declaration (object, permission set, job, report, setting, generator) under ``plugin``."""
+        if isinstance(item, ObjectType):
+            return self._add_object(item, plugin)
+        kind = DECLARATION_KINDS.get(type(item))
+        if kind is None:
+            *most, last = ["ObjectType", *(k.__name__ for k in DECLARATION_KINDS)]
+            raise TypeError(f"registry.add() takes an {', '.join(most)} or {last}, not {type(item).__name__}")
+        name = getattr(item, kind.key)
+        declared = getattr(self, kind.collection)
+        if name in declared:
+            raise ConfigError(
+                f"{kind.label} {name!r} is declared by both plugin {declared[name].plugin!r} "
+                f"and plugin {plugin!r}"
+            )
+        namespace = namespace or plugin
+        if kind.namespaced and not name.startswith(f"{namespace}."):
+            raise ConfigError(
+                f"plugin {plugin!r}: {kind.label} {name!r} must start with {namespace + '.'!r} "
+                f"(e.g. {namespace + '.' + name.rsplit('.', 1)[-1]!r}) so no other plugin can take the name"
+            )
+        item.plugin = plugin
+        declared[name] = item
+        return item
+
+    def _add_object(self, obj: ObjectType, plugin: str) -> ObjectType:
         # Each registry owns its copy: extensions and plugin names recorded for
         # one app must not leak into the module-level declaration other apps share.
         obj = copy.deepcopy(obj)
@@ -289,6 +345,8 @@ class Registry:
         object_name: str,
         fields: Iterable[f.Field] = (),
         picklist_values: dict[str, list[str]] | None = None,
+        *,
+        plugin: str = CORE_PLUGIN,
     ) -> None:
         """Add fields (and picklist values) to an object declared elsewhere.
 
@@ -296,7 +354,7 @@ class Registry:
         which plugins run does not matter.
         """
         self._pending_extensions.append(
-            (self.current_plugin, object_name, copy.deepcopy(list(fields)), picklist_values or {})
+            (plugin, object_name, copy.deepcopy(list(fields)), picklist_values or {})
         )
 
     def _apply_extensions(self) -> None:
@@ -314,7 +372,7 @@ class Registry:
                         f"and plugin {plugin!r}"
                     )
                 fld.plugin = plugin
-                obj._add_field(fld)
+                obj.add_field(fld)
             for field_name, values in picklist_values.items():
                 fld = obj.field(field_name)
                 if not isinstance(fld, f.Picklist):
@@ -325,64 +383,18 @@ class Registry:
                 fld.values.extend(v for v in values if v not in fld.values)
         self._pending_extensions.clear()
 
-    # -- target types --------------------------------------------------------
-    def add_target(self, object_name: str) -> None:
+    def add_target(self, object_name: str, *, plugin: str = CORE_PLUGIN) -> None:
         """Let plan templates (engagement plans, action plans) target this object."""
-        self._pending_targets.append((self.current_plugin, object_name))
+        self._pending_targets.append((plugin, object_name))
 
-    # -- permission sets, triggers, jobs, reports ---------------------------
-    def add_permission_set(self, permset: PermissionSet) -> None:
-        if permset.name in self.permission_sets:
-            other = self.permission_sets[permset.name].plugin
-            raise ConfigError(
-                f"permission set {permset.name!r} is declared by both plugin {other!r} and plugin "
-                f"{self.current_plugin!r}"
-            )
-        permset.plugin = self.current_plugin
-        self.permission_sets[permset.name] = permset
-
-    def add_setting(self, setting: Setting) -> None:
-        if setting.key in self.settings:
-            raise ConfigError(
-                f"setting {setting.key!r} is declared by both plugin {self.settings[setting.key].plugin!r} "
-                f"and plugin {self.current_plugin!r}"
-            )
-        setting.plugin = self.current_plugin
-        self.settings[setting.key] = setting
-
-    def add_generator(self, generator: Generator) -> None:
-        if generator.name in self.generators:
-            raise ConfigError(
-                f"generator {generator.name!r} is declared by both plugin "
-                f"{self.generators[generator.name].plugin!r} and plugin {self.current_plugin!r}"
-            )
-        generator.plugin = self.current_plugin
-        self.generators[generator.name] = generator
-
-    def add_trigger(self, object_name: str, event: str, handler: Callable[..., Any]) -> None:
+    def add_trigger(
+        self, object_name: str, event: str, handler: Callable[..., Any], *, plugin: str = CORE_PLUGIN
+    ) -> None:
         if event not in TRIGGER_EVENTS:
             raise ConfigError(
-                f"plugin {self.current_plugin!r}: trigger event {event!r} is not one of {', '.join(TRIGGER_EVENTS)}"
+                f"plugin {plugin!r}: trigger event {event!r} is not one of {', '.join(TRIGGER_EVENTS)}"
             )
-        self.triggers.append(Trigger(object_name, event, handler, self.current_plugin))
-
-    def add_job(self, job: Job) -> None:
-        if job.name in self.jobs:
-            raise ConfigError(
-                f"job {job.name!r} is declared by both plugin {self.jobs[job.name].plugin!r} "
-                f"and plugin {self.current_plugin!r}"
-            )
-        job.plugin = self.current_plugin
-        self.jobs[job.name] = job
-
-    def add_report(self, report: Report) -> None:
-        if report.name in self.reports:
-            raise ConfigError(
-                f"report {report.name!r} is declared by both plugin {self.reports[report.name].plugin!r} "
-                f"and plugin {self.current_plugin!r}"
-            )
-        report.plugin = self.current_plugin
-        self.reports[report.name] = report
+        self.triggers.append(Trigger(object_name, event, handler, plugin))
 
     # -- lookups ----------------------------------------------------------------
     def object(self, name: str) -> ObjectType:
@@ -413,80 +425,17 @@ class Registry:
         """The object names a lookup accepts, with ``"*"`` expanded."""
         return list(self.objects) if f.ANY_OBJECT in fld.targets else list(fld.targets)
 
-    def _check_formulas(self, obj: ObjectType) -> None:
-        """A formula has no column: it cannot name, index or track history, and what it reads must exist."""
-        for fld in obj.fields:
-            if f.is_stored(fld):
-                continue
-            where = f"formula {obj.name}.{fld.name} (plugin {fld.plugin!r})"
-            if (
-                fld.name == obj.name_field
-                or fld.name in obj.history
-                or any(fld.name in i for i in obj.indexes)
-            ):
-                raise ConfigError(
-                    f"{where} has no column: it cannot be the name field, be indexed or track history"
-                )
-            for path in fld.depends_on:
-                source, name = obj, path
-                if "." in path:
-                    lookup_name, _, name = path.partition(".")
-                    lookup = obj.field(lookup_name)
-                    if not isinstance(lookup, f.Lookup) or lookup.polymorphic:
-                        raise ConfigError(
-                            f"{where} depends on {path!r}, but {lookup_name!r} is not a lookup to one object"
-                        )
-                    source = self.objects[lookup.targets[0]]
-                target_field = source.field(name)
-                if name not in f.SYSTEM_FIELD_NAMES and (
-                    target_field is None or not f.is_stored(target_field)
-                ):
-                    raise ConfigError(
-                        f"{where} depends on {path!r}, which is not a stored field of {source.name}"
-                    )
-
     def finish(self) -> None:
         """Apply extensions and check cross-references; called once all plugins declared."""
         self._apply_extensions()
         for obj in self.objects.values():
-            for fld in obj.lookups():
-                for target in fld.targets:
-                    if target != f.ANY_OBJECT and target not in self.objects:
-                        raise ConfigError(
-                            f"lookup {obj.name}.{fld.name} (plugin {fld.plugin!r}) points at object {target}, "
-                            "which no enabled plugin declares"
-                        )
-            if obj.name_field and not obj.has_field(obj.name_field):
-                raise ConfigError(
-                    f"object {obj.name}: name field {obj.name_field!r} is not one of its fields"
-                )
-            if obj.sharing == "controlled_by_parent":
-                parent = obj.field(obj.parent_field or "")
-                if not isinstance(parent, f.Lookup) or not parent.required:
-                    raise ConfigError(
-                        f"object {obj.name} is controlled by parent, so parent_field must name a required lookup"
-                    )
-            for name in obj.history:
-                if not obj.has_field(name):
-                    raise ConfigError(f"object {obj.name}: history field {name!r} is not one of its fields")
-            self._check_formulas(obj)
-            for restriction in obj.restrictions:
-                member_obj = self.objects.get(restriction.membership[0])
-                if (
-                    not obj.has_field(restriction.field)
-                    or member_obj is None
-                    or not all(
-                        member_obj.has_field(name) or name == "id" for name in restriction.membership[1:]
-                    )
-                ):
-                    raise ConfigError(
-                        f"object {obj.name}: restriction on {restriction.field!r} needs that field and a "
-                        f"membership object with fields {restriction.membership[1:]} (got {restriction.membership})"
-                    )
-            for index in obj.indexes:
-                for name in index:
-                    if not obj.has_field(name) and name not in f.SYSTEM_FIELD_NAMES:
-                        raise ConfigError(f"object {obj.name}: index field {name!r} is not one of its fields")
+            for check in OBJECT_CHECKS:
+                check(self, obj)
+        self._resolve_target_types()
+        self._check_trigger_objects()
+        self._check_permission_set_objects()
+
+    def _resolve_target_types(self) -> None:
         for plugin, name in self._pending_targets:
             if name not in self.objects:
                 raise ConfigError(
@@ -498,12 +447,16 @@ class Registry:
                     f"and plugin {plugin!r}"
                 )
             self.target_types[name] = plugin
+
+    def _check_trigger_objects(self) -> None:
         for trig in self.triggers:
             if trig.object not in self.objects:
                 raise ConfigError(
                     f"plugin {trig.plugin!r} registers a trigger on object {trig.object}, "
                     "which no enabled plugin declares"
                 )
+
+    def _check_permission_set_objects(self) -> None:
         for permset in self.permission_sets.values():
             for obj_name in permset.objects:
                 if obj_name != "*" and obj_name not in self.objects:
@@ -513,24 +466,126 @@ class Registry:
                     )
 
 
-def _add(self: Registry, item: ObjectType | PermissionSet | Job | Report | Setting | Generator) -> Any:
-    """``registry.add(x)`` for any declaration: the type says what it is."""
-    if isinstance(item, ObjectType):
-        return self.add_object(item)
-    if isinstance(item, PermissionSet):
-        return self.add_permission_set(item)
-    if isinstance(item, Job):
-        return self.add_job(item)
-    if isinstance(item, Report):
-        return self.add_report(item)
-    if isinstance(item, Setting):
-        return self.add_setting(item)
-    if isinstance(item, Generator):
-        return self.add_generator(item)
-    raise TypeError(
-        "registry.add() takes an ObjectType, PermissionSet, Job, Report, Setting or Generator, "
-        f"not {type(item).__name__}"
-    )
+# -- checks of one object once every plugin has declared --------------------------
+def check_lookup_targets(registry: Registry, obj: ObjectType) -> None:
+    for fld in obj.lookups():
+        for target in fld.targets:
+            if target != f.ANY_OBJECT and target not in registry.objects:
+                raise ConfigError(
+                    f"lookup {obj.name}.{fld.name} (plugin {fld.plugin!r}) points at object {target}, "
+                    "which no enabled plugin declares"
+                )
 
 
-Registry.add = _add  # type: ignore[attr-defined]
+def check_name_field(registry: Registry, obj: ObjectType) -> None:
+    if obj.name_field and not obj.has_field(obj.name_field):
+        raise ConfigError(f"object {obj.name}: name field {obj.name_field!r} is not one of its fields")
+
+
+def check_parent_field(registry: Registry, obj: ObjectType) -> None:
+    if obj.sharing == "controlled_by_parent":
+        parent = obj.field(obj.parent_field or "")
+        if not isinstance(parent, f.Lookup) or not parent.required:
+            raise ConfigError(
+                f"object {obj.name} is controlled by parent, so parent_field must name a required lookup"
+            )
+
+
+def check_history_fields(registry: Registry, obj: ObjectType) -> None:
+    for name in obj.history:
+        if not obj.has_field(name):
+            raise ConfigError(f"object {obj.name}: history field {name!r} is not one of its fields")
+
+
+def check_formulas(registry: Registry, obj: ObjectType) -> None:
+    """A formula has no column: it cannot name, index or track history, and what it reads must exist."""
+    for fld in obj.fields:
+        if f.is_stored(fld):
+            continue
+        where = f"formula {obj.name}.{fld.name} (plugin {fld.plugin!r})"
+        if fld.name == obj.name_field or fld.name in obj.history or any(fld.name in i for i in obj.indexes):
+            raise ConfigError(
+                f"{where} has no column: it cannot be the name field, be indexed or track history"
+            )
+        for path in fld.depends_on:
+            source, name = obj, path
+            if "." in path:
+                lookup_name, _, name = path.partition(".")
+                lookup = obj.field(lookup_name)
+                if not isinstance(lookup, f.Lookup) or lookup.polymorphic:
+                    raise ConfigError(
+                        f"{where} depends on {path!r}, but {lookup_name!r} is not a lookup to one object"
+                    )
+                source = registry.objects[lookup.targets[0]]
+            target_field = source.field(name)
+            if name not in f.SYSTEM_FIELD_NAMES and (target_field is None or not f.is_stored(target_field)):
+                raise ConfigError(
+                    f"{where} depends on {path!r}, which is not a stored field of {source.name}"
+                )
+
+
+def check_restrictions(registry: Registry, obj: ObjectType) -> None:
+    for restriction in obj.restrictions:
+        member_obj = registry.objects.get(restriction.membership[0])
+        if (
+            not obj.has_field(restriction.field)
+            or member_obj is None
+            or not all(member_obj.has_field(name) or name == "id" for name in restriction.membership[1:])
+        ):
+            raise ConfigError(
+                f"object {obj.name}: restriction on {restriction.field!r} needs that field and a "
+                f"membership object with fields {restriction.membership[1:]} (got {restriction.membership})"
+            )
+
+
+def check_indexes(registry: Registry, obj: ObjectType) -> None:
+    for index in obj.indexes:
+        for name in index:
+            if not obj.has_field(name) and name not in f.SYSTEM_FIELD_NAMES:
+                raise ConfigError(f"object {obj.name}: index field {name!r} is not one of its fields")
+
+
+OBJECT_CHECKS: tuple[Callable[[Registry, ObjectType], None], ...] = (
+    check_lookup_targets,
+    check_name_field,
+    check_parent_field,
+    check_history_fields,
+    check_formulas,
+    check_restrictions,
+    check_indexes,
+)
+
+
+class PluginRegistry:
+    """The registry as one plugin's declaration hooks see it.
+
+    Everything added through it is recorded as that plugin's (so a clash can
+    name both plugins) and namespaced names are checked against the plugin's
+    namespace; reads (``objects``, ``object(name)``...) go to the registry.
+    """
+
+    def __init__(self, registry: Registry, plugin: str, namespace: str) -> None:
+        self.registry = registry
+        self.plugin = plugin
+        self.namespace = namespace
+
+    def add(self, item: Any) -> Any:
+        return self.registry.add(item, plugin=self.plugin, namespace=self.namespace)
+
+    def extend(
+        self,
+        object_name: str,
+        fields: Iterable[f.Field] = (),
+        picklist_values: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.registry.extend(object_name, fields, picklist_values, plugin=self.plugin)
+
+    def add_target(self, object_name: str) -> None:
+        self.registry.add_target(object_name, plugin=self.plugin)
+
+    def add_trigger(self, object_name: str, event: str, handler: Callable[..., Any]) -> None:
+        self.registry.add_trigger(object_name, event, handler, plugin=self.plugin)
+
+    def __getattr__(self, name: str) -> Any:
+        # Reading what is declared so far (objects, object(), permission_sets...).
+        return getattr(self.registry, name)

@@ -485,12 +485,15 @@ def test_job_and_report_declared_twice_name_both_plugins(make_app):
     def reports(registry):
         registry.add(Report("shared.report", run=lambda session: []))
 
+    # Two plugins that claim the same namespace: the clash still names both.
     one = plugin("one", missionbase_register_jobs=jobs)
     two = plugin("two", missionbase_register_jobs=jobs)
+    one.namespace = two.namespace = "shared"
     with pytest.raises(ConfigError, match=r"job 'shared.job'.*'one'.*'two'"):
         make_app(plugins=["one", "two"], extra_plugins={"one": one, "two": two})
     one = plugin("one", missionbase_register_reports=reports)
     two = plugin("two", missionbase_register_reports=reports)
+    one.namespace = two.namespace = "shared"
     with pytest.raises(ConfigError, match=r"report 'shared.report'.*'one'.*'two'"):
         make_app(plugins=["one", "two"], extra_plugins={"one": one, "two": two})
 

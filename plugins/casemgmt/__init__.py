@@ -1,14 +1,14 @@
 """Case Management: client record, case notes, case plans, assessments, incidents and follow-up.
 
 This module holds only the plugin's hook implementations; declarations
-live in objects.py and permissions.py, behaviour in plain functions beside
+live in objects.py, permissions.py and settings.py, behaviour in plain functions beside
 them (clients, clientids, notes, caseplans, assessments, incidents,
 followup, home, search).
 """
 
 from missionbase.core import Generator, Job, hookimpl
 
-from . import objects, permissions
+from . import objects, permissions, settings
 
 # Enabling this plugin without these is a startup error naming them.
 requires = ["pmm"]
@@ -16,16 +16,20 @@ requires = ["pmm"]
 
 @hookimpl
 def missionbase_register_objects(registry):
-    from .clientids import format_generator
-
     for obj in objects.OBJECTS:
         registry.add(obj)
     registry.extend("Contact", objects.CONTACT_FIELDS)
-    for setting in objects.SETTINGS:
+
+
+@hookimpl
+def missionbase_register_settings(registry):
+    from .clientids import format_generator
+
+    for setting in settings.SETTINGS:
         registry.add(setting)
     registry.add(
         Generator(
-            objects.FORMAT_GENERATOR,
+            settings.FORMAT_GENERATOR,
             generate=format_generator,
             description="casemgmt.client_id_format, e.g. {YYYY}-{SEQ:6}, a counter per prefix",
         )

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from missionbase.core.errors import UnknownName, ValidationError
 
-from .objects import CLIENT_ID_FORMAT, CLIENT_ID_GENERATOR
+from .settings import CLIENT_ID_FORMAT, CLIENT_ID_GENERATOR
 
 SEQUENCE = re.compile(r"\{SEQ:(\d{1,2})\}")
 DATE_TOKENS = {"{YYYY}": "%Y", "{YY}": "%y", "{MM}": "%m"}

@@ -15,7 +15,7 @@ import datetime as dt
 from missionbase.core.errors import AccessDenied, RecordNotFound, ValidationError
 
 from .clientids import generate_client_ids
-from .objects import AGE_BOUNDS
+from .settings import AGE_BOUNDS
 
 CLIENT_ROLE = "Client"
 TIMELINE_PAGE = 20

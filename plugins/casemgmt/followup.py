@@ -23,7 +23,7 @@ import datetime as dt
 
 from missionbase.plugins.pmm import settings as pmm_settings
 
-from .objects import ABSENCE_THRESHOLD, NO_SERVICE_WINDOW
+from .settings import ABSENCE_THRESHOLD, NO_SERVICE_WINDOW
 
 LISTS = ("absent", "absences", "no-service")
 CHUNK = 500

@@ -16,7 +16,13 @@ from . import objects, permissions
 def missionbase_register_objects(registry):
     for obj in objects.OBJECTS:
         registry.add(obj)
-    for setting in permissions.SETTINGS:
+
+
+@hookimpl
+def missionbase_register_settings(registry):
+    from .settings import SETTINGS
+
+    for setting in SETTINGS:
         registry.add(setting)
 
 
@@ -69,7 +75,7 @@ def missionbase_register_jobs(registry):
 
     registry.add(
         Job(
-            "chatter-digests",
+            "chatter.digests",
             run=digests.run_digests,
             schedule="daily",
             options={"frequency": ("daily", "weekly")},
@@ -78,7 +84,7 @@ def missionbase_register_jobs(registry):
     )
     registry.add(
         Job(
-            "chatter-archive-groups",
+            "chatter.archive_groups",
             run=groups.archive_inactive_groups,
             schedule="daily",
             description="Archive groups without a post or comment for chatter.archive_after_days.",
@@ -86,7 +92,7 @@ def missionbase_register_jobs(registry):
     )
     registry.add(
         Job(
-            "chatter-send-emails",
+            "chatter.send_emails",
             run=notifications.send_pending_emails_job,
             schedule="every few minutes",
             description="Send the per-post emails (Every post groups, immediate toggles) not sent yet.",

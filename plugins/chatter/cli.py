@@ -395,7 +395,7 @@ def group_approve(app, request_id, decline, message, as_user):
 def group_archive(app, name, undo, as_user):
     """Archive a group (comments only, no new posts) or, with --undo, reactivate it.
 
-    ``missionbase jobs run chatter-archive-groups`` archives groups without a post
+    ``missionbase jobs run chatter.archive_groups`` archives groups without a post
     or comment for chatter.archive_after_days (default 90) days.
     """
     from . import groups

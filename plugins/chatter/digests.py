@@ -1,4 +1,4 @@
-"""Daily and weekly digest emails (``jobs run chatter-digests --frequency daily|weekly``).
+"""Daily and weekly digest emails (``jobs run chatter.digests --frequency daily|weekly``).
 
 One email per user per period listing what they missed: their unread
 notifications routed to that digest (a toggle they turned off, or a group

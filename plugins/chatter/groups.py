@@ -13,7 +13,7 @@
 - Broadcast-only: only the owner and managers post; members comment.
 - Archived groups take comments, not new posts; their posts leave What I
   Follow and the company feed until a comment brings one back (§1.2). The
-  ``chatter-archive-groups`` job archives groups without a post or comment
+  ``chatter.archive_groups`` job archives groups without a post or comment
   for ``chatter.archive_after_days``, unless auto-archiving is turned off
   for the group (owner, managers, modify_all_data / manage_unlisted_groups).
 """

@@ -1,6 +1,6 @@
 """Permission sets of the Chatter plugin."""
 
-from missionbase.core import PermissionSet, Setting
+from missionbase.core import PermissionSet
 
 USER = PermissionSet(
     "Chatter: User",
@@ -39,21 +39,3 @@ OWNED_RECORDS_EDITOR = PermissionSet(
     description="Edit other people's posts on records you own (spec §1.8).",
 )
 PERMISSION_SETS = [USER, MODERATOR, UNLISTED, OWNED_RECORDS_EDITOR]
-
-SETTINGS = [
-    Setting(
-        "chatter.follow_limit", 500, "Most people and records one user may follow (groups do not count)."
-    ),
-    Setting("chatter.max_mentions", 25, "Most @mentions in one post or comment."),
-    Setting("chatter.max_tracked_fields", 20, "Most tracked fields per object."),
-    Setting("chatter.archive_after_days", 90, "Groups without a post or comment for this long are archived."),
-    Setting(
-        "chatter.allow_edits", True, "Authors may edit their posts and comments (modify_all_data always may)."
-    ),
-    Setting(
-        "chatter.tracked_fields",
-        {},
-        "Feed tracking: object name -> tracked field names.",
-        type=dict[str, list[str]],
-    ),
-]

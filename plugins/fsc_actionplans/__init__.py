@@ -9,12 +9,21 @@ from missionbase.core import Report, hookimpl
 
 from . import documents, objects, permissions, plans, progress, templates
 
+# The prefix of this plugin's job, report and setting names (its reports and settings read as ``actionplans.progress``).
+namespace = "actionplans"
+
 
 @hookimpl
 def missionbase_register_objects(registry):
     for obj in objects.OBJECTS:
         registry.add(obj)
-    for setting in objects.SETTINGS:
+
+
+@hookimpl
+def missionbase_register_settings(registry):
+    from .settings import SETTINGS
+
+    for setting in SETTINGS:
         registry.add(setting)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from missionbase.core.calendar import WorkingDays, add_calendar_days, load_working_calendar
 
-from .objects import RECURRING_HOLIDAYS
+from .settings import RECURRING_HOLIDAYS
 
 
 @dataclass

@@ -6,7 +6,7 @@ A plan points at one published version and one target record, and has one
 plan item per created Task or Document Checklist Item.
 """
 
-from missionbase.core import ObjectType, Setting
+from missionbase.core import ObjectType
 from missionbase.core import fields as f
 
 VERSION_STATUSES = ["Draft", "Published", "Obsolete"]
@@ -207,19 +207,3 @@ OBJECTS = [
     DOCUMENT,
     TEAM_MEMBER,
 ]
-
-MAX_ITEMS = Setting(
-    "actionplans.max_items_per_template", 100, description="Most items one template version may have."
-)
-MAX_OFFSET = Setting(
-    "actionplans.max_due_offset_days",
-    1000,
-    description="Largest due offset (days after the plan's start) an item may have.",
-)
-RECURRING_HOLIDAYS = Setting(
-    "actionplans.recurring_holidays_are_nonworking",
-    False,
-    description="Whether recurring holidays are days off too when plans skip non-working days "
-    "(off by default, as in Industries action plans: only dated holidays are).",
-)
-SETTINGS = [MAX_ITEMS, MAX_OFFSET, RECURRING_HOLIDAYS]

@@ -23,10 +23,9 @@ from .objects import (
     DOCUMENT_KIND,
     ITEM_KINDS,
     ITEM_VALUE_FIELDS,
-    MAX_ITEMS,
-    MAX_OFFSET,
     TASK_KIND,
 )
+from .settings import MAX_ITEMS, MAX_OFFSET
 from .transaction import one_operation
 
 EXPORT_FORMAT = "missionbase.actionplans.template/1"

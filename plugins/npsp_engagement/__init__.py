@@ -9,6 +9,9 @@ from missionbase.core import hookimpl
 
 from . import donations, levels, objects, permissions, plans, task_events, template_rules
 
+# The prefix of this plugin's job, report and setting names (its jobs and settings read as ``npsp.levels``).
+namespace = "npsp"
+
 
 @hookimpl
 def missionbase_register_objects(registry):

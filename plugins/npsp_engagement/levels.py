@@ -321,7 +321,7 @@ def run_levels_job(app) -> str:
 
 
 ASSIGN_JOB = Job(
-    "levels",
+    "npsp.levels",
     run=run_levels_job,
     schedule="daily",
     description="Give each record the level its amount falls in; apply the level's engagement plan on a change.",

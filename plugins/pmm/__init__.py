@@ -16,6 +16,10 @@ def missionbase_register_objects(registry):
     for obj in objects.OBJECTS:
         registry.add(obj)
     registry.extend("Contact", objects.CONTACT_FIELDS)
+
+
+@hookimpl
+def missionbase_register_settings(registry):
     for setting in settings.SETTINGS:
         registry.add(setting)
 

@@ -32,7 +32,7 @@ def test_immediate_emails_follow_toggles_and_group_frequency(mail_org):
     with app.session("ana") as s:
         posting.post(s, groups.find_group(s, "Volunteers")["id"], "Shift tomorrow @[Cleo]")
     assert app.smtp.messages == []  # posted through the API: the job sends it
-    assert app.registry.jobs["chatter-send-emails"].run(app) == "sent 1 email(s)"
+    assert app.registry.jobs["chatter.send_emails"].run(app) == "sent 1 email(s)"
     [message] = app.smtp.messages
     assert message["To"] == "ben@example.org" and "Shift tomorrow" in message.get_content()
     assert notifications.send_pending_emails(app) == 0  # never twice
@@ -68,9 +68,9 @@ def test_cli_post_show_groups_notifications_and_digest_job(mail_org, cli_for):
     assert cli("notifications", "read", "--as", "ben").out.strip() == "1 marked read"
     bad = cli("feed", "post", "x" * 3, "--group", "Nope", "--as", "ana")
     assert bad.exit_code != 0 and len(bad.err.strip().splitlines()) == 1 and "Nope" in bad.err
-    wrong = cli("jobs", "run", "chatter-digests", "--frequency", "hourly")
+    wrong = cli("jobs", "run", "chatter.digests", "--frequency", "hourly")
     assert wrong.exit_code != 0 and "daily, weekly" in wrong.err
-    ran = cli("jobs", "run", "chatter-digests", "--frequency", "weekly")
+    ran = cli("jobs", "run", "chatter.digests", "--frequency", "weekly")
     assert ran.exit_code == 0 and "Weekly" in ran.out
     tracked = cli("feed", "track", "Contact", "mailing_city")
     assert tracked.exit_code == 0 and "mailing_city" in tracked.out

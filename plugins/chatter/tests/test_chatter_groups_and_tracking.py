@@ -123,7 +123,7 @@ def test_cli_archive_and_own_group_frequency(org, cli_for):
         == "Volunteers: active"
     )
     assert cli("feed", "post", "Back again", "--group", "Volunteers", "--as", "ana").exit_code == 0
-    ran = cli("jobs", "run", "chatter-archive-groups")
+    ran = cli("jobs", "run", "chatter.archive_groups")
     assert ran.exit_code == 0 and "archived 0 group(s)" in ran.out
 
 

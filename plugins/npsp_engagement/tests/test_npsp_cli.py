@@ -1,4 +1,4 @@
-"""``missionbase plans ...`` and ``jobs run levels`` as a user meets them."""
+"""``missionbase plans ...`` and ``jobs run npsp.levels`` as a user meets them."""
 
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ def test_levels_create_list_assign_dry_run_and_job(folder, cli):
     dry = ok(cli("plans", "levels", "assign", "--dry-run"))
     assert "would change" in dry.out and "Major Donor" in dry.out
     assert ok(cli("records", "get", donor, "--json")).json()["level"] is None
-    run = ok(cli("jobs", "run", "levels"))
+    run = ok(cli("jobs", "run", "npsp.levels"))
     assert "1 level change(s), 1 engagement plan(s) created" in run.out
     assert ok(cli("plans", "levels", "assign", "--json")).json()["moves"] == []
     tasks = ok(cli("records", "query", "Task", "--where", f"who = {donor}", "--json")).json()["records"]
