@@ -1,3 +1,6 @@
-"""Every test in the repository (core, plugins) gets the shared fixtures."""
+"""Every test in the repository (core, plugins) gets the shared fixtures.
 
-pytest_plugins = ["missionbase.core.testing"]
+They come from ``missionbase.core.testing``, registered as a ``pytest11``
+entry point by missionbase's own pyproject, exactly as a third-party
+plugin's tests get them: nothing to list here.
+"""

@@ -26,7 +26,15 @@ _EXPORTS = {
     "MissionbaseError": ("missionbase.core.errors", "MissionbaseError"),
     "ValidationError": ("missionbase.core.errors", "ValidationError"),
     "TriggerRow": ("missionbase.core.records", "TriggerRow"),
+    "RecordNotFound": ("missionbase.core.errors", "RecordNotFound"),
     "open_org": ("missionbase.core.app", "open_org"),
+    "assign_permission_set": ("missionbase.core.security.sharing", "assign_permission_set"),
+    # Command-line helpers (click only, so plugin CLI modules stay light to import).
+    "pass_app": ("missionbase.core.cli.context", "pass_app"),
+    "as_user_option": ("missionbase.core.cli.context", "as_user_option"),
+    "json_option": ("missionbase.core.cli.context", "json_option"),
+    "echo_json": ("missionbase.core.cli.context", "echo_json"),
+    "echo_table": ("missionbase.core.cli.context", "echo_table"),
 }
 
 __all__ = sorted(_EXPORTS)

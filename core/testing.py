@@ -121,6 +121,23 @@ def cli(capsys) -> Callable[..., Result]:
     return lambda *args: run_cli(capsys, *args)
 
 
+def add_users(
+    app: App, people: dict[str, str], permission_sets: tuple[str, ...] = ("Standard User",)
+) -> dict[str, str]:
+    """Create users ``{username: full name}`` with an email address and these permission sets;
+    returns username -> id."""
+    from missionbase.core.security.sharing import assign_permission_set
+
+    ids = {}
+    with app.system_session() as s:
+        for username, name in people.items():
+            user = s.create("User", {"username": username, "name": name, "email": f"{username}@example.org"})
+            for permset in permission_sets:
+                assign_permission_set(s, user["id"], permset)
+            ids[username] = user["id"]
+    return ids
+
+
 def permission_sets_plugin(name: str, *permission_sets) -> ModuleType:
     """A plugin module that only declares these permission sets, for ``make_app(extra_plugins=...)``."""
     from missionbase.core import hookimpl
@@ -170,11 +187,14 @@ class PluginConformance:
         class TestHousingConformance(PluginConformance):
             plugins = ["housing"]
 
-    It checks that the plugin loads with its requirements, that every object
-    it declares has a unique prefix and can be read through some permission
-    set (else nobody but admins could ever see it), that its hooks are all
-    known hookspecs, and that after ``db upgrade`` the database matches the
-    registry exactly.
+    ``plugins`` lists the plugin and the plugins it requires. What the
+    registry already refuses at startup (clashing names or prefixes, unknown
+    hooks, trigger events, job/report/setting names outside the plugin's
+    namespace) is not re-checked here; these are the mistakes that would
+    only show later: an object nobody but admins can read, a trigger or
+    permission set reaching into a plugin it does not require, demo data
+    that duplicates itself, schema drift after ``db upgrade``, a command
+    group hiding another one.
     """
 
     plugins: list[str] = []
@@ -183,15 +203,15 @@ class PluginConformance:
     def conformance_app(self, make_app) -> App:
         return make_app(plugins=self.plugins)
 
+    def reachable_objects(self, app: App) -> set[str]:
+        """Objects declared by core, the plugins under test and what they require."""
+        return {name for name, obj in app.registry.objects.items() if obj.plugin in {"core", *self.plugins}}
+
     def test_plugin_loads_with_its_requirements(self, conformance_app):
         for name in self.plugins:
             assert name in conformance_app.plugin_names
             info = conformance_app.installed[name]
             assert all(req in conformance_app.plugin_names for req in info.requires)
-
-    def test_object_prefixes_are_unique(self, conformance_app):
-        prefixes = [obj.prefix for obj in conformance_app.registry.objects.values()]
-        assert len(prefixes) == len(set(prefixes))
 
     def test_every_object_is_readable_through_some_permission_set(self, conformance_app):
         from missionbase.core.security.model import set_letters
@@ -204,12 +224,65 @@ class PluginConformance:
             granting = [p.name for p in narrow_sets if "R" in set_letters(p, obj.name)]
             assert granting, f"{obj.name}: no permission set (besides the administrator's) grants Read"
 
+    def test_triggers_name_only_objects_the_plugin_can_reach(self, conformance_app):
+        reachable = self.reachable_objects(conformance_app)
+        for trigger in conformance_app.registry.triggers:
+            if trigger.plugin in self.plugins:
+                assert trigger.object in reachable, (
+                    f"plugin {trigger.plugin!r} has a {trigger.event} trigger on {trigger.object}, "
+                    "declared by a plugin it does not require"
+                )
+
+    def test_permission_sets_name_only_reachable_objects_and_fields(self, conformance_app):
+        registry = conformance_app.registry
+        reachable = self.reachable_objects(conformance_app)
+        for permset in registry.permission_sets.values():
+            if permset.plugin not in self.plugins:
+                continue
+            for name in permset.objects:
+                assert name == "*" or name in reachable, f"{permset.name!r} names object {name}"
+            for key in permset.fields:
+                object_name, _, field_name = key.partition(".")
+                assert object_name in reachable, (
+                    f"{permset.name!r} names field {key} of an unreachable object"
+                )
+                assert registry.object(object_name).has_field(field_name), (
+                    f"{permset.name!r} names field {key}, which {object_name} does not have"
+                )
+
+    def test_demo_data_loads_twice_without_duplicates(self, conformance_app):
+        from missionbase.core.demo import load_demo
+
+        app = conformance_app
+
+        def counts() -> dict[str, int]:
+            with app.system_session() as s:
+                return {name: s.count(name) for name in app.registry.objects}
+
+        load_demo(app, echo=lambda line: None)
+        first = counts()
+        load_demo(app, echo=lambda line: None)
+        assert counts() == first
+
     def test_schema_matches_registry_after_upgrade(self, conformance_app):
         assert conformance_app.pending_schema_changes() == []
 
-    def test_hook_names_are_known(self, conformance_app):
-        # check_pending() at startup would have raised; this re-asserts it for the record.
-        conformance_app.pm.check_pending()
+    def test_command_groups_do_not_clash(self, conformance_app):
+        import click
+
+        from missionbase.core.cli import CORE_COMMANDS
+        from missionbase.core.plugins import call_in_order
+
+        owners: dict[str, str] = {name: "core" for name in CORE_COMMANDS}
+        for name in conformance_app.plugin_names:
+            group = click.Group()
+            call_in_order(conformance_app.pm, "missionbase_register_commands", [name], cli=group)
+            for command in group.commands:
+                if name in self.plugins:
+                    assert command not in owners, (
+                        f"plugin {name!r} adds command {command!r}, already {owners[command]!r}'s"
+                    )
+                owners[command] = name
 
 
 # -- a real SMTP server for tests of outgoing email ---------------------------------------

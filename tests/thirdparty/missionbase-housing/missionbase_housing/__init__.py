@@ -1,19 +1,31 @@
-"""missionbase-housing: a third-party missionbase plugin.
+"""missionbase-housing: a third-party missionbase plugin, and the template to copy for one.
 
-This module holds only the hook implementations; the declarations live in
-objects.py and schema changes that need more than ``db upgrade`` live in
-migrations/ (Alembic revision scripts, branch label ``housing``).
+This module holds only the hook implementations; declarations live in
+objects.py (objects, permission set) and settings.py, behaviour in plain
+functions beside them (rules.py: triggers, reports.py: report and job,
+cli.py: commands, demo.py: demo data), and schema changes that need more
+than ``db upgrade`` in migrations/ (Alembic revision scripts, branch label
+``housing``). Everything is imported from ``missionbase.core``, the face
+core keeps stable for plugins.
 """
 
-from missionbase.core import hookimpl
+from missionbase.core import Job, Report, hookimpl
 
-from . import objects
+from . import objects, settings
+
+# Job, report and setting names start with "housing." (the entry point's name).
 
 
 @hookimpl
 def missionbase_register_objects(registry):
     registry.add(objects.HOUSING_UNIT)
     registry.extend("Contact", objects.CONTACT_FIELDS)
+
+
+@hookimpl
+def missionbase_register_settings(registry):
+    for setting in settings.SETTINGS:
+        registry.add(setting)
 
 
 @hookimpl
@@ -24,3 +36,39 @@ def missionbase_register_target_types(registry):
 @hookimpl
 def missionbase_register_permission_sets(registry):
     registry.add(objects.MANAGE)
+
+
+@hookimpl
+def missionbase_register_triggers(registry):
+    from .rules import place_tenants
+
+    registry.add_trigger("HousingUnit", "before_insert", place_tenants)
+    registry.add_trigger("HousingUnit", "before_update", place_tenants)
+
+
+@hookimpl
+def missionbase_register_jobs(registry):
+    from .reports import check_vacancies
+
+    registry.add(Job("housing.check_vacancies", run=check_vacancies, schedule="daily"))
+
+
+@hookimpl
+def missionbase_register_reports(registry):
+    from .reports import occupancy
+
+    registry.add(Report("housing.occupancy", run=occupancy, description="Housing units per status"))
+
+
+@hookimpl
+def missionbase_register_commands(cli):
+    from .cli import housing
+
+    cli.add_command(housing)
+
+
+@hookimpl
+def missionbase_load_demo_data(ctx):
+    from .demo import load_demo
+
+    load_demo(ctx)
