@@ -55,10 +55,10 @@ class App:
         self, settings: config_mod.Settings, extra_plugins: dict[str, ModuleType] | None = None
     ) -> None:
         self.settings = settings
-        self.installed = plugins_mod.installed_plugins(extra_plugins)
-        self.plugins = plugins_mod.resolve_enabled(settings.plugins, self.installed)
+        self.installed, self.plugins, self.pm = plugins_mod.load_plugins(
+            settings.plugins, core_objects, extra_plugins
+        )
         self.plugin_names = [p.name for p in self.plugins]
-        self.pm = plugins_mod.build_manager(self.plugins, core_objects)
         self.registry = Registry()
         plugins_mod.declare(self.pm, self.registry, self.plugins)
         self.schema: Schema = build_schema(self.registry)

@@ -14,8 +14,10 @@ import csv
 import datetime as dt
 import decimal
 import hashlib
+import io
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -26,6 +28,7 @@ import sqlalchemy as sa
 
 from . import fields as f
 from .errors import MissionbaseError, UnknownName, ValidationError
+from .jsonable import to_jsonable
 from .records import utcnow
 
 FORMATS = ("csv", "jsonl")
@@ -125,6 +128,51 @@ def read_rows(
             yield number, {k: v for k, v in row.items() if v != "" and v is not None}
 
     return None, json_rows()
+
+
+def load_rows(path: str | Path) -> list[dict]:
+    """Every row of a small file that a command takes as FILE: CSV, JSON lines or a JSON array.
+
+    The rows follow the import's rules (``read_rows``): a CSV needs a header
+    line, blank lines are skipped and an empty value is left out of its row,
+    as is a JSON ``""`` or ``null``; so an empty CSV cell and a missing JSON
+    key mean the same. A bad row is an error naming its line. The format
+    comes from the name (.csv, .jsonl or .ndjson, .json), else from the first
+    character: ``[`` a JSON array, ``{`` JSON lines, anything else CSV.
+    ``-`` reads standard input.
+    """
+    if str(path) == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ValidationError(f"file {path} does not exist") from None
+    fmt = _rows_format(str(path), text)
+    if fmt == "json":
+        try:
+            rows = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"{path} is not valid JSON ({exc})") from None
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ValidationError(f"{path} must hold a JSON array of objects")
+        return [{k: v for k, v in row.items() if v != "" and v is not None} for row in rows]
+    _, numbered = read_rows(Path(str(path)), fmt, _CountingLines(io.StringIO(text)))
+    rows = []
+    for line, row in numbered:
+        if isinstance(row, str):
+            raise ValidationError(f"{path} line {line} {row}")
+        rows.append(row)
+    return rows
+
+
+def _rows_format(name: str, text: str) -> str:
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix in ("json", "csv", "jsonl"):
+        return suffix
+    if suffix == "ndjson":
+        return "jsonl"
+    return {"[": "json", "{": "jsonl"}.get(text.lstrip()[:1], "csv")
 
 
 def check_header(obj, columns: list[str], upsert_key: str | None, writable: set[str]) -> list[str]:
@@ -436,8 +484,9 @@ def export_records(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write every visible record to ``out`` page by page (keyset on id); returns the count."""
+    from .query import query_pages
+
     written = 0
-    cursor = None
     with app.session(as_user) as s:
         obj = s.object(object_name)
         columns = [
@@ -447,31 +496,19 @@ def export_records(
         writer = csv.writer(out) if fmt == "csv" else None
         if writer:
             writer.writerow(columns)
-        while True:
-            page = s.query(obj.name, where, fields=columns, order_by="id", limit=batch_size, cursor=cursor)
-            for record in page.records:
+        for page in query_pages(s, obj.name, where, fields=columns, order_by="id", page_size=batch_size):
+            for record in page:
                 if writer:
                     writer.writerow([export_value(record.get(c)) for c in columns])
                 else:
                     out.write(
-                        json.dumps({c: _json_value(record.get(c)) for c in columns}, ensure_ascii=False)
+                        json.dumps({c: to_jsonable(record.get(c)) for c in columns}, ensure_ascii=False)
                         + "\n"
                     )
-            written += len(page.records)
+            written += len(page)
             if progress:
-                progress(len(page.records))
-            if not page.next_cursor:
-                break
-            cursor = page.next_cursor
+                progress(len(page))
     return written
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    return value
 
 
 def file_size(path: str | Path) -> int:

@@ -70,7 +70,3 @@ def _sqlite_engine(parsed) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
-
-
-def is_sqlite(engine_or_conn) -> bool:
-    return engine_or_conn.dialect.name == "sqlite"

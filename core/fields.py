@@ -7,11 +7,12 @@ validates input against, and how to describe itself. Plugins use them as
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from .jsonable import to_jsonable
 
 SYSTEM_FIELD_NAMES = frozenset(
     {
@@ -73,7 +74,7 @@ class Field:
             if getattr(self, key):
                 out[key] = True
         if self.default is not None:
-            out["default"] = _jsonable(self.default)
+            out["default"] = to_jsonable(self.default)
         if self.help:
             out["help"] = self.help
         out.update(self._describe_extra())
@@ -86,14 +87,6 @@ class Field:
     def summary(self) -> str:
         """A short human description of the kind, e.g. ``text(80)``."""
         return self.kind
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    return value
 
 
 @dataclass(kw_only=True)

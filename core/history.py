@@ -10,23 +10,14 @@ through the record (you must be able to read it) and field-level security
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 from collections import defaultdict
-from typing import Any
 
 import sqlalchemy as sa
 
 from .errors import AccessDenied
 from .ids import new_ids
+from .jsonable import to_jsonable
 from .records import chunks, utcnow
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    return value
 
 
 def record_field_history(session, obj, news: list[dict], olds: list[dict]) -> None:
@@ -43,8 +34,8 @@ def record_field_history(session, obj, news: list[dict], olds: list[dict]) -> No
                         "object": obj.name,
                         "record_id": new["id"],
                         "field": name,
-                        "old_value": _jsonable(old.get(name)),
-                        "new_value": _jsonable(new.get(name)),
+                        "old_value": to_jsonable(old.get(name)),
+                        "new_value": to_jsonable(new.get(name)),
                         "changed_by": session.user.id,
                         "changed_at": now,
                     }

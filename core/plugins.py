@@ -137,6 +137,20 @@ def build_manager(plugins: list[PluginInfo], core_module: ModuleType) -> pluggy.
     return pm
 
 
+def load_plugins(
+    enabled: list[str], core_module: ModuleType, extra: dict[str, ModuleType] | None = None
+) -> tuple[dict[str, PluginInfo], list[PluginInfo], pluggy.PluginManager]:
+    """(installed, enabled in order, manager): the one way plugins are built, for the app and the CLI.
+
+    Raises ConfigError for an unknown, unimportable or unmet plugin, so
+    ``missionbase GROUP`` reports a broken plugin as the app would, never
+    as a missing command.
+    """
+    installed = installed_plugins(extra)
+    plugins = resolve_enabled(enabled, installed)
+    return installed, plugins, build_manager(plugins, core_module)
+
+
 DECLARATION_HOOKS = (
     "missionbase_register_objects",
     "missionbase_register_settings",

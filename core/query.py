@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import decimal
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from . import fields as f
 from .errors import UnknownName, ValidationError
+from .jsonable import to_jsonable
 
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "startswith", "is_null")
 SORTABLE_SYSTEM = ("id", "created_at", "modified_at", "owner_id", "created_by", "modified_by")
@@ -44,6 +45,37 @@ class Page:
 
     def __len__(self) -> int:
         return len(self.records)
+
+
+def query_pages(
+    session,
+    object_name: str,
+    where: Any = None,
+    *,
+    fields: list[str] | None = None,
+    order_by: str | list[str] | None = None,
+    page_size: int = 1000,
+) -> Iterator[list[dict]]:
+    """Every record ``session.query`` finds, one page of records at a time.
+
+    Follows the keyset cursor to the end, so a caller that works page by
+    page (an export, a batch job) keeps memory at one page however many
+    records match. Always yields at least one (possibly empty) page.
+    """
+    cursor = None
+    while True:
+        page = session.query(
+            object_name, where, fields=fields, order_by=order_by, limit=page_size, cursor=cursor
+        )
+        yield page.records
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+def query_all(session, object_name: str, where: Any = None, **options: Any) -> list[dict]:
+    """Every record ``session.query`` finds (all pages), as one list; ``options`` as ``query_pages``."""
+    return [record for page in query_pages(session, object_name, where, **options) for record in page]
 
 
 @dataclass
@@ -276,16 +308,8 @@ def _parse_datetime(value: Any, path: str) -> dt.datetime:
     return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    return value
-
-
 def encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps([_jsonable(v) for v in values], separators=(",", ":")).encode()
+    raw = json.dumps([to_jsonable(v) for v in values], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

@@ -122,17 +122,30 @@ def cli(capsys) -> Callable[..., Result]:
 
 
 def add_users(
-    app: App, people: dict[str, str], permission_sets: tuple[str, ...] = ("Standard User",)
+    app: App, people: dict[str, str | dict], permission_sets: tuple[str, ...] = ("Standard User",)
 ) -> dict[str, str]:
-    """Create users ``{username: full name}`` with an email address and these permission sets;
-    returns username -> id."""
-    from missionbase.core.security.sharing import assign_permission_set
+    """Create users in one system session; returns username -> id.
+
+    Each username maps to its full name (the user gets ``username@example.org``
+    and ``permission_sets``), or to its User field values as given, with
+    ``name`` defaulting to the capitalised username and a ``permission_sets``
+    entry replacing the shared ones::
+
+        add_users(app, {"sam": "Sam Caseworker"})
+        add_users(app, {"ana": {"time_zone": "Europe/Paris", "permission_sets": ["PMM: Deliver"]}})
+    """
+    from missionbase.core import assign_permission_set
 
     ids = {}
     with app.system_session() as s:
-        for username, name in people.items():
-            user = s.create("User", {"username": username, "name": name, "email": f"{username}@example.org"})
-            for permset in permission_sets:
+        for username, given in people.items():
+            if isinstance(given, str):
+                values = {"name": given, "email": f"{username}@example.org"}
+            else:
+                values = {"name": username.title(), **given}
+            sets = values.pop("permission_sets", permission_sets)
+            user = s.create("User", {"username": username, **values})
+            for permset in sets:
                 assign_permission_set(s, user["id"], permset)
             ids[username] = user["id"]
     return ids

@@ -237,6 +237,23 @@ def test_config_errors_are_one_line(org, cli):
     config.write_text(original)
 
 
+def test_a_broken_plugin_config_is_one_line_for_plugin_commands_too(org, cli, monkeypatch):
+    """Asking for a plugin's command group loads the plugins as the app does: a bad config is its
+    own one-line error, not "No such command"."""
+    config = org / "missionbase.toml"
+    config.write_text(config.read_text().replace("plugins = []", 'plugins = ["casemgmt"]'))
+    result = cli("casemgmt", "clients", "--help")
+    assert result.exit_code != 0
+    assert result.err.strip() == ("error: plugin 'casemgmt' requires 'pmm': add pmm to plugins in the config")
+    monkeypatch.setenv("MISSIONBASE_PLUGINS", "pmm,nope")
+    result = cli("pmm", "--help")
+    assert result.exit_code != 0 and len(result.err.strip().splitlines()) == 1
+    assert "unknown plugin 'nope'" in result.err and "No such command" not in result.err
+    monkeypatch.setenv("MISSIONBASE_PLUGINS", "pmm")
+    assert cli("pmm", "--help").exit_code == 0
+    assert "No such command 'casemgmt'" in cli("casemgmt", "--help").err
+
+
 def test_unreachable_database_is_one_line(tmp_path, monkeypatch, cli):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MISSIONBASE_DATABASE_URL", "postgresql://nobody:secret@127.0.0.1:1/none")

@@ -9,7 +9,7 @@ import types
 import pytest
 
 from missionbase.core import hookimpl
-from missionbase.core.dataio import export_records, import_file
+from missionbase.core.dataio import export_records, import_file, load_rows
 from missionbase.core.errors import ValidationError
 
 
@@ -206,3 +206,28 @@ def test_import_cli_exit_codes_and_summary(cli, tmp_path, monkeypatch, database_
     assert bad.exit_code != 0 and "does not exist" in bad.err
     exported = cli("export", "Contact", "--format", "jsonl")
     assert exported.exit_code == 0 and len(exported.out.strip().splitlines()) == 3
+
+
+def test_load_rows_reads_csv_json_lines_and_json_arrays_with_the_import_rules(tmp_path):
+    csv_file = tmp_path / "rows.csv"
+    csv_file.write_text("\ufeffcontact , quantity,skip\nc1,2,\n\nc2,,yes\n", encoding="utf-8")
+    # an empty cell is left out, as in an import: the same as a missing JSON key
+    assert load_rows(csv_file) == [{"contact": "c1", "quantity": "2"}, {"contact": "c2", "skip": "yes"}]
+    lines = tmp_path / "rows.txt"
+    lines.write_text('{"contact": "c1", "quantity": 2, "skip": null}\n\n{"contact": "c2", "skip": ""}\n')
+    assert load_rows(lines) == [{"contact": "c1", "quantity": 2}, {"contact": "c2"}]
+    array = tmp_path / "rows.json"
+    array.write_text(json.dumps([{"contact": "c1", "quantity": None}]))
+    assert load_rows(array) == [{"contact": "c1"}]
+
+
+def test_load_rows_names_the_file_and_line_of_a_bad_row(tmp_path):
+    short = tmp_path / "short.csv"
+    short.write_text("contact,quantity\nc1,2\nc2\n")
+    with pytest.raises(ValidationError, match=r"short.csv line 3 has 1 values but the header has 2"):
+        load_rows(short)
+    (tmp_path / "flat.json").write_text("[1, 2]")
+    with pytest.raises(ValidationError, match="must hold a JSON array of objects"):
+        load_rows(tmp_path / "flat.json")
+    with pytest.raises(ValidationError, match="does not exist"):
+        load_rows(tmp_path / "missing.csv")

@@ -12,7 +12,7 @@ import pytest
 from missionbase.core import ObjectType, hookimpl
 from missionbase.core import fields as f
 from missionbase.core.errors import UnknownName, ValidationError
-from missionbase.core.query import parse_where
+from missionbase.core.query import parse_where, query_all, query_pages
 
 
 def item() -> ObjectType:
@@ -396,6 +396,15 @@ def test_keyset_paging_with_a_filter_and_traversal(s, many):
     paged = [r["id"] for r in walk(s, "Item", order_by, 17, where)]
     assert paged == full
     assert len(set(paged)) == len(paged) == s.count("Item", where)
+
+
+def test_query_all_reads_every_page_in_query_order(s, many):
+    where = {"rank": {"ne": 3}}
+    full = s.query("Item", where, order_by=["label", "-rank"], fields=["label"]).records
+    pages = list(query_pages(s, "Item", where, order_by=["label", "-rank"], fields=["label"], page_size=40))
+    assert [len(p) for p in pages] == [40] * (len(full) // 40) + [len(full) % 40]
+    assert query_all(s, "Item", where, order_by=["label", "-rank"], fields=["label"], page_size=40) == full
+    assert list(query_pages(s, "Item", {"label": "no such label"})) == [[]]
 
 
 def test_paging_survives_rows_added_behind_the_cursor(s, many):

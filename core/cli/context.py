@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import functools
 import json
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
+
+from ..jsonable import to_jsonable
 
 
 @dataclass
@@ -82,22 +82,19 @@ def action_command(group: click.Group, name: str, argument: str, run, done: str,
 
 
 def plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
-    """Commands the enabled plugins add (loads the plugins, not the database)."""
+    """Commands the enabled plugins add (loads the plugins, not the database).
+
+    A bad config or a broken plugin raises its ConfigError (one line and a
+    non-zero exit from ``main``) rather than hiding every plugin command
+    behind "No such command".
+    """
     state = ctx.find_object(CliState) or CliState()
-    try:
-        settings = state.settings(require_file=False)
-    except Exception:
-        return {}
+    settings = state.settings(require_file=False)
     import missionbase.core.plugins as plugins_mod
 
     from .. import objects as core_objects
 
-    installed = plugins_mod.installed_plugins()
-    try:
-        enabled = plugins_mod.resolve_enabled(settings.plugins, installed)
-    except Exception:
-        return {}
-    pm = plugins_mod.build_manager(enabled, core_objects)
+    _, enabled, pm = plugins_mod.load_plugins(settings.plugins, core_objects)
     group = click.Group()
     plugins_mod.call_in_order(pm, "missionbase_register_commands", [p.name for p in enabled], cli=group)
     return dict(group.commands)
@@ -106,20 +103,50 @@ def plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
 # -- output ---------------------------------------------------------------------
 
 
-def to_jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    return value
+def json_text(data: Any) -> str:
+    return json.dumps(to_jsonable(data), indent=2, ensure_ascii=False)
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
+    click.echo(json_text(data))
+
+
+def write_json(data: Any, output: str | None, done: str) -> None:
+    """Write ``data`` as JSON to the file ``output`` and print ``done``; without a file, print the JSON."""
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(json_text(data) + "\n")
+        click.echo(done)
+    else:
+        echo_json(data)
+
+
+def read_json(path: str) -> Any:
+    """The JSON document in the file ``path``; a missing file or bad JSON is a one-line error."""
+    from ..errors import ValidationError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        raise ValidationError(f"file {path} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{path} is not valid JSON ({exc})") from None
+
+
+def echo_report(app, name: str, params: dict | None, as_user: str | None, *, as_json: bool, as_csv: bool):
+    """Run the report ``name`` as ``as_user`` and print its rows as JSON, CSV or a table."""
+    from ..reports import run_report, write_csv
+
+    with app.session(as_user) as s:
+        rows = run_report(s, name, params)
+        time_zone = s.user.time_zone
+    if as_json:
+        echo_json(rows)
+    elif as_csv:
+        write_csv(rows)
+    else:
+        echo_table(rows, time_zone=time_zone)
 
 
 def display(value: Any, time_zone: str = "UTC") -> str:
@@ -186,7 +213,3 @@ def parse_assignments(pairs: tuple[str, ...], data: str | None) -> dict:
             raise ValidationError(f"--set {pair!r} must look like field=value")
         values[name.strip()] = value if value != "" else None
     return values
-
-
-def stderr_is_tty() -> bool:
-    return sys.stderr.isatty()

@@ -518,15 +518,6 @@ def reports_list(app, as_json):
 @pass_app
 def reports_run(app, name, params, as_csv, as_user, as_json):
     """Run a report as --as USER."""
-    from ..reports import run_report, write_csv
-    from .context import parse_assignments
+    from .context import echo_report, parse_assignments
 
-    with app.session(as_user) as s:
-        rows = run_report(s, name, parse_assignments(params, None))
-        tz = s.user.time_zone
-    if as_json:
-        echo_json(rows)
-    elif as_csv:
-        write_csv(rows)
-    else:
-        echo_table(rows, time_zone=tz)
+    echo_report(app, name, parse_assignments(params, None), as_user, as_json=as_json, as_csv=as_csv)
