@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 
 def tier_for(total: int, tiers: list[dict]) -> str | None:

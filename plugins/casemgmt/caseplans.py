@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 STATUS_DATES = {
     "In Progress": "in_progress_date",

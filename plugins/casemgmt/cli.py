@@ -7,7 +7,7 @@ import datetime as dt
 
 import click
 
-from missionbase.core.cli.context import (
+from missionbase.core import (
     as_user_option,
     display,
     echo_json,
@@ -24,7 +24,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        from missionbase.core.errors import ValidationError
+        from missionbase.core import ValidationError
 
         raise ValidationError(f"{option} {value!r} is not a date like 2026-01-31") from None
 
@@ -343,7 +343,7 @@ def assessments():
 @json_option
 @pass_app
 def assessments_record(app, client_id, type_id, answers, completed_date, comments, as_user, as_json):
-    from missionbase.core.errors import ValidationError
+    from missionbase.core import ValidationError
 
     from .assessments import record_assessment
 

@@ -17,7 +17,7 @@ import re
 
 import sqlalchemy as sa
 
-from missionbase.core.errors import UnknownName, ValidationError
+from missionbase.core import UnknownName, ValidationError
 
 from .settings import CLIENT_ID_FORMAT, CLIENT_ID_GENERATOR
 

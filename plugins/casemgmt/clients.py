@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from missionbase.core.errors import AccessDenied, RecordNotFound, ValidationError
+from missionbase.core import AccessDenied, RecordNotFound, ValidationError, query_all, query_pages
 
 from .clientids import generate_client_ids
 from .settings import AGE_BOUNDS
@@ -79,23 +79,20 @@ def refresh_ages_job(app) -> str:
     with app.system_session() as s:
         today = dt.date.today()
         bounds = s.get_setting(AGE_BOUNDS)
-        changes, cursor = [], None
-        while True:
-            page = s.query(
-                "Contact",
-                {"birthdate": {"is_null": False}},
-                fields=["birthdate", "age", "age_category"],
-                limit=5000,
-                cursor=cursor,
-            )
-            for c in page.records:
+        changes = []
+        pages = query_pages(
+            s,
+            "Contact",
+            {"birthdate": {"is_null": False}},
+            fields=["birthdate", "age", "age_category"],
+            page_size=5000,
+        )
+        for page in pages:
+            for c in page:
                 age = age_on(c["birthdate"], today)
                 category = age_category(age, bounds)
                 if (age, category) != (c["age"], c["age_category"]):
                     changes.append({"id": c["id"]})  # the trigger derives the values
-            if not page.next_cursor:
-                break
-            cursor = page.next_cursor
         for start in range(0, len(changes), 1000):
             s.update_many(changes[start : start + 1000])
     return f"refreshed the age of {len(changes)} contact(s)"
@@ -151,16 +148,6 @@ CARD_FIELDS = (
     "emergency_contact_role",
     "photo",
 )
-
-
-def _all(session, object_name: str, where, order_by=None, fields=None) -> list[dict]:
-    rows, cursor = [], None
-    while True:
-        page = session.query(object_name, where, fields=fields, order_by=order_by, limit=1000, cursor=cursor)
-        rows += page.records
-        if not page.next_cursor:
-            return rows
-        cursor = page.next_cursor
 
 
 def client_card(session, contact_id: str, today: dt.date | None = None) -> dict:
@@ -238,9 +225,9 @@ def client_tabs(session, contact_id: str) -> dict[str, list[dict]]:
     }
     for tab, (object_name, where, order, fields) in specs.items():
         if _readable(session, object_name):
-            tabs[tab] = _all(session, object_name, where, order_by=order, fields=fields)
+            tabs[tab] = query_all(session, object_name, where, order_by=order, fields=fields)
     if _readable(session, "IncidentClient"):
-        links = _all(session, "IncidentClient", {"contact": contact_id}, fields=["incident"])
+        links = query_all(session, "IncidentClient", {"contact": contact_id}, fields=["incident"])
         incidents = session.get_many(sorted({link["incident"] for link in links})) if links else {}
         tabs["incidents"] = sorted(
             (

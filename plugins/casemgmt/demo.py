@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from missionbase.core.security.sharing import assign_permission_set
+from missionbase.core import assign_permission_set
 
 from .assessments import record_assessment
 from .caseplans import add_goal_from_template

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from missionbase.core import query_all
 from missionbase.plugins.pmm import settings as pmm_settings
 
 from .settings import ABSENCE_THRESHOLD, NO_SERVICE_WINDOW
@@ -29,34 +30,28 @@ LISTS = ("absent", "absences", "no-service")
 CHUNK = 500
 
 
-def _all(session, object_name, where, fields, order_by=None) -> list[dict]:
-    rows, cursor = [], None
-    while True:
-        page = session.query(object_name, where, fields=fields, order_by=order_by, limit=1000, cursor=cursor)
-        rows += page.records
-        if not page.next_cursor:
-            return rows
-        cursor = page.next_cursor
-
-
 def _by_contacts(session, object_name, contacts, where, fields, order_by=None) -> list[dict]:
     """Records of these contacts (the contacts themselves for Contact), a chunk of ids at a time."""
     key = "id" if object_name == "Contact" else "contact"
     out = []
     for start in range(0, len(contacts), CHUNK):
-        out += _all(
-            session, object_name, {**where, key: {"in": contacts[start : start + CHUNK]}}, fields, order_by
+        out += query_all(
+            session,
+            object_name,
+            {**where, key: {"in": contacts[start : start + CHUNK]}},
+            fields=fields,
+            order_by=order_by,
         )
     return out
 
 
 def my_active_engagements(session) -> list[dict]:
     active = sorted(pmm_settings.buckets(session).active_stages)
-    return _all(
+    return query_all(
         session,
         "ProgramEngagement",
         {"owner_id": session.user.id, "stage": {"in": active}, "contact": {"is_null": False}},
-        ["contact", "start_date", "name"],
+        fields=["contact", "start_date", "name"],
     )
 
 
@@ -169,7 +164,7 @@ def _with_alerts(session, lists: dict[str, list[dict]]) -> dict[str, list[dict]]
 
 
 def follow_up(session, which: str, today: dt.date | None = None, mine=None) -> list[dict]:
-    from missionbase.core.errors import UnknownName
+    from missionbase.core import UnknownName
 
     if which not in RULES:
         raise UnknownName("follow-up list", which, RULES)

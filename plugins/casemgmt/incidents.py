@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 from .objects import CLOSED_INCIDENT_STATUSES, SEVERITIES
 

@@ -8,7 +8,7 @@ count, lookup and ``access explain``, not just this plugin's lists.
 
 from __future__ import annotations
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 from .objects import COMPLETE, DRAFT
 

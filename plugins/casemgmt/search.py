@@ -28,8 +28,8 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
+from missionbase.core import AccessDenied, UnknownName, ValidationError
 from missionbase.core import fields as f
-from missionbase.core.errors import AccessDenied, UnknownName, ValidationError
 
 ENTRY = sa.table(
     "casemgmt_search_entry",

@@ -8,14 +8,7 @@ from __future__ import annotations
 
 import click
 
-from missionbase.core.cli.context import (
-    action_command,
-    as_user_option,
-    echo_json,
-    echo_table,
-    json_option,
-    pass_app,
-)
+from missionbase.core import action_command, as_user_option, echo_json, echo_table, json_option, pass_app
 
 FEED_COLUMNS = ["id", "type", "parent", "owner_id", "body", "comment_count", "like_count", "last_activity_at"]
 
@@ -54,7 +47,7 @@ def _out(record, as_json, notes=()):
 
 
 def _target(session, record, group, user, mine):
-    from missionbase.core.errors import ValidationError
+    from missionbase.core import ValidationError
 
     from .groups import find_group
 

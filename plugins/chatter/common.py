@@ -6,8 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from missionbase.core.errors import ValidationError
-from missionbase.core.records import RecordService
+from missionbase.core import RecordService, ValidationError
 
 FEED_PARENTS_ALWAYS = ("User", "ChatterGroup")
 
@@ -20,7 +19,7 @@ def system_view(session: RecordService) -> RecordService:
     """The explicit system context in the caller's transaction, for what the system
     itself maintains (counters, rollups, shares, tracked changes) -- never to decide
     who may read something."""
-    from missionbase.core.app import SYSTEM_USER
+    from missionbase.core import SYSTEM_USER
 
     if session.user.is_system:
         return session

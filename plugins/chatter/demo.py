@@ -9,7 +9,7 @@ hierarchy) comments on them, the fundraiser posts on the accounts she owns.
 
 from __future__ import annotations
 
-from missionbase.core.security.sharing import assign_permission_set
+from missionbase.core import assign_permission_set
 
 from . import follows, groups, posting
 

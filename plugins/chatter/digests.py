@@ -21,7 +21,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from missionbase.core.mail import Email
+from missionbase.core import Email
 
 from .common import now
 from .notifications import _emails_of, readable_by, stored_rows

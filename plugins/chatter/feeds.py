@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 from .common import feed_enabled_objects
 from .groups import find_group

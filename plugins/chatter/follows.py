@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 from .common import check_feed_parent, system_view
 from .notifications import preferences

@@ -24,8 +24,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from missionbase.core.errors import AccessDenied, UnknownName, ValidationError
-from missionbase.core.security.sharing import Grantee, share_record, unshare_record
+from missionbase.core import AccessDenied, Grantee, UnknownName, ValidationError, share_record, unshare_record
 
 from .common import has_permission, manages_group, membership, now, stored_row, system_view
 from .notifications import Notice, deliver, preferences

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 from .common import membership
 

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from missionbase.core.errors import MissionbaseError
-from missionbase.core.records import chunks
+from missionbase.core import MissionbaseError, chunks
 
 from .common import now, system_view
 from .richtext import plain_text
@@ -212,7 +211,7 @@ def deliver(session, notices: list[Notice], *, actor: str) -> list[dict]:
 def list_notifications(session, *, unread_only: bool = False, limit: int = 50, cursor: str | None = None):
     """The caller's in-app notifications, newest first. One about a post they can no longer read
     (access lost since) is left out: its text quotes the post (spec §4.6)."""
-    from missionbase.core.query import Page
+    from missionbase.core import Page
 
     where: dict = {"owner_id": session.user.id, "show_in_app": True}
     if unread_only:
@@ -247,7 +246,7 @@ def mark_read(session, notification_ids: list[str] | None = None) -> int:
         }
         missing = [i for i in notification_ids if i not in found]
         if missing:
-            from missionbase.core.errors import RecordNotFound
+            from missionbase.core import RecordNotFound
 
             raise RecordNotFound(missing[0], "ChatterNotification")
     ids = [r["id"] for r in session.query("ChatterNotification", where=where, fields=["id"]).records]
@@ -286,7 +285,7 @@ def send_pending_emails(app) -> int:
     Marked sent in the same transaction that reads them, after the SMTP
     relay accepted them; a relay failure leaves them pending for the next call.
     """
-    from missionbase.core.mail import Email
+    from missionbase.core import Email
 
     if not app.email_configured:
         return 0

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from missionbase.core.errors import AccessDenied, RecordNotFound, ValidationError
+from missionbase.core import AccessDenied, RecordNotFound, ValidationError
 
 from . import mentions
 from .common import (

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
-from missionbase.core.errors import AccessDenied, UnknownName, ValidationError
+from missionbase.core import AccessDenied, UnknownName, ValidationError
 
 from .common import has_permission, system_view
 

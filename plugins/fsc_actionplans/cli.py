@@ -10,13 +10,15 @@ import json
 
 import click
 
-from missionbase.core.cli.context import (
+from missionbase.core import (
     as_user_option,
     echo_json,
     echo_record,
     echo_table,
     json_option,
     pass_app,
+    read_json,
+    write_json,
 )
 
 
@@ -183,21 +185,15 @@ def templates_new_version(app, template, as_user, as_json):
 @pass_app
 def templates_export(app, template, version_number, output, as_user):
     """Export a template version as JSON (items and item values, users and queues by name)."""
-    from missionbase.core.cli.context import to_jsonable
-
     from .templates import export_template, find_template
 
     with app.session(as_user) as s:
         data = export_template(s, find_template(s, template), version_number)
-    text = json.dumps(to_jsonable(data), indent=2, ensure_ascii=False)
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        click.echo(
-            f"exported {data['template']['unique_name']} v{data['version']['version_number']} to {output}"
-        )
-    else:
-        click.echo(text)
+    write_json(
+        data,
+        output,
+        f"exported {data['template']['unique_name']} v{data['version']['version_number']} to {output}",
+    )
 
 
 @templates_group.command("import")
@@ -207,17 +203,9 @@ def templates_export(app, template, version_number, output, as_user):
 @pass_app
 def templates_import(app, path, as_user, as_json):
     """Import an exported template as a Draft (a new template, or a new version of the same unique name)."""
-    from missionbase.core.errors import ValidationError
-
     from .templates import import_template
 
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        raise ValidationError(f"file {path} does not exist") from None
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"{path} is not valid JSON ({exc})") from None
+    data = read_json(path)
     with app.session(as_user) as s:
         draft = import_template(s, data)
     _out(as_json, draft, f"imported as {draft['name']} (Draft); publish it to use it")
@@ -260,7 +248,7 @@ def plans_create(
     app, template, targets, start, skip_nonworking, exclude, adhoc, name, batch_size, as_user, as_json
 ):
     """Create a plan from the template's Published version on each target."""
-    from missionbase.core.errors import ValidationError
+    from missionbase.core import ValidationError
 
     from .plans import prepare_plans, write_plans
 

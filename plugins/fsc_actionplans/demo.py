@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from missionbase.core.security.sharing import assign_permission_set
+from missionbase.core import assign_permission_set
 
 from . import templates as tpl
 from .plans import create_plans

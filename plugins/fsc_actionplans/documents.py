@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from missionbase.core.errors import ValidationError
-from missionbase.core.files import store_file
-from missionbase.core.security.sharing import require_system
+from missionbase.core import ValidationError, require_system, store_file
 
 from .permissions import REVIEW_DOCUMENTS
 from .plans import item_state_for_document, items_for, set_item_states

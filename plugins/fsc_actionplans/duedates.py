@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from missionbase.core.calendar import WorkingDays, add_calendar_days, load_working_calendar
+from missionbase.core import WorkingDays, add_calendar_days, load_working_calendar
 
 from .settings import RECURRING_HOLIDAYS
 

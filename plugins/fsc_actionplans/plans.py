@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 from . import templates as tpl
 from .assignment import Assignees, load_assignees

@@ -103,7 +103,7 @@ def summary_rows(rows: list[dict], by: tuple[str, ...] = ("version", "state", "o
 
 def progress_report(session, by: str = "version,state,owner", template: str | None = None) -> list[dict]:
     """The declared report ``actionplans.progress``: ``by`` is a comma list of version, state, owner, target_type."""
-    from missionbase.core.errors import UnknownName
+    from missionbase.core import UnknownName
 
     columns = tuple(c.strip() for c in by.split(",") if c.strip())
     for column in columns:

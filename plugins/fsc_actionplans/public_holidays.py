@@ -8,8 +8,7 @@ one year at a time.
 
 from __future__ import annotations
 
-from missionbase.core.errors import MissionbaseError, ValidationError
-from missionbase.core.ids import ID_PATTERN
+from missionbase.core import ID_PATTERN, MissionbaseError, ValidationError
 
 
 def public_holidays(country: str, year: int, subdiv: str | None = None) -> list[tuple]:

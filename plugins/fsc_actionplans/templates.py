@@ -16,8 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from missionbase.core.errors import UnknownName, ValidationError
-from missionbase.core.ids import ID_PATTERN
+from missionbase.core import ID_PATTERN, UnknownName, ValidationError
 
 from .objects import (
     DOCUMENT_KIND,

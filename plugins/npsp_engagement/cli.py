@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from missionbase.core.cli.context import (
+from missionbase.core import (
     as_user_option,
     echo_json,
     echo_record,
     echo_table,
     json_option,
     pass_app,
+    read_json,
+    write_json,
 )
 
 ASSIGNEE_CHOICES = {"creator": "User creating the plan", "owner": "Owner of the target record"}
@@ -29,7 +29,7 @@ def templates():
 
 
 def _parse_task(spec: str, index: int) -> dict:
-    from missionbase.core.errors import ValidationError
+    from missionbase.core import ValidationError
 
     parts = spec.split(":")
     if not parts[0].strip() or len(parts) > 3:
@@ -190,15 +190,11 @@ def templates_export(app, template, output, as_user):
 
     with app.session(as_user) as s:
         document = export_template(s, find_template(s, template)["id"])
-    text = json.dumps(document, indent=2, ensure_ascii=False)
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        click.echo(
-            f"exported {document['template']['name']!r} ({len(document['tasks'])} task(s)) to {output}"
-        )
-    else:
-        click.echo(text)
+    write_json(
+        document,
+        output,
+        f"exported {document['template']['name']!r} ({len(document['tasks'])} task(s)) to {output}",
+    )
 
 
 @templates.command("import")
@@ -209,15 +205,9 @@ def templates_export(app, template, output, as_user):
 @pass_app
 def templates_import(app, path, name, as_user, as_json):
     """Create a template from an exported JSON file."""
-    from missionbase.core.errors import ValidationError
-
     from .template_io import export_template, import_template
 
-    try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"{path} is not valid JSON ({exc})") from None
+    document = read_json(path)
     with app.session(as_user) as s:
         created = import_template(s, document, name=name)
         shown = export_template(s, created["id"])
@@ -260,7 +250,7 @@ def apply(app, template, targets, as_user, as_json):
 @pass_app
 def show(app, plan, as_user, as_json):
     """Show a plan (id or EP-number) and its tasks."""
-    from missionbase.core.errors import RecordNotFound
+    from missionbase.core import RecordNotFound
 
     with app.session(as_user) as s:
         if plan.startswith("epl_"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from missionbase.core.security.sharing import assign_permission_set
+from missionbase.core import assign_permission_set
 
 from .levels import assign_levels
 from .objects import ASSIGN_TO_TARGET_OWNER

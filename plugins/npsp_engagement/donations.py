@@ -10,8 +10,9 @@ from __future__ import annotations
 import decimal
 from collections import defaultdict
 
+from missionbase.core import chunks
+
 from .objects import WON_STAGE
-from .plans import chunks
 
 ROLLUP_FIELDS = ("total_gifts", "last_gift_date", "last_gift_amount", "number_of_gifts")
 DONOR_LOOKUPS = (("contact", "Contact"), ("account", "Account"))

@@ -15,9 +15,8 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
+from missionbase.core import Job, ValidationError, query_pages
 from missionbase.core import fields as f
-from missionbase.core.errors import ValidationError
-from missionbase.core.registry import Job
 
 PAGE_SIZE = 20000
 WRITE_BATCH = 5000
@@ -290,17 +289,12 @@ def assign_levels(session, *, dry_run: bool = False) -> list[Move]:
         )
         candidates = candidates_filter(ladders)
         changes: dict[str, dict] = {}
-        cursor = None
-        while True:
-            page = session.query(
-                target, where=candidates, fields=fields, order_by="id", limit=PAGE_SIZE, cursor=cursor
-            )
-            page_changes, page_moves = plan_moves(page.records, ladders, all_levels)
+        for page in query_pages(
+            session, target, candidates, fields=fields, order_by="id", page_size=PAGE_SIZE
+        ):
+            page_changes, page_moves = plan_moves(page, ladders, all_levels)
             changes.update(page_changes)
             moves += page_moves
-            cursor = page.next_cursor
-            if cursor is None:
-                break
         if dry_run or not changes:
             continue
         rows = [{"id": record_id, **values} for record_id, values in changes.items()]

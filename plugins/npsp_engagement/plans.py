@@ -25,7 +25,7 @@ import contextvars
 import datetime as dt
 from collections import defaultdict
 
-from missionbase.core.errors import UnknownName, ValidationError
+from missionbase.core import UnknownName, ValidationError, chunks
 
 from . import schedule
 from .notifications import queue_assignment_emails
@@ -38,13 +38,6 @@ FRESH_PLANS: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
 )
 MAX_PARENT_HOPS = 5
 CLOSED_STATUSES = ("Completed",)
-IN_CHUNK = 500  # ids per IN (...) list
-
-
-def chunks(items, size: int = IN_CHUNK):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def plan_status(total: int, completed: int) -> str:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from missionbase.core import chunks
+
 from . import schedule
 from .notifications import queue_assignment_emails
 from .objects import WAITING_STATUS
-from .plans import FRESH_PLANS, chunks, plan_status, template_steps
+from .plans import FRESH_PLANS, plan_status, template_steps
 
 
 # -- counts and status --------------------------------------------------------------

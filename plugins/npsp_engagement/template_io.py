@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 FORMAT = "missionbase.engagement-plan-template"
 VERSION = 1

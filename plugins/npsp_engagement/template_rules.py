@@ -3,9 +3,7 @@ no step moved to another template away from its dependents."""
 
 from __future__ import annotations
 
-from missionbase.core.errors import ValidationError
-
-from .plans import chunks
+from missionbase.core import ValidationError, chunks
 
 
 def _stored_steps(session, template_ids) -> dict[str, dict]:

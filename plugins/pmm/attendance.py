@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 from . import settings as cfg
 from .localtime import local_date

@@ -8,38 +8,20 @@ from __future__ import annotations
 
 import click
 
-from missionbase.core.cli.context import as_user_option, echo_json, echo_table, json_option, pass_app
+from missionbase.core import (
+    as_user_option,
+    echo_json,
+    echo_report,
+    echo_table,
+    json_option,
+    load_rows,
+    pass_app,
+)
 
 
 @click.group()
 def pmm():
     """Program management: schedules, participants, attendance, deliveries, rollups, reports."""
-
-
-def _load_rows(path: str) -> list[dict]:
-    """Rows from a JSON array, JSON lines or a CSV file with a header row."""
-    import csv
-    import json
-
-    from missionbase.core.errors import ValidationError
-
-    with click.open_file(path, encoding="utf-8") as handle:
-        text = handle.read()
-    stripped = text.lstrip()
-    try:
-        if stripped.startswith("["):
-            rows = json.loads(text)
-        elif stripped.startswith("{"):
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        else:
-            rows = [
-                {k: (v if v != "" else None) for k, v in r.items()} for r in csv.DictReader(text.splitlines())
-            ]
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"{path} is not valid JSON ({exc})") from None
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise ValidationError(f"{path} must hold a list of objects (JSON array, JSON lines or CSV)")
-    return rows
 
 
 # -- schedules -----------------------------------------------------------------------
@@ -118,7 +100,7 @@ def schedule_extend(app, schedule_id, end_date, count, as_user, as_json):
     """Add the sessions after the schedule's last one up to a later end."""
     import datetime as dt
 
-    from missionbase.core.errors import ValidationError
+    from missionbase.core import ValidationError
 
     from .schedules import extend_schedule
 
@@ -178,7 +160,7 @@ def participants_candidates(app, schedule_id, stage, cohort, search, as_user, as
 @pass_app
 def participants_add(app, schedule_id, engagements, add_all, stage, cohort, search, as_user, as_json):
     """Enrol engagements' clients on a schedule (capacity only warns)."""
-    from missionbase.core.errors import ValidationError
+    from missionbase.core import ValidationError
 
     from .participants import add_participants, candidates
 
@@ -262,14 +244,14 @@ def attendance_save(app, session_id, file, present, absent, excused, skip, rest,
     One transaction: the deliveries are created and updated and the session
     becomes Complete, or nothing changes.
     """
-    from missionbase.core.errors import ValidationError
+    from missionbase.core import ValidationError
 
     from .attendance import save_roster
 
     marks: dict = {}
     skipped = list(skip)
     if file:
-        for index, row in enumerate(_load_rows(file)):
+        for index, row in enumerate(load_rows(file)):
             contact = row.get("contact")
             if not contact:
                 raise ValidationError(
@@ -324,7 +306,7 @@ def deliveries_bulk(app, file, as_user, as_json):
     quantity...); an anonymous row has no contact and a quantity. All rows or none."""
     from .deliveries import bulk_deliveries
 
-    rows = _load_rows(file)
+    rows = load_rows(file)
     with app.session(as_user) as s:
         created = bulk_deliveries(s, rows)
     if as_json:
@@ -353,7 +335,7 @@ def rollups():
 @pass_app
 def rollups_recalc(app, objects, as_user, as_json):
     """Recompute rollups from every delivery (needs an administrator); writes only what changed."""
-    from missionbase.core.errors import AccessDenied
+    from missionbase.core import AccessDenied
 
     from .rollups import recalculate
 
@@ -379,16 +361,6 @@ def rollups_recalc(app, objects, as_user, as_json):
 @pass_app
 def report(app, name, as_csv, as_user, as_json):
     """Run a packaged PMM report as --as USER (names: 'missionbase reports list')."""
-    from missionbase.core.reports import run_report, write_csv
-
     from .reports import report_name
 
-    with app.session(as_user) as s:
-        rows = run_report(s, report_name(name))
-        tz = s.user.time_zone
-    if as_json:
-        echo_json(rows)
-    elif as_csv:
-        write_csv(rows)
-    else:
-        echo_table(rows, time_zone=tz)
+    echo_report(app, report_name(name), None, as_user, as_json=as_json, as_csv=as_csv)

@@ -11,7 +11,7 @@ error naming the row, and nothing is written.
 
 from __future__ import annotations
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 from . import settings as cfg
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from missionbase.core.security.sharing import assign_permission_set
+from missionbase.core import assign_permission_set
 
 DEMO_PERMISSION_SETS = {
     "ben": "PMM: Manage",

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from missionbase.core import ObjectType
+from missionbase.core import AccessDenied, ObjectType
 from missionbase.core import fields as f
-from missionbase.core.errors import AccessDenied
 
 PROGRAM_STATUSES = ["Planned", "Active", "Completed", "Canceled"]
 ISSUE_AREAS = ["Housing", "Employment", "Education", "Legal", "Counseling", "Food and Nutrition", "Advocacy"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 from . import settings as cfg
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from missionbase.core import Report
+from missionbase.core import Report, query_all
 
 from . import settings as cfg
 from .localtime import local_today
@@ -30,18 +30,6 @@ def _today(session, today) -> dt.date:
     return today if isinstance(today, dt.date) else dt.date.fromisoformat(str(today))
 
 
-def _all(session, object_name: str, where, fields: list[str], order_by=None) -> list[dict]:
-    rows, cursor = [], None
-    while True:
-        page = session.query(
-            object_name, where=where, fields=fields, order_by=order_by, limit=1000, cursor=cursor
-        )
-        rows += page.records
-        if not page.next_cursor:
-            return rows
-        cursor = page.next_cursor
-
-
 def _count_by(rows: list[dict], key: str, label: str, count_label: str) -> list[dict]:
     counts: dict = defaultdict(int)
     for row in rows:
@@ -51,17 +39,17 @@ def _count_by(rows: list[dict], key: str, label: str, count_label: str) -> list[
 
 def all_active_program_engagements(session, today=None) -> list[dict]:
     """Engagements in stage Active, counted by program."""
-    rows = _all(session, "ProgramEngagement", {"stage": "Active"}, ["program.name"])
+    rows = query_all(session, "ProgramEngagement", {"stage": "Active"}, fields=["program.name"])
     return _count_by(rows, "program.name", "program", "engagements")
 
 
 def clients_missing_phone_number(session, today=None) -> list[dict]:
     """Clients without a phone number, by mailing country."""
-    rows = _all(
+    rows = query_all(
         session,
         "Contact",
         {"is_client": True, "phone": {"is_null": True}},
-        ["mailing_country", "name"],
+        fields=["mailing_country", "name"],
         order_by=["mailing_country", "name"],
     )
     return [{"mailing_country": r["mailing_country"], "contact": r["id"], "name": r["name"]} for r in rows]
@@ -71,11 +59,11 @@ def _enrolled_this_month(session, today) -> list[dict]:
     today = _today(session, today)
     first = today.replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
-    return _all(
+    return query_all(
         session,
         "ProgramEngagement",
         {"stage": "Enrolled", "start_date": {"ge": first, "lt": following}},
-        ["name", "program.name", "program_cohort.name", "start_date", "contact"],
+        fields=["name", "program.name", "program_cohort.name", "start_date", "contact"],
         order_by=["program_cohort.name", "start_date"],
     )
 
@@ -110,13 +98,13 @@ def _sum_quantity(rows: list[dict], keys: list[str]) -> dict[tuple, object]:
 def services_delivered_ytd(session, today=None) -> list[dict]:
     """Quantity delivered this (calendar = fiscal) year by program, service and unit."""
     today = _today(session, today)
-    rows = _all(
+    rows = query_all(
         session,
         "ServiceDelivery",
         {"delivery_date": {"ge": dt.date(today.year, 1, 1), "le": dt.date(today.year, 12, 31)}},
-        ["quantity", "service.name", "service.unit_of_measurement", "service.program"],
+        fields=["quantity", "service.name", "service.unit_of_measurement", "service.program"],
     )
-    programs = {p["id"]: p["name"] for p in _all(session, "Program", None, ["name"])}
+    programs = {p["id"]: p["name"] for p in query_all(session, "Program", None, fields=["name"])}
     totals = _sum_quantity(rows, ["service.program", "service.name", "service.unit_of_measurement"])
     out = [
         {"program": programs.get(k[0], k[0]), "service": k[1], "unit": k[2], "quantity": v}
@@ -131,11 +119,11 @@ def units_delivered_last_6_months(session, today=None) -> list[dict]:
     month = today.month - 5
     start = dt.date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
     end = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    rows = _all(
+    rows = query_all(
         session,
         "ServiceDelivery",
         {"delivery_date": {"ge": start, "lt": end}},
-        ["quantity", "delivery_date", "service.name", "service.unit_of_measurement"],
+        fields=["quantity", "delivery_date", "service.name", "service.unit_of_measurement"],
     )
     for row in rows:
         row["month"] = row["delivery_date"].strftime("%Y-%m")
@@ -147,23 +135,26 @@ def _absence_follow_up(session, minimum: int) -> list[dict]:
     """B4 rules 1 and 2: a contact with an active engagement of >= ``minimum`` consecutive
     absences, and an active engagement owned by the user; every engagement of theirs is listed."""
     active = sorted(cfg.buckets(session).active_stages)
-    absent = _all(
+    absent = query_all(
         session,
         "ProgramEngagement",
         {"stage": {"in": active}, "consecutive_absences": {"ge": minimum}},
-        ["contact"],
+        fields=["contact"],
     )
-    mine = _all(
-        session, "ProgramEngagement", {"stage": {"in": active}, "owner_id": session.user.id}, ["contact"]
+    mine = query_all(
+        session,
+        "ProgramEngagement",
+        {"stage": {"in": active}, "owner_id": session.user.id},
+        fields=["contact"],
     )
     contacts = {r["contact"] for r in absent if r["contact"]} & {r["contact"] for r in mine if r["contact"]}
     if not contacts:
         return []
-    rows = _all(
+    rows = query_all(
         session,
         "ProgramEngagement",
         {"contact": {"in": sorted(contacts)}},
-        [
+        fields=[
             "contact",
             "contact.first_name",
             "contact.last_name",
@@ -203,7 +194,7 @@ def contacts_without_recent_service_deliveries(session, today=None) -> list[dict
     today = _today(session, today)
     cutoff = today - dt.timedelta(days=FOLLOW_UP_WINDOW + 1)  # "before LAST_N_DAYS:14" is <= D-15
     active = sorted(cfg.buckets(session).active_stages)
-    mine = _all(
+    mine = query_all(
         session,
         "ProgramEngagement",
         {
@@ -212,20 +203,20 @@ def contacts_without_recent_service_deliveries(session, today=None) -> list[dict
             "start_date": {"le": cutoff},
             "contact": {"is_null": False},
         },
-        ["contact"],
+        fields=["contact"],
     )
     contacts = sorted({r["contact"] for r in mine})
     out = []
     for start in range(0, len(contacts), 500):
         chunk = contacts[start : start + 500]
-        out += _all(
+        out += query_all(
             session,
             "Contact",
             {
                 "id": {"in": chunk},
                 "or": [{"last_service_date": {"le": cutoff}}, {"last_service_date": {"is_null": True}}],
             },
-            ["name", "last_service_date"],
+            fields=["name", "last_service_date"],
             order_by="name",
         )
     return [{"contact": r["id"], "name": r["name"], "last_service_date": r["last_service_date"]} for r in out]

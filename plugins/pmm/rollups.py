@@ -35,9 +35,10 @@ from __future__ import annotations
 import decimal
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import sqlalchemy as sa
+
+from missionbase.core import chunks
 
 from . import settings as cfg
 
@@ -57,12 +58,6 @@ DELIVERY_LOOKUP = {
 ROLLUP_INPUTS = ("attendance_status", "quantity", "delivery_date", *DELIVERY_LOOKUP.values())
 HUNDRED = decimal.Decimal(100)
 CENT = decimal.Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Counts:
-    present: int
-    absent: int
 
 
 def rate_and_summary(present: int | None, absent: int | None) -> dict:
@@ -137,7 +132,7 @@ def aggregate(session, target: str, buckets: cfg.Buckets, parent_ids: Iterable[s
     condition = sa.and_(d.c.is_deleted == sa.false(), parent.is_not(None))
     ids = None if parent_ids is None else sorted(set(parent_ids))
     out: dict[str, dict] = {}
-    for chunk in [None] if ids is None else _chunks(ids):
+    for chunk in [None] if ids is None else chunks(ids):
         where = condition if chunk is None else sa.and_(condition, parent.in_(chunk))
         summary = sa.select(*columns).select_from(source).where(where).group_by(parent)
         rows = session.conn.execute(summary).all()
@@ -166,11 +161,6 @@ def aggregate(session, target: str, buckets: cfg.Buckets, parent_ids: Iterable[s
     return out
 
 
-def _chunks(ids: list[str], size: int = 500):
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
 def _rollup_fields(target: str) -> tuple[str, ...]:
     return COUNT_FIELDS + RATE_FIELDS + (HISTORY_FIELDS if target in CLIENT_TARGETS else ())
 
@@ -183,7 +173,7 @@ def _stored(session, target: str, ids: list[str], *, lock: bool) -> dict[str, di
     table = session.schema.table(target)
     columns = [table.c.id, *(table.c[name] for name in _rollup_fields(target))]
     out = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         stmt = sa.select(*columns).where(table.c.id.in_(chunk), table.c.is_deleted == sa.false())
         if lock and session.is_postgres:
             stmt = stmt.with_for_update()
@@ -198,7 +188,7 @@ def _write(session, target: str, changes: dict[str, dict]) -> int:
         return 0
     system = session.as_system()
     ids = sorted(changes)
-    for chunk in _chunks(ids, 2000):
+    for chunk in chunks(ids, 2000):
         system.update_many([{"id": i} for i in chunk], computed={i: changes[i] for i in chunk})
     return len(ids)
 
@@ -281,7 +271,7 @@ def _schedules_of_sessions(session, rows) -> dict[str, str | None]:
     }
     sessions = session.schema.table("ServiceSession")
     out: dict[str, str | None] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         out.update(
             session.conn.execute(
                 sa.select(sessions.c.id, sessions.c.service_schedule).where(sessions.c.id.in_(chunk))
@@ -332,7 +322,7 @@ def enrolled_counts(session, schedule_ids: Iterable[str] | None = None) -> dict[
     if schedule_ids is None:
         return dict(session.conn.execute(stmt.where(condition)).all())
     out: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(schedule_ids))):
+    for chunk in chunks(sorted(set(schedule_ids))):
         out.update(
             session.conn.execute(stmt.where(condition, participants.c.service_schedule.in_(chunk))).all()
         )
@@ -363,7 +353,7 @@ def _write_enrolled(session, counts: dict[str, int], schedule_ids: Iterable[str]
     if schedule_ids is None:
         stored = dict(session.conn.execute(stmt).all())
     else:
-        for chunk in _chunks(sorted(set(schedule_ids))):
+        for chunk in chunks(sorted(set(schedule_ids))):
             stored.update(session.conn.execute(stmt.where(schedules.c.id.in_(chunk))).all())
     changes = {}
     for schedule_id, current in stored.items():
@@ -387,7 +377,7 @@ def recalculate(session, targets: Iterable[str] | None = None) -> dict[str, int]
     wanted_targets = list(targets or cfg.ROLLUP_TARGETS)
     for name in wanted_targets:
         if name not in cfg.ROLLUP_TARGETS:
-            from missionbase.core.errors import UnknownName
+            from missionbase.core import UnknownName
 
             raise UnknownName("rollup object", name, cfg.ROLLUP_TARGETS)
     buckets = cfg.buckets(session)

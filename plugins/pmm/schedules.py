@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 from . import settings as cfg
 from .localtime import zone_of

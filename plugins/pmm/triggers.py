@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 
 from . import naming, rollups, rules
 from . import settings as cfg

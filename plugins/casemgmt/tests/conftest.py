@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from missionbase.core.security.sharing import assign_permission_set
+from missionbase.core.testing import add_users
 
 TEAM = {
     # username: (role, permission sets)
@@ -30,10 +30,13 @@ def cm_app(make_app):
             "Supervisor": supervisor["id"],
             "Caseworker": s.create("Role", {"name": "Caseworker", "parent": supervisor["id"]})["id"],
         }
-        for username, (role, sets) in TEAM.items():
-            user = s.create("User", {"username": username, "name": username.title(), "role": roles.get(role)})
-            for name in sets:
-                assign_permission_set(s, user["id"], name)
+    add_users(
+        app,
+        {
+            username: {"role": roles.get(role), "permission_sets": sets}
+            for username, (role, sets) in TEAM.items()
+        },
+    )
     return app
 
 

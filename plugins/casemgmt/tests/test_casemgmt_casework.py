@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from missionbase.core.errors import RecordNotFound, ValidationError
+from missionbase.core import RecordNotFound, ValidationError
 from missionbase.plugins.casemgmt.assessments import record_assessment, score_history, tier_for
 from missionbase.plugins.casemgmt.caseplans import add_goal_from_template, plan_outline
 from missionbase.plugins.casemgmt.incidents import open_incidents, report_incident

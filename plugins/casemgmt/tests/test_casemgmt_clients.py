@@ -8,9 +8,7 @@ import types
 
 import pytest
 
-from missionbase.core import Generator, hookimpl
-from missionbase.core.errors import UnknownName, ValidationError
-from missionbase.core.files import store_file
+from missionbase.core import Generator, UnknownName, ValidationError, hookimpl, store_file
 from missionbase.core.testing import PluginConformance
 from missionbase.plugins.casemgmt.clients import age_category, age_on, client_card, client_record
 
@@ -37,7 +35,7 @@ def test_declarations_target_types_feed_and_permission_sets(cm_app):
 
 
 def test_enabling_casemgmt_without_pmm_is_a_clear_error(make_app):
-    from missionbase.core.errors import ConfigError
+    from missionbase.core import ConfigError
 
     with pytest.raises(ConfigError, match="requires 'pmm'"):
         make_app(plugins=["casemgmt"])
@@ -196,7 +194,7 @@ def test_sensitive_legal_name_is_seen_by_caseworkers_not_by_read_only(cm_app, us
         carol = make_client(s, "Carol", "Smith", legal_name="Caroline Smith-Jones", pronouns="she/her")
         assert client_card(s, carol["id"])["legal_name"] == "Caroline Smith-Jones"
     with cm_app.system_session() as s:
-        from missionbase.core.security.sharing import Grantee, share_record
+        from missionbase.core import Grantee, share_record
 
         share_record(s, carol["id"], Grantee("user", users["viewer"], "viewer"), "read")
     with cm_app.session("viewer") as s:

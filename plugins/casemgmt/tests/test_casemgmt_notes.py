@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from missionbase.core.errors import RecordNotFound, ValidationError
+from missionbase.core import Grantee, RecordNotFound, ValidationError, share_record
 from missionbase.core.security.explain import explain
-from missionbase.core.security.sharing import Grantee, share_record
 from missionbase.plugins.casemgmt.notes import complete_note, my_notes, related_records, write_note
 
 from .conftest import make_client

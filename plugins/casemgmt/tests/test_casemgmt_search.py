@@ -6,10 +6,8 @@ import types
 
 import pytest
 
+from missionbase.core import AccessDenied, Grantee, UnknownName, ValidationError, hookimpl, share_record
 from missionbase.core import fields as f
-from missionbase.core import hookimpl
-from missionbase.core.errors import AccessDenied, UnknownName, ValidationError
-from missionbase.core.security.sharing import Grantee, share_record
 from missionbase.plugins.casemgmt.search import global_search, rebuild_index, search_clients
 
 from .conftest import make_client
@@ -29,7 +27,7 @@ def _nickname_plugin():
 
 @pytest.fixture
 def search_app(make_app):
-    from missionbase.core.security.sharing import assign_permission_set
+    from missionbase.core import assign_permission_set
 
     app = make_app(plugins=["pmm", "casemgmt", "nicknames"], extra_plugins={"nicknames": _nickname_plugin()})
     with app.system_session() as s:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from missionbase.core.security.sharing import assign_permission_set
+from missionbase.core.testing import add_users
 
 
-def add_users(app, people: list[tuple[str, str]], sets=("Standard User", "Chatter: User")) -> dict[str, str]:
-    """Users (username, name) with an email address and the given permission sets: username -> id."""
-    ids = {}
-    with app.system_session() as s:
-        for username, name in people:
-            user = s.create("User", {"username": username, "name": name, "email": f"{username}@example.org"})
-            for permset in sets:
-                assign_permission_set(s, user["id"], permset)
-            ids[username] = user["id"]
-    return ids
+def add_staff(app, people: list[tuple[str, str]]) -> dict[str, str]:
+    """Chatter users (username, name) with an email address: username -> id."""
+    return add_users(
+        app,
+        {
+            username: {
+                "name": name,
+                "email": f"{username}@example.org",
+                "permission_sets": ["Standard User", "Chatter: User"],
+            }
+            for username, name in people
+        },
+    )
 
 
 STAFF = [("ana", "Ana Silva"), ("ben", "Ben Okafor"), ("cleo", "Cleo Martin"), ("vera", "Vera Viewall")]
@@ -25,5 +28,5 @@ STAFF = [("ana", "Ana Silva"), ("ben", "Ben Okafor"), ("cleo", "Cleo Martin"), (
 @pytest.fixture
 def org(make_app):
     app = make_app(["chatter"])
-    app.users = add_users(app, STAFF)
+    app.users = add_staff(app, STAFF)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from missionbase.core.security.sharing import Grantee, share_record
+from missionbase.core import Grantee, share_record
 from missionbase.plugins.chatter import feeds, groups, posting
 
 

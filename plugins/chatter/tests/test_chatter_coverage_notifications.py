@@ -9,7 +9,7 @@ import pytest
 
 from missionbase.plugins.chatter import digests, feeds, follows, groups, notifications, posting
 
-from .conftest import STAFF, add_users
+from .conftest import STAFF, add_staff
 
 
 def inbox(app, user):
@@ -127,7 +127,7 @@ def test_my_default_group_frequency_is_used_when_i_join_or_create_a_group(org):
 @pytest.fixture
 def mail_org(make_app, smtp_server):
     app = make_app(["chatter"], **smtp_server.settings())
-    add_users(app, STAFF[:3])
+    add_staff(app, STAFF[:3])
     app.smtp = smtp_server
     return app
 

@@ -7,10 +7,16 @@ import types
 
 import pytest
 
-from missionbase.core import PermissionSet
-from missionbase.core.errors import AccessDenied, RecordNotFound, ValidationError
-from missionbase.core.files import store_file
-from missionbase.core.security.sharing import Grantee, assign_permission_set, share_record
+from missionbase.core import (
+    AccessDenied,
+    Grantee,
+    PermissionSet,
+    RecordNotFound,
+    ValidationError,
+    assign_permission_set,
+    share_record,
+    store_file,
+)
 from missionbase.core.testing import permission_sets_plugin
 from missionbase.plugins.chatter import feeds, follows, groups, notifications, posting, tracking
 

@@ -8,13 +8,13 @@ import pytest
 
 from missionbase.plugins.chatter import digests, groups, notifications, posting
 
-from .conftest import add_users
+from .conftest import add_staff
 
 
 @pytest.fixture
 def mail_org(make_app, smtp_server):
     app = make_app(["chatter"], **smtp_server.settings())
-    add_users(app, [(name, name.title()) for name in ("ana", "ben", "cleo")])
+    add_staff(app, [(name, name.title()) for name in ("ana", "ben", "cleo")])
     app.smtp = smtp_server
     return app
 
@@ -106,7 +106,7 @@ def test_two_digest_runs_at_once_send_the_period_once(make_app):
 
     transport.missionbase_send_emails = missionbase_send_emails
     app = make_app(["chatter", "slow"], extra_plugins={"slow": transport})
-    add_users(app, [("ana", "Ana"), ("ben", "Ben")])
+    add_staff(app, [("ana", "Ana"), ("ben", "Ben")])
     with app.session("ben") as s:
         s.create("ChatterPreference", {"user": s.user.id, "email_on_comment_on_my_post": False})
         post = posting.post(s, s.user.id, "Anyone free Friday?").record

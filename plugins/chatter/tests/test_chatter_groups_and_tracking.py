@@ -9,10 +9,8 @@ import types
 
 import pytest
 
+from missionbase.core import AccessDenied, ValidationError, assign_permission_set, hookimpl
 from missionbase.core import fields as f
-from missionbase.core import hookimpl
-from missionbase.core.errors import AccessDenied, ValidationError
-from missionbase.core.security.sharing import assign_permission_set
 from missionbase.plugins.chatter import feeds, groups, posting, tracking
 
 

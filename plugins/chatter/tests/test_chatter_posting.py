@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from missionbase.core.errors import AccessDenied, ValidationError
-from missionbase.core.security.sharing import assign_permission_set
+from missionbase.core import AccessDenied, ValidationError, assign_permission_set
 from missionbase.plugins.chatter import feeds, follows, groups, notifications, posting
 
 
@@ -119,7 +118,7 @@ def test_follow_only_readable_with_limit_and_auto_follow_not_for_imports(org):
         for name in ("Board", "Choir", "Garden"):
             groups.create_group(s, name)
     with org.session("ben") as s:
-        from missionbase.core.errors import RecordNotFound
+        from missionbase.core import RecordNotFound
 
         for name in ("Board", "Choir", "Garden"):  # three groups joined: none counts as a follow
             groups.join(s, name)
@@ -198,7 +197,7 @@ def test_profile_feed_pages_merge_posts_to_and_by_the_user_newest_first_once_eac
 
 
 def test_record_owners_edit_others_posts_only_with_the_permission_and_the_org_may_turn_edits_off(org):
-    from missionbase.core.security.sharing import Grantee, share_record
+    from missionbase.core import Grantee, share_record
 
     with org.session("ana") as s:
         contact = s.create("Contact", {"last_name": "Client"})
@@ -222,7 +221,7 @@ def test_record_owners_edit_others_posts_only_with_the_permission_and_the_org_ma
 
 
 def test_notifications_about_a_post_one_can_no_longer_read_are_left_out(org):
-    from missionbase.core.security.sharing import Grantee, share_record, unshare_record
+    from missionbase.core import Grantee, share_record, unshare_record
 
     with org.session("ana") as s:
         contact = s.create("Contact", {"last_name": "Client"})

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from missionbase.core import PermissionSet
-from missionbase.core.errors import RecordNotFound, UnknownName
-from missionbase.core.security.sharing import Grantee, assign_permission_set, share_record
+from missionbase.core import (
+    Grantee,
+    PermissionSet,
+    RecordNotFound,
+    UnknownName,
+    assign_permission_set,
+    share_record,
+)
 from missionbase.core.testing import permission_sets_plugin
 from missionbase.plugins.chatter import feeds, follows, groups, posting, tracking
 
@@ -173,7 +178,7 @@ def test_losing_access_hides_followed_posts(org):
         post = posting.post(s, contact["id"], "Update").record
     with org.session("ben") as s:
         assert ids(feeds.what_i_follow(s)) == [post["id"]]
-    from missionbase.core.security.sharing import unshare_record
+    from missionbase.core import unshare_record
 
     with org.session("ana") as s:
         unshare_record(s, contact["id"], Grantee("user", org.users["ben"], "ben"))
@@ -200,7 +205,7 @@ def test_what_i_follow_pages_are_the_same_however_the_posts_are_ranked(org, monk
                 post = posting.post(s, contact["id"], f"Update {round_}.{index}").record
                 if index in (0, 1):
                     expected.append(post["id"])
-        from missionbase.core.security.sharing import unshare_record
+        from missionbase.core import unshare_record
 
         unshare_record(s, contacts[2]["id"], Grantee("user", org.users["ben"], "ben"))
         posting.comment(s, expected[0], "Bumped")  # the oldest followed post comes back to the top

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from missionbase.core.security.sharing import assign_permission_set
+from missionbase.core.testing import add_users
 from missionbase.plugins.fsc_actionplans import templates as tpl
 
 PEOPLE = {
@@ -23,11 +23,7 @@ MONDAY = dt.date(2027, 5, 3)
 @pytest.fixture
 def ap_app(make_app):
     app = make_app(plugins=["fsc_actionplans", "housing"])
-    with app.system_session() as s:
-        for username, sets in PEOPLE.items():
-            user = s.create("User", {"username": username, "name": username.title()})
-            for name in sets:
-                assign_permission_set(s, user["id"], name)
+    add_users(app, {username: {"permission_sets": sets} for username, sets in PEOPLE.items()})
     return app
 
 

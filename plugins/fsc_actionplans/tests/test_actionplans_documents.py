@@ -6,8 +6,7 @@ import datetime as dt
 
 import pytest
 
-from missionbase.core.errors import AccessDenied, ValidationError
-from missionbase.core.security.sharing import resolve_grantee, share_record
+from missionbase.core import AccessDenied, ValidationError, resolve_grantee, share_record
 from missionbase.plugins.fsc_actionplans.documents import attach, review
 from missionbase.plugins.fsc_actionplans.plans import create_plans
 from missionbase.plugins.fsc_actionplans.progress import plan_rows, progress_report

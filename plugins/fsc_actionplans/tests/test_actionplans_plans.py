@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from missionbase.core.errors import AccessDenied, ValidationError
+from missionbase.core import AccessDenied, ValidationError
 from missionbase.plugins.fsc_actionplans import templates as tpl
 from missionbase.plugins.fsc_actionplans.plans import cancel_plan, create_plans, plan_state
 from missionbase.plugins.fsc_actionplans.tests.conftest import MONDAY, make_template

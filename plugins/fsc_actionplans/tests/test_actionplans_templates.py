@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 from missionbase.plugins.fsc_actionplans import templates as tpl
 from missionbase.plugins.fsc_actionplans.tests.conftest import make_template
 
@@ -173,7 +173,7 @@ def test_import_rejects_what_is_not_an_export(ap_app):
 
 
 def test_templates_need_the_manage_permission_set(ap_app):
-    from missionbase.core.errors import AccessDenied
+    from missionbase.core import AccessDenied
 
     with (
         ap_app.session("advisor") as s,

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from missionbase.core.security.sharing import assign_permission_set
+from missionbase.core.testing import add_users
 from missionbase.plugins.npsp_engagement import schedule
 
 PLUGINS = ["npsp_engagement", "housing"]
@@ -33,15 +33,23 @@ def today(monkeypatch):
 def org(make_app, today):
     """Users: admin; 'dina' (New York) and 'ana' (Paris) with Engagement Plans: Use; 'max' with Manage."""
     app = make_app(plugins=PLUGINS)
-    with app.system_session() as s:
-        for username, zone, permsets in (
-            ("dina", "America/New_York", ["Standard User", "Engagement Plans: Use"]),
-            ("ana", "Europe/Paris", ["Standard User", "Engagement Plans: Use"]),
-            ("max", "Europe/Paris", ["Standard User", "Engagement Plans: Manage"]),
-        ):
-            user = s.create("User", {"username": username, "name": username.title(), "time_zone": zone})
-            for permset in permsets:
-                assign_permission_set(s, user["id"], permset)
+    add_users(
+        app,
+        {
+            "dina": {
+                "time_zone": "America/New_York",
+                "permission_sets": ["Standard User", "Engagement Plans: Use"],
+            },
+            "ana": {
+                "time_zone": "Europe/Paris",
+                "permission_sets": ["Standard User", "Engagement Plans: Use"],
+            },
+            "max": {
+                "time_zone": "Europe/Paris",
+                "permission_sets": ["Standard User", "Engagement Plans: Manage"],
+            },
+        },
+    )
     return app
 
 

@@ -7,7 +7,7 @@ import decimal
 
 import pytest
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 from missionbase.plugins.npsp_engagement.levels import assign_levels
 
 D = decimal.Decimal

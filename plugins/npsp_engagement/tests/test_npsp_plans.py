@@ -7,10 +7,15 @@ import types
 
 import pytest
 
-from missionbase.core import ObjectType, PermissionSet, hookimpl
+from missionbase.core import (
+    AccessDenied,
+    ObjectType,
+    PermissionSet,
+    ValidationError,
+    assign_permission_set,
+    hookimpl,
+)
 from missionbase.core import fields as f
-from missionbase.core.errors import AccessDenied, ValidationError
-from missionbase.core.security.sharing import assign_permission_set
 
 UTC = dt.UTC
 T = dt.date(2026, 1, 6)  # the pinned "today", a Tuesday

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from missionbase.core.security.sharing import assign_permission_set, set_sharing_default
+from missionbase.core import set_sharing_default
+from missionbase.core.testing import add_users
 
 STAFF = {
     # username: (time zone, permission sets)
@@ -33,10 +34,10 @@ def pmm_app(make_app):
     with app.session("admin") as s:
         # Program staff work with every client of the org in these tests.
         set_sharing_default(s, "Contact", "public_read_write")
-        for username, (zone, sets) in STAFF.items():
-            user = s.create("User", {"username": username, "name": username.title(), "time_zone": zone})
-            for name in sets:
-                assign_permission_set(s, user["id"], name)
+    add_users(
+        app,
+        {username: {"time_zone": zone, "permission_sets": sets} for username, (zone, sets) in STAFF.items()},
+    )
     return app
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 from missionbase.plugins.pmm.attendance import build_roster, save_roster
 from missionbase.plugins.pmm.deliveries import bulk_deliveries
 from missionbase.plugins.pmm.participants import add_participants, candidates

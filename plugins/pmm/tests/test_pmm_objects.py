@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from missionbase.core.errors import DeleteBlocked, ValidationError
+from missionbase.core import DeleteBlocked, ValidationError
 
 from .conftest import make_world
 

@@ -7,8 +7,7 @@ import decimal
 
 import pytest
 
-from missionbase.core.reports import run_report
-from missionbase.core.security.sharing import set_sharing_default
+from missionbase.core import run_report, set_sharing_default
 
 from .conftest import make_world
 

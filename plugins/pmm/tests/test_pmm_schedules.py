@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from missionbase.core.errors import ValidationError
+from missionbase.core import ValidationError
 from missionbase.plugins.pmm.schedules import create_schedule, default_first_start, extend_schedule
 
 from .conftest import make_world

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from missionbase.core.errors import AccessDenied, ValidationError
+from missionbase.core import AccessDenied, ValidationError
 from missionbase.plugins.pmm.attendance import save_roster
 from missionbase.plugins.pmm.objects import OBJECT_NAMES
 from missionbase.plugins.pmm.participants import add_participants
@@ -72,7 +72,7 @@ def test_rollups_are_read_only_and_omitted_ids_hidden_from_everyone(pmm_app, wor
 
 
 def test_a_user_without_pmm_sets_cannot_read_pmm_objects(pmm_app, world):
-    from missionbase.core.security.sharing import assign_permission_set
+    from missionbase.core import assign_permission_set
 
     with pmm_app.session("admin") as s:
         user = s.create("User", {"username": "outsider", "name": "Outsider"})
