@@ -1,4 +1,4 @@
-"""Client IDs (B2): generated when a contact becomes a client, or taken from an import.
+"""Client IDs: generated when a contact becomes a client, or taken from an import.
 
 The generator is chosen by the setting ``casemgmt.client_id_generator`` among
 the ``Generator`` declarations of every enabled plugin (``registry.add(Generator

@@ -1,4 +1,4 @@
-"""The client record (B1, B2): derived Contact fields, alerts, the client card and its tabs.
+"""The client record: derived Contact fields, alerts, the client card and its tabs.
 
 Derived on every write of a contact (a before trigger, so the values are
 stored with the record): age and age category from the birthdate, the

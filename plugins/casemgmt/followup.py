@@ -1,4 +1,4 @@
-"""Contacts that may need follow-up (spec B4): exactly the three rules of PMM's reports.
+"""Contacts that may need follow-up: exactly the three rules of PMM's reports.
 
 Every list is scoped to the user's clients: contacts with an engagement in an
 active stage (PMM's ``pmm.active_stages``: Enrolled, Active) owned by the user.

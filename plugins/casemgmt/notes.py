@@ -1,4 +1,4 @@
-"""Case notes (B1 ClientNote): drafts seen by their author only, completed notes locked.
+"""Case notes (ClientNote): drafts seen by their author only, completed notes locked.
 
 Who reads a note is decided by core security: the note follows its client's
 access (Controlled by Parent), and a draft carries ``draft_author``, which the

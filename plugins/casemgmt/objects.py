@@ -1,4 +1,4 @@
-"""Case Management's declarations (spec B1, B2): the client fields added to Contact,
+"""Case Management's declarations: the client fields added to Contact,
 client alerts, case notes, case plans with goals and action items, assessments and
 incidents, plus the plugin's settings.
 
@@ -27,7 +27,7 @@ INCIDENT_STATUSES = ["New", "Working", "Closed"]
 CLOSED_INCIDENT_STATUSES = ("Closed",)
 INCIDENT_TYPES = ["Property Damage", "Injury", "Medical", "Behavioral", "Theft", "Other"]
 
-# Contact fields (B1). Age and its category are derived from the birthdate by
+# Contact fields. Age and its category are derived from the birthdate by
 # ``clients.py`` (read-only); the watch-list date is stamped when the flag is set.
 CONTACT_FIELDS = [
     f.Text(

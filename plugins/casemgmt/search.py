@@ -1,4 +1,4 @@
-"""Client search and global search (spec B3) over a full-text index.
+"""Client search and global search over a full-text index.
 
 **Index** (``migrations/c4a5e0000001_search_index.py``): one entry per record
 and searchable field, holding the field's words lower-cased without accents,

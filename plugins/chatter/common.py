@@ -42,8 +42,8 @@ def object_letters(session: RecordService, object_name: str) -> frozenset[str]:
 def feed_enabled_objects(registry) -> list[str]:
     """Objects whose records have a feed: people, groups, and every ObjectType(feed=True).
 
-    The registry's flag is the whole rule: PMM's own feeds-off setting (spec §6.7, read at one
-    upstream commit only) is not copied; an org that wants quiet program records leaves their
+    The registry's flag is the whole rule: PMM's own feeds-off setting (seen in one upstream
+    version only) is not copied; an org that wants quiet program records leaves their
     fields untracked, and posting stays a matter of reading the record."""
     return [*FEED_PARENTS_ALWAYS, *(o.name for o in registry.objects.values() if o.feed)]
 

@@ -1,4 +1,4 @@
-"""The feeds (§1.4): newest activity first, keyset-paginated, visibility from core.
+"""The feeds: newest activity first, keyset-paginated, visibility from core.
 
 Every feed is one SQL query over FeedItem whose visibility condition is core
 security's ``readable_filter`` for the caller (parent readable, restriction
@@ -313,7 +313,7 @@ def _run(session, kind: str, after, *, parents: list[str] | None = None, want: i
 
 def _awake(session, posts):
     """Not a dormant post: an archived group's posts leave feeds until someone comments on
-    them after the archiving (spec §1.2), which brings that post back. Only posts on groups
+    them after the archiving, which brings that post back. Only posts on groups
     are looked up (``substr`` of the id: no probe for a post on anything else)."""
     groups = session.schema.table("ChatterGroup")
     prefix = session.registry.object("ChatterGroup").prefix

@@ -1,14 +1,14 @@
-"""Following people and records (§1.3).
+"""Following people and records.
 
 - You can follow only what you can read now (core security decides); a
   follow is kept when access is lost later, but its posts stop showing.
 - At most ``chatter.follow_limit`` follows per user (default 500); group
   membership does not count. Past it: one clear error naming the limit.
-- Auto-follow of records you create is a preference (default on: spec §6.3
-  leaves the default open); it skips imports and never fails the save (past
+- Auto-follow of records you create is a preference (default on: upstream
+  does not fix the default); it skips imports and never fails the save (past
   the limit the record is simply not followed).
 - Nobody else is followed in for you: no auto-follow of the creator's
-  manager or team (spec §6.4 found no such behaviour upstream).
+  manager or team (upstream has no such behaviour).
 """
 
 from __future__ import annotations

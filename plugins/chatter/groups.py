@@ -1,4 +1,4 @@
-"""Chatter groups: membership, join requests, settings and archiving (§1.2).
+"""Chatter groups: membership, join requests, settings and archiving.
 
 - Public: anyone may join, post and comment. Private: anyone sees the group
   (name, description, members), only members read and write its feed;
@@ -12,7 +12,7 @@
 - Making a private group public accepts every pending request.
 - Broadcast-only: only the owner and managers post; members comment.
 - Archived groups take comments, not new posts; their posts leave What I
-  Follow and the company feed until a comment brings one back (§1.2). The
+  Follow and the company feed until a comment brings one back. The
   ``chatter.archive_groups`` job archives groups without a post or comment
   for ``chatter.archive_after_days``, unless auto-archiving is turned off
   for the group (owner, managers, modify_all_data / manage_unlisted_groups).
@@ -433,7 +433,7 @@ def archive_inactive_groups(app, *, at: dt.datetime | None = None) -> str:
 
 
 def set_frequency(session, group_name: str, frequency: str) -> dict:
-    """Change your own notification frequency for a group (only the member may: §1.1).
+    """Change your own notification frequency for a group (only the member may).
 
     Membership rows follow the group's edit access in core, which members lack;
     the rule here is the member's own, so the system applies it.

@@ -1,7 +1,7 @@
 """``@[Name]`` tokens in a post or comment, resolved to users and groups on write.
 
 A token names a user (by name or username) or a group (by name) the author
-can see. Validation follows the spec's three outcomes: *Disallowed* rejects
+can see. A mention has one of three outcomes: *Disallowed* rejects
 the post (a private or unlisted group the author is not a member of);
 *Inaccessible* keeps the post but the mentionee, who cannot read the
 parent, is neither notified nor shown it (a mention never grants access);

@@ -1,6 +1,6 @@
 """Who is told what, once, in the way they chose.
 
-Rules (§1.10 and §5 of the spec, with our decisions):
+Rules (upstream's, with our decisions where it is silent):
 - never about one's own actions; never about a muted post;
 - access is re-checked by core security *as the recipient* before a
   notification is written (a mention of someone who cannot read the parent
@@ -8,10 +8,10 @@ Rules (§1.10 and §5 of the spec, with our decisions):
 - one notification per recipient per event, for the strongest reason
   (mention > direct action on my content > following / group post);
 - email channel: an immediate toggle that is on sends at once; a toggle
-  that is off puts the item in the user's digest (Daily by default --
-  spec §6.3 leaves the internal default open, we chose Daily); the master
-  switch off means no email at all. Group posts follow the member's group
-  frequency (Every post / Daily / Weekly / Never). Group mentions (§6.1):
+  that is off puts the item in the user's digest (Daily unless the user
+  chose otherwise; upstream does not fix it); the master switch off means
+  no email at all. Group posts follow the member's group
+  frequency (Every post / Daily / Weekly / Never). Group mentions:
   every member is notified in-app; email follows each member's mention
   toggle like any other mention.
 - emails leave after the transaction commits (``send_pending_emails``):
@@ -210,7 +210,7 @@ def deliver(session, notices: list[Notice], *, actor: str) -> list[dict]:
 
 def list_notifications(session, *, unread_only: bool = False, limit: int = 50, cursor: str | None = None):
     """The caller's in-app notifications, newest first. One about a post they can no longer read
-    (access lost since) is left out: its text quotes the post (spec §4.6)."""
+    (access lost since) is left out: its text quotes the post."""
     from missionbase.core import Page
 
     where: dict = {"owner_id": session.user.id, "show_in_app": True}

@@ -36,6 +36,6 @@ UNLISTED = PermissionSet(
 OWNED_RECORDS_EDITOR = PermissionSet(
     "Chatter: Edit Posts on Records I Own",
     system=["edit_posts_on_owned_records"],
-    description="Edit other people's posts on records you own (spec §1.8).",
+    description="Edit other people's posts on records you own.",
 )
 PERMISSION_SETS = [USER, MODERATOR, UNLISTED, OWNED_RECORDS_EDITOR]

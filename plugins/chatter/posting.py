@@ -1,11 +1,11 @@
-"""Posts, comments, likes and shares: the rules of §1.5-1.9, as triggers and functions.
+"""Posts, comments, likes and shares: their rules, as triggers and functions.
 
 The triggers hold the rules, so they apply however a record is written
 (these functions, ``records create FeedItem``, an import). Reading always
 goes through the caller's session: what core security hides, these
 functions cannot touch ("not found").
 
-Edit and delete rules are Chatter's own (§1.8) and deliberately differ from
+Edit and delete rules are Chatter's own and deliberately differ from
 record sharing: an author may delete their post on a Contact they can only
 read. So after the rule allowed it, the change is carried out by the system
 context in the caller's transaction.
@@ -296,11 +296,11 @@ def _stamp_edit(new: dict, old: dict, editor: str) -> None:
 def edit_refusal(session, post: dict) -> str | None:
     """Why the caller may not edit this post (None: they may).
 
-    Spec §1.8: modify_all_data edits anything; otherwise edits need the org setting
+    modify_all_data edits anything; otherwise edits need the org setting
     ``chatter.allow_edits`` (on by default), and then the author edits their own posts and,
     with ``edit_posts_on_owned_records``, the owner of the record edits others' posts on it --
     its owner only: a manager above the owner in the role hierarchy gets the owner's access to
-    the record (core security), not this Chatter right (spec §6.5 leaves it open).
+    the record (core security), not this Chatter right (upstream does not say, so we keep it narrow).
     """
     user = session.user
     if post["type"] in ("TrackedChange", "RecordCreated"):

@@ -1,8 +1,8 @@
-"""Feed tracking (§1.7): changes to tracked fields become one post per save.
+"""Feed tracking: changes to tracked fields become one post per save.
 
 An admin enables tracking per object and field (``feed track OBJECT
 FIELD...``; at most ``chatter.max_tracked_fields`` per object, default 20:
-spec §6.3 leaves the upstream cap unverified, so it is a setting).
+upstream's cap is not documented, so it is a setting).
 Any feed-enabled object qualifies -- found in the registry by its
 ``feed=True`` flag, so other plugins' objects are tracked without this
 plugin knowing them. One save of N records writes N TrackedChange posts,

@@ -1,4 +1,4 @@
-"""Levels (§2): ladders of amount ranges, their validation, and the assignment job.
+"""Levels: ladders of amount ranges, their validation, and the assignment job.
 
 A ladder is the set of active levels sharing (target, level_field). The
 assignment selects, in SQL, only the records whose level may change (a
@@ -108,7 +108,7 @@ def _check_fields(registry, level: dict, index: int) -> None:
 
 
 def check_levels(ctx, rows) -> None:
-    """Before insert/update: fields, then names and overlaps within each touched ladder (§2.2)."""
+    """Before insert/update: fields, then names and overlaps within each touched ladder."""
     session = ctx.session
     batch_index = {row.new["id"]: i for i, row in enumerate(rows)}
     ladders: set[tuple[str, str]] = set()

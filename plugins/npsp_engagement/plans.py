@@ -5,7 +5,7 @@ A plan is created like any record (``session.create("EngagementPlan",
 create the tasks, so the CLI, the levels job and a plain ``records create``
 behave the same. ``apply_template`` is the bulk entry point.
 
-Owners of the created tasks (§1.2.3):
+Owners of the created tasks:
 
 - the template step's assignee, if any;
 - else, with "User creating the plan", the calling user; when the caller is

@@ -75,7 +75,7 @@ def recount_after_delete(ctx, rows) -> None:
 
 # -- dependent activation ---------------------------------------------------------------
 def activate_dependents(ctx, rows) -> None:
-    """A plan task that closes activates its direct children and re-dates deeper ones (§1.5).
+    """A plan task that closes activates its direct children and re-dates deeper ones.
 
     Values come from the template as it is now. Only tasks still waiting
     are touched: a dependent task someone already started or finished by

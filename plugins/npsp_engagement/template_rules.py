@@ -1,4 +1,4 @@
-"""Rules for template steps (§1.7): a parent in the same template, no cycles,
+"""Rules for template steps: a parent in the same template, no cycles,
 no step moved to another template away from its dependents."""
 
 from __future__ import annotations

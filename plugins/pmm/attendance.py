@@ -1,4 +1,4 @@
-"""Taking attendance for a session (spec A12, roster and submit).
+"""Taking attendance for a session: the roster and saving it.
 
 The roster is the session's deliveries that have a contact, plus one new row
 for each participant of the schedule whose contact has no delivery in the
@@ -263,7 +263,7 @@ def _change(row: RosterRow, mark: dict) -> dict:
     if status != row.attendance_status:
         change["attendance_status"] = status
         if row.attendance_status == PRESENT and "quantity" not in mark:
-            change["quantity"] = 0  # leaving Present zeroes the quantity (A12.5)
+            change["quantity"] = 0  # leaving Present zeroes the quantity
     if "quantity" in mark and mark["quantity"] != row.quantity:
         change["quantity"] = mark["quantity"]
     return change

@@ -1,4 +1,4 @@
-"""Bulk service delivery entry outside sessions (spec A12, bulk tool).
+"""Bulk service delivery entry outside sessions.
 
 A row for a client names the contact, one of their program engagements and
 a service of that engagement's program. An anonymous row (no contact: 40

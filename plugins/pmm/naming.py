@@ -1,4 +1,4 @@
-"""Auto-naming and engagement date defaults (spec A10): pure functions.
+"""Auto-naming and engagement date defaults: pure functions.
 
 Names are cut to 80 characters, the last three being "...", and a record
 without a contact is named for "Anonymous".
@@ -49,7 +49,7 @@ def participant_name(contact: dict | None, schedule_name: str | None) -> str:
 
 
 def engagement_dates(engagement: dict, program_start: dt.date | None, today: dt.date) -> dict:
-    """The date a stage fills in when it is blank; only one rule applies (A10).
+    """The date a stage fills in when it is blank; only one rule applies.
 
     - Applied: application date = today, unless the start date is today or earlier.
     - Active: start date = today, when the program has started (a blank program

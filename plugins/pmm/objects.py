@@ -1,8 +1,8 @@
-"""PMM's object declarations (spec A0–A9): programs, cohorts, engagements,
+"""PMM's object declarations: programs, cohorts, engagements,
 services, schedules, sessions, participants and deliveries, plus the fields
 PMM adds to Contact.
 
-Every object is Public Read/Write (A0); what a user may do comes from the
+Every object is Public Read/Write; what a user may do comes from the
 three permission sets in ``permissions.py``. Rollup fields are read-only:
 only ``rollups.py`` writes them (system context, ``computed=``).
 """
@@ -27,7 +27,7 @@ ENGAGEMENT_STAGES = [
 ]
 ENGAGEMENT_ROLES = ["Client", "Volunteer", "Service Provider"]
 FREQUENCIES = ["One Time", "Daily", "Weekly", "Monthly"]
-# Days of week as the spec stores them: 1 = Sunday ... 7 = Saturday.
+# Days of week as upstream stores them: 1 = Sunday ... 7 = Saturday.
 DAYS_OF_WEEK = ["1", "2", "3", "4", "5", "6", "7"]
 WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 MONTHLY_OPTIONS = ["LastDayOfMonth", *[f"{n}{day}" for n in range(1, 6) for day in WEEKDAY_CODES]]
@@ -40,7 +40,7 @@ NAME = dict(max_length=80)
 
 
 def attendance_fields() -> list[f.Field]:
-    """Present/absent counts with the rate and summary derived from them (A3, A4)."""
+    """Present/absent counts with the rate and summary derived from them."""
     return [
         f.Integer(
             "num_present_deliveries",
@@ -76,9 +76,9 @@ def _parent_value(object_name: str, lookup: str, column: str):
     return expression
 
 
-# Formula fields (A3, A6, A8) are computed when read, never stored (core's f.Formula).
+# Formula fields are computed when read, never stored (core's f.Formula).
 # Unit of measurement and service link read the parent record at read time rather than
-# being copies that triggers keep in sync, because that is what the spec's formulas mean:
+# being copies that triggers keep in sync, because that is what upstream's formulas mean:
 # the value is always the parent's current one. A stored copy would go stale whenever a
 # Service's unit or a schedule's Service changes (a fan-out rewrite of every delivery or
 # session, rollups and history included) and when deleting a Service clears a schedule's
@@ -255,7 +255,7 @@ SERVICE_SESSION = ObjectType(
         f.Lookup("other_service_provider", "Contact", on_delete="clear"),
         SESSION_SERVICE_LINK,
         *attendance_fields(),
-        # A system field (A6): the contacts skipped when attendance was taken.
+        # A system field: the contacts skipped when attendance was taken.
         # No permission set grants it; the attendance code writes it as the system.
         f.LongText(
             "omitted_contact_ids",

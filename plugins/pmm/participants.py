@@ -1,4 +1,4 @@
-"""Adding participants to a schedule (spec A12, first part).
+"""Adding participants to a schedule.
 
 Candidates are the Program Engagements of the schedule's service's program
 whose stage is in the Active bucket, optionally narrowed to one stage, a

@@ -1,4 +1,4 @@
-"""PMM's permission sets (A16): View, Deliver and Manage.
+"""PMM's permission sets: View, Deliver and Manage.
 
 None grants View All or Modify All, nor the session's omitted_contact_ids
 (a system field). Contact access itself comes from core's sets (Standard

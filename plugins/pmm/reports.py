@@ -1,4 +1,4 @@
-"""PMM's packaged reports (spec A17; the follow-up filters of B4).
+"""PMM's packaged reports, and the follow-up filters Case Management uses.
 
 Each report is ``fn(session, today=None)`` returning rows; they read through
 the caller's session, so a user only sees what they may see. ``today``
@@ -132,7 +132,7 @@ def units_delivered_last_6_months(session, today=None) -> list[dict]:
 
 
 def _absence_follow_up(session, minimum: int) -> list[dict]:
-    """B4 rules 1 and 2: a contact with an active engagement of >= ``minimum`` consecutive
+    """Follow-up for absences: a contact with an active engagement of >= ``minimum`` consecutive
     absences, and an active engagement owned by the user; every engagement of theirs is listed."""
     active = sorted(cfg.buckets(session).active_stages)
     absent = query_all(
@@ -189,7 +189,7 @@ def contacts_with_3_consecutive_absences(session, today=None) -> list[dict]:
 
 
 def contacts_without_recent_service_deliveries(session, today=None) -> list[dict]:
-    """B4 rule 3: no service delivered in the last 14 days (today included), and an active
+    """Follow-up for no service: no service delivered in the last 14 days (today included), and an active
     engagement owned by the user that started before that window."""
     today = _today(session, today)
     cutoff = today - dt.timedelta(days=FOLLOW_UP_WINDOW + 1)  # "before LAST_N_DAYS:14" is <= D-15

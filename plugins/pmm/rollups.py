@@ -1,4 +1,4 @@
-"""Attendance rollups (A13) and the participants-enrolled count (A14).
+"""Attendance rollups and the participants-enrolled count.
 
 Definitions, over all of a parent's deliveries:
 
@@ -306,7 +306,7 @@ def refresh_schedules_of_sessions(session, rows) -> None:
     _write(session, "ServiceSchedule", changes)
 
 
-# -- participants enrolled (A14) -----------------------------------------------------------
+# -- participants enrolled -----------------------------------------------------------------
 
 
 def enrolled_counts(session, schedule_ids: Iterable[str] | None = None) -> dict[str, int]:

@@ -1,8 +1,8 @@
-"""Validation rules of the PMM objects (A1–A8) as pure functions.
+"""Validation rules of the PMM objects as pure functions.
 
 Each takes a record (the values it will have once saved) and the related
 records it refers to, and returns ``(field, message)`` problems. A comparison
-with a blank side never fails, as in the spec's formulas.
+with a blank side never fails, as in upstream's formulas.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""Service schedules and their sessions (spec A11).
+"""Service schedules and their sessions.
 
 ``create_schedule`` validates like the upstream wizard and generates the
 sessions; ``extend_schedule`` adds sessions after the last one. Generation is
 ``session_times``: python-dateutil's rrule over *local dates* in the user's
 time zone. Every session starts at the first session's local clock time and
 lasts the first session's elapsed duration, so across a DST change the local
-end time moves when the session spans the change (as the spec says).
+end time moves when the session spans the change (as upstream does).
 
 Not copied from upstream:
 - the 500-session cap that silently drops the rest: there is a configurable
@@ -63,7 +63,7 @@ def _fail(field: str, message: str) -> ValidationError:
 
 
 def spec_weekday(day: dt.date) -> str:
-    """The spec's day number (1 = Sunday ... 7 = Saturday) of a date."""
+    """Upstream's day number (1 = Sunday ... 7 = Saturday) of a date."""
     return str((day.weekday() + 1) % 7 + 1)
 
 
@@ -164,7 +164,7 @@ def _local_dates(schedule: dict, first: dt.datetime) -> rrule.rrule | list[dt.da
     if frequency == "Weekly":
         days = [_rrule_weekday(d) for d in schedule.get("days_of_week") or [spec_weekday(first.date())]]
         # Weeks run Monday to Sunday; a start after the week's last selected day
-        # moves to the week `interval` weeks on (the spec's first-week rule).
+        # moves to the week `interval` weeks on (upstream's first-week rule).
         return rrule.rrule(
             rrule.WEEKLY, interval=interval, byweekday=days, wkst=rrule.MO, dtstart=first, until=until_dt
         )

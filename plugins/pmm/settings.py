@@ -1,4 +1,4 @@
-"""PMM's org settings (A9 buckets and feature gates, A10 automation, A11 limit).
+"""PMM's org settings: status buckets and feature gates, automation, the schedule limit.
 
 An admin changes them with ``missionbase settings set KEY VALUE``. The
 rollup gates are **on** by default, unlike the upstream package, because a
@@ -64,7 +64,7 @@ SETTINGS = [
 
 @dataclass(frozen=True)
 class Buckets:
-    """Which picklist values count as present, absent, active (A9)."""
+    """Which picklist values count as present, absent, active."""
 
     present: frozenset[str]
     absent: frozenset[str]

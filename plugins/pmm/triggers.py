@@ -1,7 +1,7 @@
 """Trigger handlers: they fetch what the pure rules and namers need and apply them.
 
 Related records (a program's dates, a contact's account...) are read in the
-system context, as the spec's validation rules and flows see them: the
+system context, as upstream's validation rules and flows see them: the
 lookup check has already made sure the user can see what they point at.
 """
 
@@ -59,7 +59,7 @@ def check_cohorts(ctx, rows) -> None:
 
 
 def prepare_engagements(ctx, rows) -> None:
-    """Date defaults and auto-name (A10) when on, then the validation rules (A3)."""
+    """Date defaults and auto-name when on, then the validation rules."""
     session = ctx.session
     indexed = edited(ctx, rows)
     if not indexed:

@@ -1,4 +1,4 @@
-"""The client record (B1, B2): derived fields, client IDs, alerts, the card and its tabs."""
+"""The client record: derived fields, client IDs, alerts, the card and its tabs."""
 
 from __future__ import annotations
 

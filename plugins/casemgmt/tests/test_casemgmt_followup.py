@@ -1,4 +1,4 @@
-"""The three follow-up lists (B4) and the caseworker's home view."""
+"""The three follow-up lists and the caseworker's home view."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Client search and global search (B3): prefix matching, every text field, ranking, sharing, FLS."""
+"""Client search and global search: prefix matching, every text field, ranking, sharing, FLS."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Mentions, shares, edit/delete rules, groups, follows: the rules of §1.3 and §1.5-1.9."""
+"""Mentions, shares, edit/delete rules, groups, follows: the rules users meet."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def test_follow_only_readable_with_limit_and_auto_follow_not_for_imports(org):
         assert [
             s.get_setting(f"chatter.{name}")
             for name in ("follow_limit", "max_mentions", "max_tracked_fields", "archive_after_days")
-        ] == [500, 25, 20, 90]  # the defaults the spec states
+        ] == [500, 25, 20, 90]  # the documented defaults
         s.set_setting("chatter.follow_limit", 2)
     with org.session("ana") as s:
         private = s.create("Contact", {"last_name": "Private"})

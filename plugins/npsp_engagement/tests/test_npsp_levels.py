@@ -1,4 +1,4 @@
-"""Levels (spec §2) and the donation rollups they read."""
+"""Levels and the donation rollups they read."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ D = decimal.Decimal
 
 
 def ladder(s, template_id=None, target="Contact"):
-    """The §2.4 ladder: Tin <100, Bronze [100,1000), Silver [1000,5000) (with a template),
+    """A ladder: Tin <100, Bronze [100,1000), Silver [1000,5000) (with a template),
     Gold [5000,90000), Platinum >=100000."""
     rows = [
         ("Tin", None, "100"),
@@ -188,7 +188,7 @@ def test_previous_level_is_kept_when_a_record_falls_off_the_ladder(org):
         assert got[contact["id"]]["version"] == before[contact["id"]]["version"]
 
 
-# -- §2.2 validation ------------------------------------------------------------------------------------
+# -- validation ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("low", "high", "message"),
     [

@@ -1,4 +1,4 @@
-"""Engagement plans (spec §1): applying templates, due dates, owners, dependencies, counts, lifecycle."""
+"""Engagement plans: applying templates, due dates, owners, dependencies, counts, lifecycle."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ def day(n: int) -> dt.date:
     return T + dt.timedelta(days=n)
 
 
-# -- §1.2-1.4: applying a template -------------------------------------------------------
+# -- applying a template ------------------------------------------------------------------
 def test_ep1_dependent_plan_copies_fields_dates_reminders_and_owners(org, ep):
-    """EP1: A (3 days, dina, reminder 660, blank priority) -> B (10 days, Low, unassigned)."""
+    """A (3 days, dina, reminder 660, blank priority) -> B (10 days, Low, unassigned)."""
     with org.session("admin") as s:
         dina = ep.user(s, "dina")
         template, _ = ep.template(
@@ -200,7 +200,7 @@ def test_target_without_an_owner_of_its_own_follows_its_parent(make_app, today, 
     assert (task["owner_id"], task["what"]) == (owner["id"], visit["id"])
 
 
-# -- §1.7 / EP4-6: targets -------------------------------------------------------------------
+# -- targets --------------------------------------------------------------------------------
 def test_ep4_a_plan_needs_a_target(org, ep):
     with org.session("admin") as s:
         template, _ = ep.template(s, steps=[{"subject": "Call"}])
@@ -288,7 +288,7 @@ def test_task_creation_failure_rolls_back_the_plan(make_app, today, ep):
         assert s.count("EngagementPlan") == 0 and s.count("Task") == 0
 
 
-# -- §1.9: bulk ----------------------------------------------------------------------------------
+# -- bulk ----------------------------------------------------------------------------------------
 def test_plans_created_together_get_the_same_due_dates_as_one_by_one(org, ep):
     """Upstream's bulk bug added the ancestors' days again for each later plan; not here."""
     with org.session("admin") as s:
@@ -309,7 +309,7 @@ def test_plans_created_together_get_the_same_due_dates_as_one_by_one(org, ep):
     assert child_dates == [day(13)] * 4
 
 
-# -- §1.5: dependent activation ------------------------------------------------------------------
+# -- dependent activation ------------------------------------------------------------------------
 def ep7_template(s, ep, **values):
     return ep.template(
         s,
@@ -402,7 +402,7 @@ def test_a_colleague_closing_a_task_activates_tasks_they_cannot_see(org, ep):
         assert s.get(plan["id"])["completed_tasks"] == 1
 
 
-# -- §1.6 / EP9: counts and status ---------------------------------------------------------------------
+# -- counts and status ----------------------------------------------------------------------------------
 def test_ep9_counts_and_status_follow_the_tasks(org, ep):
     with org.session("admin") as s:
         template, _ = ep.template(s, steps=[{"subject": f"Step {i}"} for i in range(10)])
@@ -452,7 +452,7 @@ def test_a_user_who_cannot_edit_the_plan_still_moves_its_counts(org, ep):
         assert s.get(plan["id"])["status"] == "Completed"
 
 
-# -- §1.7: lifecycle ---------------------------------------------------------------------------------------
+# -- lifecycle ---------------------------------------------------------------------------------------------
 def test_deleting_a_plan_keeps_its_tasks_and_stops_activation(org, ep):
     with org.session("admin") as s:
         template, steps = ep.template(
@@ -502,7 +502,7 @@ def test_deleting_the_target_keeps_the_plan(org, ep):
         assert s.get(plan["id"])["target"] is None
 
 
-# -- EP10: template step validation ------------------------------------------------------------------------
+# -- template step validation ------------------------------------------------------------------------------
 def test_ep10_cycles_are_rejected(org, ep):
     with org.session("admin") as s:
         _template, steps = ep.template(

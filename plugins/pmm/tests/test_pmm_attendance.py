@@ -1,4 +1,4 @@
-"""Participants, the attendance roster and bulk delivery entry (spec A12)."""
+"""Participants, the attendance roster and bulk delivery entry."""
 
 from __future__ import annotations
 

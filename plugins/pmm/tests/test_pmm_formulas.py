@@ -1,4 +1,4 @@
-"""PMM's formula fields (A3, A6, A8): computed when read, never stored, filterable."""
+"""PMM's formula fields: computed when read, never stored, filterable."""
 
 from __future__ import annotations
 

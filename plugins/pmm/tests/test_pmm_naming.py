@@ -1,4 +1,4 @@
-"""Auto-naming and engagement date defaults (spec A10)."""
+"""Auto-naming and engagement date defaults."""
 
 from __future__ import annotations
 

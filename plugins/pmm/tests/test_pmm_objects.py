@@ -1,4 +1,4 @@
-"""Objects, defaults, lookup delete rules and validation rules (spec A1–A9)."""
+"""Objects, defaults, lookup delete rules and validation rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Packaged reports (spec A17, follow-up filters of B4), run as the calling user."""
+"""Packaged reports (and the follow-up filters casemgmt shares), run as the calling user."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Attendance rollups (spec A13, A14): exact values, blank vs zero, and the
+"""Attendance rollups and enrolled counts: exact values, blank vs zero, and the
 incremental path agreeing with a from-scratch recalc on random histories."""
 
 from __future__ import annotations

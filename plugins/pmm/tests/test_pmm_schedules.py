@@ -1,4 +1,4 @@
-"""Schedule creation and session generation (spec A11)."""
+"""Schedule creation and session generation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Permission sets (spec A16), enforced by core security."""
+"""Permission sets, enforced by core security."""
 
 from __future__ import annotations
 
