@@ -7,9 +7,10 @@ import datetime as dt
 
 import pytest
 
+from missionbase.core.testing import add_users
 from missionbase.plugins.chatter import digests, feeds, follows, groups, notifications, posting
 
-from .conftest import STAFF, add_staff
+from .conftest import CHATTER_SETS, STAFF
 
 
 def inbox(app, user):
@@ -127,7 +128,7 @@ def test_my_default_group_frequency_is_used_when_i_join_or_create_a_group(org):
 @pytest.fixture
 def mail_org(make_app, smtp_server):
     app = make_app(["chatter"], **smtp_server.settings())
-    add_staff(app, STAFF[:3])
+    add_users(app, {u: STAFF[u] for u in ("ana", "ben", "cleo")}, CHATTER_SETS)
     app.smtp = smtp_server
     return app
 

@@ -6,15 +6,16 @@ import datetime as dt
 
 import pytest
 
+from missionbase.core.testing import add_users
 from missionbase.plugins.chatter import digests, groups, notifications, posting
 
-from .conftest import add_staff
+from .conftest import CHATTER_SETS
 
 
 @pytest.fixture
 def mail_org(make_app, smtp_server):
     app = make_app(["chatter"], **smtp_server.settings())
-    add_staff(app, [(name, name.title()) for name in ("ana", "ben", "cleo")])
+    add_users(app, {name: name.title() for name in ("ana", "ben", "cleo")}, CHATTER_SETS)
     app.smtp = smtp_server
     return app
 
@@ -106,7 +107,7 @@ def test_two_digest_runs_at_once_send_the_period_once(make_app):
 
     transport.missionbase_send_emails = missionbase_send_emails
     app = make_app(["chatter", "slow"], extra_plugins={"slow": transport})
-    add_staff(app, [("ana", "Ana"), ("ben", "Ben")])
+    add_users(app, {"ana": "Ana", "ben": "Ben"}, CHATTER_SETS)
     with app.session("ben") as s:
         s.create("ChatterPreference", {"user": s.user.id, "email_on_comment_on_my_post": False})
         post = posting.post(s, s.user.id, "Anyone free Friday?").record
