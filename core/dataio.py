@@ -25,8 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import fields as f
+from .clock import utcnow
 from .errors import MissionbaseError, UnknownName, ValidationError
-from .records import utcnow
 
 FORMATS = ("csv", "jsonl")
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .clock import utcnow
+from .db import chunks
 from .errors import AccessDenied
 from .ids import new_ids
-from .records import chunks, utcnow
 
 
 def _jsonable(value: Any) -> Any:

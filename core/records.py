@@ -10,20 +10,21 @@ anything fails, the transaction rolls back and nothing is written.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import gc
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import fields as f
+from .clock import utcnow
+from .db import chunks
 from .errors import (
     AccessDenied,
     DeleteBlocked,
@@ -35,14 +36,15 @@ from .errors import (
 )
 from .ids import ID_PATTERN, SYSTEM_USER_ID, new_id, new_ids, prefix_of
 from .query import Page, QueryCompiler, encode_cursor
-from .registry import ObjectType
+from .registry import ObjectType, Registry
 from .security import CurrentUser
 
 if TYPE_CHECKING:
-    from .app import App
+    from .schema import Schema
+    from .security import AccessPolicy
+    from .validation import ObjectValidator
 
 MAX_TRIGGER_DEPTH = 8
-IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 WRITABLE_SYSTEM_FIELDS = frozenset({"owner_id"})
 OWNER_OBJECTS = ("User", "Queue")
 GC_PAUSE_ROWS = 1000  # batches this large write with the cycle collector paused (see _gc_paused)
@@ -132,19 +134,29 @@ class BulkResult:
     errors: dict[int, str]  # input row index -> one-line reason
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+class RecordServiceHost(Protocol):
+    """What a RecordService needs from whatever opens it (``App`` is one).
 
+    Sessions keep it as ``session.app``: plugins reach the org's settings and
+    ``resolve_user`` through it.
+    """
 
-def chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    registry: Registry
+    schema: Schema
+    access_policy: AccessPolicy
+    settings: Any
+    # Called after every update with (session, object, new rows, old rows).
+    write_listeners: list[Callable[..., None]]
+
+    def validator(self, object_name: str) -> ObjectValidator: ...
+
+    def resolve_user(self, conn: Connection, name_or_id: str) -> CurrentUser: ...
 
 
 class RecordService:
     """Record operations for one user inside one transaction."""
 
-    def __init__(self, app: App, conn: Connection, user: CurrentUser) -> None:
+    def __init__(self, app: RecordServiceHost, conn: Connection, user: CurrentUser) -> None:
         self.app = app
         self.conn = conn
         self.user = user
@@ -1273,4 +1285,12 @@ def _reason(error: MissionbaseError) -> str:
     return str(error)
 
 
-__all__ = ["BulkResult", "RecordService", "TriggerContext", "TriggerRow", "chunks", "prefix_of"]
+__all__ = [
+    "BulkResult",
+    "RecordService",
+    "RecordServiceHost",
+    "TriggerContext",
+    "TriggerRow",
+    "chunks",
+    "prefix_of",
+]

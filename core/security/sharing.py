@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..clock import utcnow
 from ..errors import AccessDenied, RecordNotFound, UnknownName, ValidationError
 from ..ids import SYSTEM_USER_ID, new_id
-from ..records import utcnow
 from .model import role_and_subordinates_key, role_key
 from .policy import LEVEL_LABEL, LEVELS, SHARING_SETTING_PREFIX
 
