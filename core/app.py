@@ -175,9 +175,7 @@ class App:
 
     def is_admin(self, session: RecordService) -> bool:
         """May this session change org settings (customize_application)?"""
-        return session.user.is_system or bool(
-            getattr(self.access_policy, "is_admin", lambda s: False)(session)
-        )
+        return session.user.is_system or self.access_policy.is_admin(session)
 
     def validator(self, object_name: str) -> ObjectValidator:
         validator = self._validators.get(object_name)

@@ -37,7 +37,7 @@ from .errors import (
 from .ids import ID_PATTERN, SYSTEM_USER_ID, new_id, new_ids, prefix_of
 from .query import Page, QueryCompiler, encode_cursor
 from .registry import ObjectType, Registry
-from .security import CurrentUser
+from .security import CurrentUser, SecurityState
 
 if TYPE_CHECKING:
     from .schema import Schema
@@ -163,6 +163,7 @@ class RecordService:
         self.registry = app.registry
         self.schema = app.schema
         self.policy = app.access_policy
+        self.security = SecurityState()  # what the policy remembers for this session
         self._trigger_stack: list[str] = []
         self.importing = False
 
@@ -1217,7 +1218,7 @@ class RecordService:
         The key must be declared by an enabled plugin and the value must have
         its type. Returns the stored value.
         """
-        if not self.user.is_system and not self.app.is_admin(self):
+        if not self.user.is_system and not self.policy.is_admin(self):
             raise AccessDenied(f"changing setting {key!r} needs an administrator")
         declared = self.registry.settings.get(key)
         if declared is None:

@@ -59,8 +59,7 @@ def set_sharing_default(session, object_name: str, level: str) -> None:
     session.conn.execute(
         table.insert().values(key=key, value=level, modified_at=utcnow(), modified_by=session.user.id)
     )
-    if hasattr(session, "_sharing_defaults"):
-        del session._sharing_defaults
+    _policy(session).invalidate_sharing_defaults(session)
 
 
 def sharing_defaults(session) -> dict[str, str]:
