@@ -9,11 +9,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -38,16 +36,6 @@ ADMIN_PERMISSION_SET = "System Administrator"
 # Alembic's default version table: one row per head of each plugin's migration branch.
 ALEMBIC_VERSION_TABLE = "alembic_version"
 SYSTEM_USER = CurrentUser(id=SYSTEM_USER_ID, username="system", is_system=True)
-
-
-@dataclass
-class DemoContext:
-    """What ``missionbase_load_demo_data`` receives."""
-
-    session: RecordService
-    users: dict[str, str] = field(default_factory=dict)
-    records: dict[str, list[str]] = field(default_factory=dict)
-    app: Any = None
 
 
 class App:
@@ -187,9 +175,7 @@ class App:
 
     def is_admin(self, session: RecordService) -> bool:
         """May this session change org settings (customize_application)?"""
-        return session.user.is_system or bool(
-            getattr(self.access_policy, "is_admin", lambda s: False)(session)
-        )
+        return session.user.is_system or self.access_policy.is_admin(session)
 
     def validator(self, object_name: str) -> ObjectValidator:
         validator = self._validators.get(object_name)

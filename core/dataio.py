@@ -27,9 +27,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import fields as f
+from .clock import utcnow
 from .errors import MissionbaseError, UnknownName, ValidationError
 from .jsonable import to_jsonable
-from .records import utcnow
 
 FORMATS = ("csv", "jsonl")
 

@@ -10,12 +10,15 @@ guarantees come from ``SELECT ... FOR UPDATE`` on the rows a write touches.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
 from .errors import ConfigError
+
+IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 
 
 def redact(url: str) -> str:
@@ -70,3 +73,9 @@ def _sqlite_engine(parsed) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
+    """``items`` in slices of ``size``, for IN (...) lists that stay under the driver's limits."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

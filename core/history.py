@@ -14,10 +14,11 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
+from .clock import utcnow
+from .db import chunks
 from .errors import AccessDenied
 from .ids import new_ids
 from .jsonable import to_jsonable
-from .records import chunks, utcnow
 
 
 def record_field_history(session, obj, news: list[dict], olds: list[dict]) -> None:

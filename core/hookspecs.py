@@ -28,8 +28,8 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from .app import DemoContext
     from .config import Settings
+    from .demo_context import DemoContext
     from .mail import Email
     from .registry import PluginRegistry
 
@@ -136,6 +136,8 @@ def missionbase_register_commands(cli: click.Group) -> None:
 @hookspec
 def missionbase_load_demo_data(ctx: DemoContext) -> None:
     """Create this plugin's demo records with ``ctx.session`` (system context).
+
+    ``ctx`` is a ``missionbase.core.demo_context.DemoContext``.
 
     ``ctx.users`` maps demo user names to ids and ``ctx.records`` collects ids
     other plugins' demo data may refer to (for example ``ctx.records["contacts"]``).

@@ -175,7 +175,7 @@ def call_in_order(
     """
     return [
         (name, caller(**{k: v for k, v in kwargs.items() if k in caller.argnames}))
-        for name, caller in _callers_in_order(pm, hook_name, order)
+        for name, caller in callers_in_order(pm, hook_name, order)
     ]
 
 
@@ -184,7 +184,7 @@ def declare(pm: pluggy.PluginManager, registry: Registry, plugins: list[PluginIn
     namespaces = {CORE_PLUGIN: CORE_PLUGIN, **{p.name: p.namespace for p in plugins}}
     order = [p.name for p in plugins]
     for hook_name in DECLARATION_HOOKS:
-        for name, caller in _callers_in_order(pm, hook_name, order):
+        for name, caller in callers_in_order(pm, hook_name, order):
             caller(registry=registry.scoped(name, namespaces[name]))
     registry.finish()
 
@@ -199,7 +199,8 @@ class _OnePluginCaller:
         return results[0] if results else None
 
 
-def _callers_in_order(pm: pluggy.PluginManager, hook_name: str, order: list[str]):
+def callers_in_order(pm: pluggy.PluginManager, hook_name: str, order: list[str]):
+    """(plugin name, caller of that plugin's implementation alone) for each implementing plugin, in order."""
     hook = getattr(pm.hook, hook_name)
     implemented = {impl.plugin_name: impl for impl in hook.get_hookimpls()}
     everyone = [plugin for _name, plugin in pm.list_name_plugin()]

@@ -264,7 +264,7 @@ class PluginConformance:
                 )
 
     def test_demo_data_loads_twice_without_duplicates(self, conformance_app):
-        from missionbase.core.demo import load_demo
+        from missionbase.core.cli.demo import load_demo
 
         app = conformance_app
 

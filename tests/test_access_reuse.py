@@ -124,3 +124,25 @@ def test_sharing_defaults_and_permission_sets_change_what_the_same_user_reads(or
         assign_permission_set(s, ids["sam"], "System Administrator")
     with org.session("sam") as s:
         assert s.count("Contact") == 2
+
+
+def test_what_the_policy_remembers_lives_in_the_sessions_security_state(org):
+    from missionbase.core.security import SecurityState
+
+    with org.session("ana") as s:
+        assert s.security == SecurityState()
+        assert s.count("Contact") == 2
+        state = s.security
+        assert state.user_access is not None and state.sharing_defaults is not None
+        assert not {"_user_access", "_sharing_defaults", "_readable_filters"} & set(vars(s))
+        assert not org.access_policy.is_admin(s)
+        as_sam = s.as_user(org.ids["sam"])
+        assert as_sam.security is not state and as_sam.security.user_access is None
+    with org.session("admin") as s:
+        assert s.count("Contact") == 2
+        defaults = s.security.sharing_defaults
+        set_sharing_default(s, "Contact", "public_read")  # forgets the defaults read before
+        assert s.security.sharing_defaults is None
+        assert s.count("Contact") == 2
+        assert s.security.sharing_defaults is not defaults
+        assert org.access_policy.is_admin(s)

@@ -549,7 +549,7 @@ def test_ids_created_later_sort_after(session):
 
 
 def test_demo_data_hook_runs_once_per_plugin_in_order_with_a_shared_context(make_app):
-    from missionbase.core.demo import load_demo
+    from missionbase.core.cli.demo import load_demo
 
     seen = []
 
@@ -579,7 +579,7 @@ def test_demo_data_hook_runs_once_per_plugin_in_order_with_a_shared_context(make
 def test_commands_hook_adds_a_plugin_command_group(make_app):
     import click
 
-    from missionbase.core.demo import what_to_try
+    from missionbase.core.cli.demo import what_to_try
 
     @click.group("housing")
     def housing_group():

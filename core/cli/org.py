@@ -69,7 +69,7 @@ def demo(state: CliState):
 
     from ..app import App, init_org
     from ..config import CONFIG_FILE, find_config, load_settings, write_config
-    from ..demo import load_demo, what_to_try
+    from .demo import load_demo, what_to_try
 
     if find_config(state.config_path) is None:
         path = Path(state.config_path or CONFIG_FILE)

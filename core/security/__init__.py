@@ -26,6 +26,23 @@ class CurrentUser:
     is_system: bool = False
 
 
+@dataclass
+class SecurityState:
+    """What the access policy remembers for one session (``session.security``).
+
+    Declared here rather than set on the session by the policy, so the session
+    owns its lifetime: a new session (another user, the system view of the same
+    transaction) starts empty, and nothing outlives the transaction it was read in.
+    """
+
+    # The user's permissions as the policy loaded them (SecurityPolicy: a UserAccess).
+    user_access: Any = None
+    # Org-wide sharing defaults by object name; None until read (or after they change).
+    sharing_defaults: dict[str, str] | None = None
+    # (sharing defaults, user access, memo): the memo picked for those two inputs.
+    readable_filters: tuple[Any, Any, dict] | None = None
+
+
 class AccessPolicy(Protocol):
     def check_object(self, session: Any, object_name: str, action: str) -> None:
         """Raise AccessDenied unless the user may ``action`` records of this object at all."""
@@ -52,6 +69,12 @@ class AccessPolicy(Protocol):
 
     def readable_parents(self, session: Any, object_name: str, parent_ids: set[str]) -> set[str]:
         """The ids among ``parent_ids`` whose records open their ``object_name`` children."""
+
+    def is_admin(self, session: Any) -> bool:
+        """May the (non-system) user change org settings (customize_application)?"""
+
+    def invalidate_sharing_defaults(self, session: Any) -> None:
+        """Forget the session's org-wide sharing defaults: they changed in its transaction."""
 
 
 class AdminSeesAll:
@@ -80,3 +103,9 @@ class AdminSeesAll:
 
     def readable_parents(self, session, object_name, parent_ids):
         return set(parent_ids)
+
+    def is_admin(self, session):
+        return False  # settings stay with the system context until record security is installed
+
+    def invalidate_sharing_defaults(self, session):
+        return None

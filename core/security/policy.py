@@ -52,30 +52,32 @@ class RecordAccess:
 class SecurityPolicy:
     """The AccessPolicy core installs: permission sets, FLS and sharing."""
 
-    # -- per-session state -----------------------------------------------------
+    # -- per-session state (session.security) --------------------------------------
     def access(self, session) -> UserAccess:
-        cached = getattr(session, "_user_access", None)
-        if cached is None:
+        state = session.security
+        if state.user_access is None:
             # The sharing defaults come in the same statement unless this session already has them.
-            prefix = SHARING_SETTING_PREFIX if getattr(session, "_sharing_defaults", None) is None else None
-            cached = load_user_access(
+            prefix = SHARING_SETTING_PREFIX if state.sharing_defaults is None else None
+            loaded = load_user_access(
                 session.conn, session.schema, session.registry, session.user.id, settings_prefix=prefix
             )
-            session._user_access = cached
-            if cached.settings is not None:
-                session._sharing_defaults = _defaults_from(cached.settings)
-        return cached
+            state.user_access = loaded
+            if loaded.settings is not None:
+                state.sharing_defaults = _defaults_from(loaded.settings)
+        return state.user_access
 
     def sharing_default(self, session, object_name: str) -> str:
-        defaults = getattr(session, "_sharing_defaults", None)
-        if defaults is None:
+        state = session.security
+        if state.sharing_defaults is None:
             table = session.schema.internal["setting"]
             rows = session.conn.execute(
                 sa.select(table.c.key, table.c.value).where(table.c.key.like(SHARING_SETTING_PREFIX + "%"))
             )
-            defaults = _defaults_from(dict(rows.all()))
-            session._sharing_defaults = defaults
-        return defaults.get(object_name) or session.registry.object(object_name).sharing
+            state.sharing_defaults = _defaults_from(dict(rows.all()))
+        return state.sharing_defaults.get(object_name) or session.registry.object(object_name).sharing
+
+    def invalidate_sharing_defaults(self, session) -> None:
+        session.security.sharing_defaults = None  # a new dict is read next, which resets the memo too
 
     def is_admin(self, session) -> bool:
         return (
@@ -104,7 +106,7 @@ class SecurityPolicy:
     # -- records ---------------------------------------------------------------------
     def readable_filter(self, session, object_name: str, table) -> Any | None:
         # Built once per session, object and table: the condition only depends on the session's
-        # access and sharing defaults (both cached on the session; a new defaults dict resets it).
+        # access and sharing defaults (both kept in session.security; a new defaults dict resets it).
         filters = self.memo(session)
         key = (object_name, table)
         if key not in filters:
@@ -121,8 +123,9 @@ class SecurityPolicy:
         """
         access = self.access(session)
         self.sharing_default(session, "User")  # loads the session's defaults (if access did not)
-        defaults = session._sharing_defaults
-        memo = getattr(session, "_readable_filters", None)
+        state = session.security
+        defaults = state.sharing_defaults
+        memo = state.readable_filters
         if memo is not None and memo[0] is defaults and memo[1] is access:
             return memo[2]
         key = (
@@ -141,7 +144,7 @@ class SecurityPolicy:
             if len(cache) >= 256:
                 cache.pop(next(iter(cache)))
             entry = cache[key] = (session.schema, {})
-        session._readable_filters = (defaults, access, entry[1])
+        state.readable_filters = (defaults, access, entry[1])
         return entry[1]
 
     def _filter(self, session, object_name: str, table, level: str, depth: int):

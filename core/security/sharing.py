@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..clock import utcnow
 from ..errors import AccessDenied, RecordNotFound, UnknownName, ValidationError
 from ..ids import SYSTEM_USER_ID, new_id
-from ..records import utcnow
 from .model import role_and_subordinates_key, role_key
 from .policy import LEVEL_LABEL, LEVELS, SHARING_SETTING_PREFIX
 
@@ -59,8 +59,7 @@ def set_sharing_default(session, object_name: str, level: str) -> None:
     session.conn.execute(
         table.insert().values(key=key, value=level, modified_at=utcnow(), modified_by=session.user.id)
     )
-    if hasattr(session, "_sharing_defaults"):
-        del session._sharing_defaults
+    _policy(session).invalidate_sharing_defaults(session)
 
 
 def sharing_defaults(session) -> dict[str, str]:

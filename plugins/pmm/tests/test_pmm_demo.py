@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from missionbase.core.demo import load_demo
+from missionbase.core.cli.demo import load_demo
 from missionbase.plugins.pmm.rollups import recalculate
 
 

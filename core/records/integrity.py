@@ -1,0 +1,153 @@
+"""Integrity checks of a batch about to be written: required values, lookups, unique values.
+
+Each problem is ``(row index, field, reason)``; the caller decides whether
+one fails the call or only sets its row aside (imports).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import fields as f
+from ..db import chunks
+from ..registry import ObjectType
+from .access import AccessView
+from .model import OWNER_OBJECTS, Scope, id_object_cache
+
+
+class IntegrityChecks:
+    """The checks for one session: lookups must point at records its user can see."""
+
+    def __init__(self, scope: Scope, access: AccessView) -> None:
+        self.conn = scope.conn
+        self.registry = scope.registry
+        self.schema = scope.schema
+        self.user = scope.user
+        self.access = access
+
+    def problems(self, obj: ObjectType, rows: list[dict], olds: list[dict] | None) -> list[tuple]:
+        """Required, lookup and unique problems as (row index, field, reason), in row order.
+
+        ``olds`` (updates) are the stored rows: a value left as it was is not checked again.
+        """
+        problems: list[tuple[int, str, str]] = []
+        for fld in obj.fields:
+            if fld.required and not isinstance(fld, f.AutoNumber):
+                name = fld.name
+                for i, row in enumerate(rows):
+                    value = row.get(name)
+                    if value is None or value == "":
+                        problems.append((i, name, "is required"))
+        problems += self.lookup_problems(obj, rows, olds)
+        problems += self.unique_problems(obj, rows, olds)
+        problems.sort(key=lambda p: p[0])
+        return problems
+
+    def lookup_problems(self, obj: ObjectType, rows: list[dict], olds: list[dict] | None) -> list[tuple]:
+        wanted: dict[str, set[str]] = defaultdict(set)  # object name -> ids
+        checks: list[tuple[int, str, str, list[str]]] = []
+        lookups = [(fld.name, self.registry.lookup_target_names(fld)) for fld in obj.lookups()]
+        lookups.append(("owner_id", list(OWNER_OBJECTS)))
+        target_of = id_object_cache(self.registry)
+        for name, targets in lookups:
+            accepted = frozenset(targets)  # "*" lists every object: a set keeps the test O(1)
+            # Each distinct value is classified once (a batch repeats its owner and parents);
+            # the rows are walked again only for a value of the wrong kind, to name its rows.
+            if olds is None:
+                values = [row.get(name) for row in rows]
+            else:
+                values = [
+                    None if old.get(name) == row.get(name) else row.get(name)
+                    for row, old in zip(rows, olds, strict=True)
+                ]
+            try:
+                distinct: Iterable = set(values)
+            except TypeError:  # an unhashable value (owner_id is not validated): one by one
+                distinct = values
+            bad = []
+            for value in distinct:
+                # The caller owning what they write needs no check (nor Read on User).
+                if value is None or (name == "owner_id" and value == self.user.id):
+                    continue
+                target = target_of(value)
+                if target is None or target.name not in accepted:
+                    bad.append(value)
+                    continue
+                wanted[target.name].add(value)
+            if bad:
+                wrong = set(bad) if distinct is not values else bad
+                checks += [
+                    (i, name, value, targets)
+                    for i, value in enumerate(values)
+                    if value is not None and value in wrong
+                ]
+        found: set[str] = set()
+        for object_name, id_set in wanted.items():
+            table = self.schema.table(object_name)
+            condition = table.c.is_deleted == sa.false()
+            readable = self.access.readable(object_name, table)
+            if readable is not None:
+                condition = sa.and_(condition, readable)
+            for chunk in chunks(sorted(id_set)):
+                found.update(
+                    self.conn.scalars(sa.select(table.c.id).where(table.c.id.in_(chunk), condition)).all()
+                )
+        problems = [
+            (i, name, f"{value} is not a {' or '.join(targets) if len(targets) < 4 else 'known'} record")
+            for i, name, value, targets in checks
+        ]
+        missing = {value for id_set in wanted.values() for value in id_set} - found
+        if not missing:  # the usual case: no second pass over the batch
+            return problems
+        for name, _targets in lookups:
+            for i, row in enumerate(rows):
+                value = row.get(name)
+                if value is None or value not in missing or (olds is not None and olds[i].get(name) == value):
+                    continue
+                problems.append(
+                    (i, name, f"{target_of(value).name} {value} does not exist (or you cannot see it)")
+                )
+        return problems
+
+    def unique_problems(self, obj: ObjectType, rows: list[dict], olds: list[dict] | None) -> list[tuple]:
+        problems = []
+        table = self.schema.table(obj.name)
+        for fld in obj.fields:
+            if not fld.unique:
+                continue
+            seen: dict[Any, int] = {}
+            values = []
+            for i, row in enumerate(rows):
+                value = row.get(fld.name)
+                if value is None or (olds is not None and olds[i].get(fld.name) == value):
+                    continue
+                if value in seen:
+                    problems.append(
+                        (
+                            i,
+                            fld.name,
+                            f"{value!r} is used twice in this batch (rows {seen[value]} and {i}); it must be unique",
+                        )
+                    )
+                    continue
+                seen[value] = i
+                values.append(value)
+            ids = {row["id"] for row in rows}
+            for chunk in chunks(values):
+                existing = self.conn.execute(
+                    sa.select(table.c[fld.name], table.c.id).where(table.c[fld.name].in_(chunk))
+                ).all()
+                for value, record_id in existing:
+                    if record_id not in ids:
+                        problems.append(
+                            (
+                                seen[value],
+                                fld.name,
+                                f"{value!r} already exists ({record_id}); it must be unique",
+                            )
+                        )
+        return problems
