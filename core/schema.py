@@ -270,18 +270,40 @@ def pending_changes(conn: Connection, schema: Schema) -> list[SchemaChange]:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    declared = schema.metadata.tables
+    missing: list[str] = []
+
+    def include_name(name, type_, parent_names):
+        # Tables of disabled plugins stay in the database and are not compared: left out
+        # before Alembic reflects them, not after.
+        return type_ != "table" or name in declared
+
     def include_object(obj, name, type_, reflected, compare_to):
-        # Tables and columns of disabled plugins stay in the database; only
-        # things the registry declares are compared.
         if type_ == "table":
+            if not reflected and compare_to is None:
+                # A table the database lacks is created whole, indexes and all: listed below
+                # without Alembic's diff of it, which copies every table and index several
+                # times (most of the time of a first `db upgrade`).
+                missing.append(name)
+                return False
             return not reflected or compare_to is not None
+        # Columns of disabled plugins stay too; only what the registry declares is compared.
         return not (reflected and compare_to is None)
 
     context = MigrationContext.configure(
-        conn, opts={"compare_type": _compare_type, "include_object": include_object}
+        conn,
+        opts={"compare_type": _compare_type, "include_name": include_name, "include_object": include_object},
     )
+    diffs = compare_metadata(context, schema.metadata)
+    # What Alembic would have listed for each missing table, in its order: the table, then
+    # its indexes by name.
     changes: list[SchemaChange] = []
-    for diff in _flatten(compare_metadata(context, schema.metadata)):
+    for name in missing:
+        table = declared[name]
+        changes.append(SchemaChange("add_table", name, "", table))
+        for index in sorted(table.indexes, key=lambda ix: ix.name):
+            changes.append(SchemaChange("add_index", name, index.name, index))
+    for diff in _flatten(diffs):
         kind = diff[0]
         if kind == "add_table":
             # Our own Table, not the one in the diff: Alembic (1.16+) hands over a copy
