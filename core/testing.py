@@ -4,17 +4,21 @@ Loaded by the repository's root ``conftest.py``; a third-party plugin's
 tests can use them too with ``pytest_plugins = ["missionbase.core.testing"]``.
 
 ``MISSIONBASE_TEST_DATABASE_URL`` selects PostgreSQL (a server URL); each
-test then gets its own schema, dropped afterwards. Without it each test
-gets its own SQLite file.
+test then gets its own database (a copy of a cached initialised org) or
+schema (an empty database), dropped afterwards. Without it each test gets
+its own SQLite file.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -32,27 +36,217 @@ def pytest_report_header(config):
     return f"missionbase database: {'PostgreSQL ' + url if url else 'SQLite (one file per test)'}"
 
 
+class _Databases:
+    """Creates and drops the tests' databases, and keeps initialised orgs to copy from.
+
+    One per pytest process (each xdist worker has its own), so the cached
+    orgs and every database name carry the process id: workers never share,
+    lock or drop each other's databases.
+
+    ``init_org`` is most of the cost of an org-building test, and most tests
+    build one of a dozen plugin sets. The first test of a set initialises a
+    pristine org off to the side; every later one gets a copy of it (a SQLite
+    backup, a PostgreSQL ``CREATE DATABASE ... TEMPLATE``), which is what
+    ``init_org`` would have left, minus the time.
+    """
+
+    def __init__(self, server: str | None, root) -> None:
+        self.server = server
+        self.root = root
+        self.tag = f"{os.getpid()}"
+        self.admin = sa.create_engine(server, isolation_level="AUTOCOMMIT") if server else None
+        self.orgs: dict[tuple, _CachedOrg | None] = {}
+        self.seen: dict[tuple, object] = {}
+        self._file_copy = ""
+        if self.admin is not None:
+            with self.admin.connect() as conn:
+                version = int(conn.exec_driver_sql("SHOW server_version_num").scalar())
+            # WAL_LOG (15's default) writes the whole copy to the WAL: several times slower for
+            # these small databases than copying the files (the only strategy before 15).
+            self._file_copy = " STRATEGY FILE_COPY" if version >= 150000 else ""
+
+    def _database_url(self, name: str) -> str:
+        url = sa.engine.make_url(self.server).set(database=name)
+        return url.render_as_string(hide_password=False)
+
+    # -- the org cache ----------------------------------------------------------------
+    def cached_org(self, values: dict, extra_plugins: dict[str, ModuleType] | None) -> _CachedOrg | None:
+        """The pristine initialised org for these settings and plugins, built on first use.
+
+        None when it could not be built: the test then runs ``init_org`` itself,
+        so it sees the failure exactly as it would have without the cache.
+        """
+        # The plugin list keeps its order: it decides the order of hooks, so of what init writes.
+        key = tuple(
+            sorted((k, json.dumps(v, default=str)) for k, v in values.items() if k not in _PER_TEST_SETTINGS)
+        )
+        if extra_plugins:
+            # In-process plugins are the test's own code: only the very same module objects,
+            # with the very same hook functions, are the same plugins.
+            hooks = {
+                name: tuple(
+                    (attr, getattr(module, attr))
+                    for attr in sorted(vars(module))
+                    if attr.startswith("missionbase_")
+                )
+                for name, module in extra_plugins.items()
+            }
+            key += tuple(
+                (name, id(module), tuple((attr, id(fn)) for attr, fn in hooks[name]))
+                for name, module in sorted(extra_plugins.items())
+            )
+            if key not in self.orgs and key not in self.seen:
+                # Most tests build their in-process plugin afresh (a new module, never seen
+                # again): an org is cached only once a second test brings the same one.
+                # Kept alive so that no new object can take their ids.
+                self.seen[key] = (extra_plugins, hooks)
+                return None
+        if key not in self.orgs:
+            self.orgs[key] = self._build_org(len(self.orgs), values, extra_plugins)
+        return self.orgs[key]
+
+    def _build_org(self, number: int, values: dict, extra_plugins) -> _CachedOrg | None:
+        folder = self.root / f"org-{number}"
+        folder.mkdir()
+        if self.admin is None:
+            url = f"sqlite:///{folder / 'org.db'}"
+        else:
+            name = f"mb_cache_{self.tag}_{number}"
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            url = self._database_url(name)
+        org = _CachedOrg(url, folder / "files")
+        app = None
+        try:
+            settings = settings_from_dict({**values, "database_url": url, "files_dir": str(org.files_dir)})
+            app = App(settings, extra_plugins=extra_plugins)
+            init_org(app)
+        except Exception:
+            if app is not None:
+                app.dispose()
+            self._drop(url)
+            return None
+        # A template database may have no connection open.
+        app.dispose()
+        return org
+
+    # -- per test -------------------------------------------------------------------------
+    def empty(self, tmp_path) -> str:
+        """A new empty database: a SQLite file, or a PostgreSQL schema of its own."""
+        if self.admin is None:
+            return f"sqlite:///{tmp_path / 'org.db'}"
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        separator = "&" if "?" in self.server else "?"
+        return f"{self.server}{separator}options=-csearch_path%3D{schema}"
+
+    def copy(self, org: _CachedOrg, tmp_path, files_dir) -> str:
+        """A new database holding a copy of the cached org, its files copied to ``files_dir``."""
+        if org.files_dir.exists():
+            shutil.copytree(org.files_dir, files_dir, dirs_exist_ok=True)
+        if self.admin is None:
+            target = tmp_path / "org.db"
+            source = sqlite3.connect(org.url.removeprefix("sqlite:///"))
+            dest = sqlite3.connect(target)
+            try:
+                # The backup API copies a consistent snapshot, WAL pages included.
+                source.backup(dest)
+            finally:
+                dest.close()
+                source.close()
+            return f"sqlite:///{target}"
+        name = f"mb_t_{self.tag}_{uuid.uuid4().hex[:12]}"
+        template = sa.engine.make_url(org.url).database
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{self._file_copy}')
+        return self._database_url(name)
+
+    def drop(self, url: str) -> None:
+        if self.admin is not None:
+            self._drop(url)
+
+    def _drop(self, url: str) -> None:
+        if self.admin is None:
+            return
+        with self.admin.connect() as conn:
+            if "search_path" in url:
+                schema = url.rsplit("%3D", 1)[1]
+                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            else:
+                # FORCE: a connection a test left open (a CLI run's engine) must not keep it alive.
+                name = sa.engine.make_url(url).database
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        for org in self.orgs.values():
+            if org is not None:
+                self._drop(org.url)
+        if self.admin is not None:
+            self.admin.dispose()
+
+
+@dataclass
+class _CachedOrg:
+    url: str
+    files_dir: Path
+
+
+@pytest.fixture(scope="session")
+def _databases(tmp_path_factory) -> Iterator[_Databases]:
+    databases = _Databases(os.environ.get(TEST_DATABASE_ENV), tmp_path_factory.mktemp("orgs"))
+    yield databases
+    databases.close()
+
+
+class _TestDatabase:
+    """The test's database, created when first needed: empty, or a copy of a cached org."""
+
+    def __init__(self, databases: _Databases, tmp_path) -> None:
+        self.databases = databases
+        self.tmp_path = tmp_path
+        self.url: str | None = None
+
+    def empty(self) -> str:
+        if self.url is None:
+            self.url = self.databases.empty(self.tmp_path)
+        return self.url
+
+    def copy_of(self, org: _CachedOrg, files_dir) -> str:
+        assert self.url is None, "only a database nobody has used yet can be replaced by a copy"
+        self.url = self.databases.copy(org, self.tmp_path, files_dir)
+        return self.url
+
+
 @pytest.fixture
-def database_url(tmp_path) -> Iterator[str]:
+def _test_database(_databases, tmp_path) -> Iterator[_TestDatabase]:
+    database = _TestDatabase(_databases, tmp_path)
+    yield database
+    if database.url is not None:
+        _databases.drop(database.url)
+
+
+@pytest.fixture
+def database_url(_test_database) -> str:
     """A URL to an empty database that is dropped after the test."""
-    server = os.environ.get(TEST_DATABASE_ENV)
-    if not server:
-        yield f"sqlite:///{tmp_path / 'org.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in server else "?"
-    yield f"{server}{separator}options=-csearch_path%3D{schema}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    admin.dispose()
+    return _test_database.empty()
+
+
+# Settings that only say where this org lives: the same cached org serves every test.
+_PER_TEST_SETTINGS = ("database_url", "files_dir")
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path) -> Iterator[Callable[..., App]]:
-    """Build an initialised org with the given plugins (all share the test's database)."""
+def make_app(_test_database, _databases, tmp_path) -> Iterator[Callable[..., App]]:
+    """Build an initialised org with the given plugins (all share the test's database).
+
+    The first initialised org of a test is a copy of a cached one: same
+    tables, system user and admin as ``init_org`` makes. With in-process
+    ``extra_plugins`` that needs the same module objects as an earlier test
+    (a module defined once, not per test). Later calls in the same test,
+    ``init=False`` and a database the test already touched all go the
+    uncached way.
+    """
     apps: list[App] = []
 
     def build(
@@ -62,15 +256,23 @@ def make_app(database_url, tmp_path) -> Iterator[Callable[..., App]]:
         **settings,
     ) -> App:
         values = {
-            "database_url": database_url,
             "plugins": list(plugins or []),
             "files_dir": str(tmp_path / "files"),
             **settings,
         }
-        app = App(settings_from_dict(values), extra_plugins=extra_plugins)
-        if init:
-            init_org(app)
+        org = None
+        if init and "database_url" not in values and _test_database.url is None:
+            org = _databases.cached_org(values, extra_plugins)
+        if "database_url" in values:
+            url = values["database_url"]
+        elif org is not None:
+            url = _test_database.copy_of(org, Path(values["files_dir"]))
+        else:
+            url = _test_database.empty()
+        app = App(settings_from_dict({**values, "database_url": url}), extra_plugins=extra_plugins)
         apps.append(app)
+        if init and org is None:
+            init_org(app)
         return app
 
     yield build

@@ -67,9 +67,14 @@ def gadget_plugin(objects=None) -> types.ModuleType:
     return module
 
 
+# One module for every test of this file: its hooks only declare, and the same module objects
+# are what lets make_app reuse an initialised org (see missionbase.core.testing).
+GADGETS = gadget_plugin()
+
+
 @pytest.fixture
 def gadget_app(make_app):
-    app = make_app(plugins=["gadgets"], extra_plugins={"gadgets": gadget_plugin()})
+    app = make_app(plugins=["gadgets"], extra_plugins={"gadgets": GADGETS})
     with app.session("admin") as s:
         set_sharing_default(s, "Account", "public_read")
         for username, sets in (

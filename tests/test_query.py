@@ -35,15 +35,22 @@ def item() -> ObjectType:
     )
 
 
+# One module for every test of this file: its hooks only declare, and the same module objects
+# are what lets make_app reuse an initialised org (see missionbase.core.testing).
+SHOP = types.ModuleType("test_plugin_query")
+
+
+@hookimpl
+def _register_objects(registry):
+    registry.add(item())
+
+
+SHOP.missionbase_register_objects = _register_objects
+
+
 @pytest.fixture
 def shop(make_app):
-    module = types.ModuleType("test_plugin_query")
-
-    def missionbase_register_objects(registry):
-        registry.add(item())
-
-    module.missionbase_register_objects = hookimpl(missionbase_register_objects)
-    return make_app(plugins=["shop"], extra_plugins={"shop": module})
+    return make_app(plugins=["shop"], extra_plugins={"shop": SHOP})
 
 
 @pytest.fixture

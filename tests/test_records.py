@@ -112,10 +112,15 @@ def make_plugin(
     return module
 
 
+# One module for every test of this file: its hooks only declare, and the same module objects
+# are what lets make_app reuse an initialised org (see missionbase.core.testing).
+LAB = make_plugin()
+
+
 @pytest.fixture
 def lab(make_app):
     """An org with the test objects and no triggers of its own."""
-    return make_app(plugins=["lab"], extra_plugins={"lab": make_plugin()})
+    return make_app(plugins=["lab"], extra_plugins={"lab": LAB})
 
 
 @pytest.fixture

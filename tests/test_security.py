@@ -72,10 +72,15 @@ def security_plugin() -> types.ModuleType:
     return plugin
 
 
+# One module for every test of this file: its hooks only declare, and the same module objects
+# are what lets make_app reuse an initialised org (see missionbase.core.testing).
+SECURITY_PLUGIN = security_plugin()
+
+
 @pytest.fixture
 def org(make_app):
     """Roles Director > Manager > Worker; users dir, mgr, ana, sam (workers), out (no role); a team group."""
-    app = make_app(plugins=["secfix"], extra_plugins={"secfix": security_plugin()})
+    app = make_app(plugins=["secfix"], extra_plugins={"secfix": SECURITY_PLUGIN})
     ids = {}
     with app.system_session() as s:
         director = s.create("Role", {"name": "Director"})["id"]
