@@ -141,8 +141,8 @@ def missionbase_load_demo_data(ctx: DemoContext) -> None:
 
     ``ctx.users`` maps demo user names to ids and ``ctx.records`` collects ids
     other plugins' demo data may refer to (for example ``ctx.records["contacts"]``).
-    Called in dependency order by ``missionbase demo``; must be idempotent per org
-    (``ctx.already_loaded(plugin)`` tells).
+    Called in dependency order by ``missionbase demo``, once per plugin and org:
+    core records which plugins' demo data is loaded and skips them next time.
     """
 
 
