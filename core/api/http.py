@@ -55,12 +55,17 @@ async def read_json_object(request: Request, max_bytes: int) -> dict:
         chunks.append(chunk)
     raw = b"".join(chunks)
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_not_json)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Problem(400, f"the body is not valid JSON ({exc})", code="malformed_json") from None
     if not isinstance(data, dict):
         raise Problem(400, "the body must be a JSON object of field names to values", code="not_an_object")
     return data
+
+
+def _not_json(name: str):
+    # Python's json reads NaN and Infinity; JSON has neither, and no other client would send them.
+    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
 def _too_large(max_bytes: int) -> Problem:

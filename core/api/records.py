@@ -78,8 +78,11 @@ def get_record(session, obj: ObjectType, record_id: str, fields: str | None) -> 
 
 def update_record(session, obj: ObjectType, record_id: str, values: dict, version: int | None) -> dict:
     own_record(session, obj, record_id)
-    if version is not None:
-        values = {k: v for k, v in values.items() if k != "version"}
+    if values.get("id", record_id) != record_id:
+        raise ValidationError(
+            "is read-only (the record changed is the one in the URL)", object_name=obj.name, field="id"
+        )
+    values = {k: v for k, v in values.items() if k != "id" and not (k == "version" and version is not None)}
     if not {k for k in values if k != "version"}:
         raise ValidationError("nothing to change: send at least one field", object_name=obj.name)
     check_writable(session, obj, values)

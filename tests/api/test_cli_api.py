@@ -66,3 +66,50 @@ def test_serve_help_shows_its_options(cli):
     assert result.exit_code == 0
     for option in ("--host", "--port", "--workers", "--reload"):
         assert option in result.out
+
+
+def test_serve_answers_over_http_with_a_token_made_on_the_cli(org, cli_for, tmp_path):
+    import json
+    import os
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    run = cli_for(org)  # writes missionbase.toml in tmp_path, the server's working directory
+    secret = run("tokens", "create", "probe", "--as", "ana").out.strip()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MISSIONBASE_")}
+    command = [str(Path(sys.executable).with_name("missionbase")), "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        for _ in range(100):
+            try:
+                root = json.loads(urllib.request.urlopen(base + "/", timeout=2).read())
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode()
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not answer")
+        assert root["links"]["docs"] == "/api/docs"
+        request = urllib.request.Request(
+            base + "/objects/HousingUnit/records?limit=5", headers={"Authorization": f"Bearer {secret}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:  # ana has no housing permission set
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 403
+        assert refused.value.headers["content-type"] == "application/problem+json"
+        me = json.loads(urllib.request.urlopen(
+            urllib.request.Request(base + "/me", headers={"Authorization": f"Bearer {secret}"}), timeout=5
+        ).read())  # fmt: skip
+        assert me["username"] == "ana"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -20,6 +20,8 @@ def test_malformed_wrong_type_and_non_object_bodies_write_nothing(served):
         ana.post(served.url("CaseFile"), content=b"\xff\xfe", headers=json_type), 400, "not valid JSON"
     )
     served.problem(ana.post(served.url("CaseFile"), json=[{"name": "A"}]), 400, "JSON object")
+    nan = b'{"name": "A", "budget": NaN}'  # Python reads it; JSON has no NaN
+    served.problem(ana.post(served.url("CaseFile"), content=nan, headers=json_type), 400, "not valid JSON")
     served.problem(
         ana.post(
             served.url("CaseFile"),
@@ -75,6 +77,17 @@ def test_validation_is_422_naming_the_field_with_the_cli_message(served):
         "nothing to change",
     )
     assert count_cases(served) == 1
+
+
+def test_the_id_in_the_url_is_the_record_changed(served):
+    ana = served.client("ana")
+    first, second = (ana.post(served.url("CaseFile"), json={"name": n}).json() for n in "AB")
+    served.problem(
+        ana.patch(served.url("CaseFile", first["id"]), json={"id": second["id"], "name": "C"}), 422, "'id'"
+    )
+    same = ana.patch(served.url("CaseFile", first["id"]), json={"id": first["id"], "name": "C"})
+    assert same.status_code == 200 and same.json()["name"] == "C"
+    assert ana.get(served.url("CaseFile", second["id"])).json()["name"] == "B"
 
 
 def test_unique_clash_is_409(served):
