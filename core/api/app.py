@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import MissionbaseError
-from . import meta, records
+from . import account, meta, records, related
 from .context import API_PREFIX, ApiContext
 from .http import DEFAULT_MAX_BODY, json_response
 from .problems import (
@@ -48,8 +48,10 @@ def create_api(org_app, *, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     )
     api.state.missionbase = ApiContext(org_app, max_body=max_body)
     meta.add_routes(api)
+    account.add_routes(api)
     for obj in sorted(org_app.registry.objects.values(), key=lambda o: o.name):
         records.add_object_routes(api, obj)
+        related.add_object_routes(api, obj)
     records.add_fallback_routes(api, sorted(org_app.registry.objects))
     _add_error_handlers(api)
     _use_registry_schemas(api, org_app.registry)

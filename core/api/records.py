@@ -54,9 +54,12 @@ def split_list(text: str | None) -> list[str] | None:
     return [p.strip() for p in text.split(",") if p.strip()] if text else None
 
 
-def query_records(session, obj: ObjectType, wheres, fields, order_by, limit, cursor, count) -> dict:
+def query_records(
+    session, obj: ObjectType, wheres, fields, order_by, limit, cursor, count, *, also: dict | None = None
+) -> dict:
+    """A page of records; ``also`` is a condition the API adds (a related list's parent)."""
     # The CLI's --where language, each condition ANDed, parsed by the CLI's own function.
-    where = [parse_where(w) for w in wheres] or None
+    where = [parse_where(w) for w in wheres] + ([also] if also else []) or None
     page = session.query(
         obj.name, where, fields=split_list(fields), order_by=order_by, limit=limit, cursor=cursor
     )
@@ -107,45 +110,23 @@ def record_history(session, obj: ObjectType, record_id: str) -> list[dict]:
 # -- routes -----------------------------------------------------------------------------------
 
 
-def _json(ref: str, description: str) -> dict:
+def json_content(ref: str, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": ref}}}}
 
 
-def _body(ref: str) -> dict:
+def json_body(ref: str) -> dict:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": ref}}}}}
 
 
-def _record_response(record: dict, status: int = 200, headers: dict | None = None) -> Response:
+def record_response(record: dict, status: int = 200, headers: dict | None = None) -> Response:
     return json_response(record, status, headers={"ETag": etag_of(record.get("version")), **(headers or {})})
 
 
-def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
-    """The record routes of one object."""
-    base = f"{API_PREFIX}/objects/{obj.name}/records"
-    tag = obj.name
-    ref = f"#/components/schemas/{obj.name}"
-    page_schema = {
-        "type": "object",
-        "properties": {
-            "records": {"type": "array", "items": {"$ref": ref}},
-            "next_cursor": {"type": ["string", "null"]},
-            "next": {"type": ["string", "null"]},
-            "count": {"type": "integer"},
-        },
-    }
+class PageParams:
+    """The query parameters of a list of records (a route dependency: FastAPI reads and documents them)."""
 
-    @api.get(
-        base,
-        tags=[tag],
-        operation_id=f"list_{obj.name}",
-        summary=f"Find {obj.plural.lower()}",
-        responses={
-            200: {"description": "A page", "content": {"application/json": {"schema": page_schema}}},
-            **problem_responses(401, 403, 422),
-        },
-    )
-    async def list_records(
-        request: Request,
+    def __init__(
+        self,
         where: list[str] = Query(
             [],
             description="The CLI's --where: 'field = value', 'field in a,b', 'field is null'...; repeat to AND.",
@@ -157,17 +138,62 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
         limit: int = Query(50, ge=1, le=MAX_LIMIT),
         cursor: str | None = Query(None, description="The next_cursor of the previous page."),
         count: bool = Query(False, description="Also count every matching record (costs a second query)."),
-        caller: TokenUser = Depends(current_caller),
+    ) -> None:
+        self.where, self.fields, self.order_by = where, fields, order_by
+        self.limit, self.cursor, self.count = limit, cursor, count
+
+    def args(self) -> tuple:
+        return self.where, self.fields, self.order_by, self.limit, self.cursor, self.count
+
+
+def page_schema(object_name: str | None) -> dict:
+    """A page of one object's records (any object's, for None: a related list)."""
+    item = {"$ref": f"#/components/schemas/{object_name}"} if object_name else {"type": "object"}
+    return {
+        "type": "object",
+        "properties": {
+            "records": {"type": "array", "items": item},
+            "next_cursor": {"type": ["string", "null"]},
+            "next": {"type": ["string", "null"]},
+            "count": {"type": "integer"},
+        },
+    }
+
+
+def page_response(request: Request, page: dict) -> Response:
+    """A page with its ``next`` link, also as ``Link: <...>; rel="next"``."""
+    headers = {}
+    page["next"] = None
+    if page["next_cursor"]:
+        page["next"] = with_query(request, cursor=page["next_cursor"])
+        headers["Link"] = f'<{page["next"]}>; rel="next"'
+    return json_response(page, headers=headers)
+
+
+def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
+    """The record routes of one object."""
+    base = f"{API_PREFIX}/objects/{obj.name}/records"
+    tag = obj.name
+    ref = f"#/components/schemas/{obj.name}"
+
+    @api.get(
+        base,
+        tags=[tag],
+        operation_id=f"list_{obj.name}",
+        summary=f"Find {obj.plural.lower()}",
+        responses={
+            200: {
+                "description": "A page",
+                "content": {"application/json": {"schema": page_schema(obj.name)}},
+            },
+            **problem_responses(401, 403, 422),
+        },
+    )
+    async def list_records(
+        request: Request, params: PageParams = Depends(), caller: TokenUser = Depends(current_caller)
     ):
-        page = await context_of(request).run(
-            caller, query_records, obj, where, fields, order_by, limit, cursor, count
-        )
-        headers = {}
-        page["next"] = None
-        if page["next_cursor"]:
-            page["next"] = with_query(request, cursor=page["next_cursor"])
-            headers["Link"] = f'<{page["next"]}>; rel="next"'
-        return json_response(page, headers=headers)
+        page = await context_of(request).run(caller, query_records, obj, *params.args())
+        return page_response(request, page)
 
     @api.post(
         base,
@@ -175,14 +201,14 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
         operation_id=f"create_{obj.name}",
         summary=f"Create a {obj.label.lower()}",
         status_code=201,
-        openapi_extra=_body(f"#/components/schemas/{obj.name}Create"),
-        responses={201: _json(ref, "Created"), **problem_responses(400, 401, 403, 409, 413, 415, 422)},
+        openapi_extra=json_body(f"#/components/schemas/{obj.name}Create"),
+        responses={201: json_content(ref, "Created"), **problem_responses(400, 401, 403, 409, 413, 415, 422)},
     )
     async def create(request: Request, caller: TokenUser = Depends(current_caller)):
         ctx = context_of(request)
         values = await read_json_object(request, ctx.max_body)
         record = await ctx.run(caller, create_record, obj, values, write=True)
-        return _record_response(record, 201, {"Location": f"{base}/{record['id']}"})
+        return record_response(record, 201, {"Location": f"{base}/{record['id']}"})
 
     @api.get(
         base + "/{record_id}",
@@ -190,7 +216,7 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
         operation_id=f"get_{obj.name}",
         summary=f"Read one {obj.label.lower()}",
         responses={
-            200: _json(ref, "The record"),
+            200: json_content(ref, "The record"),
             304: {"description": "Not modified"},
             **problem_responses(401, 403, 404),
         },
@@ -205,16 +231,16 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
         etag = etag_of(record.get("version"))
         if none_match(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers={"ETag": etag})
-        return _record_response(record)
+        return record_response(record)
 
     @api.patch(
         base + "/{record_id}",
         tags=[tag],
         operation_id=f"update_{obj.name}",
         summary=f"Change fields of one {obj.label.lower()} (If-Match: its ETag, or 'version' in the body)",
-        openapi_extra=_body(f"#/components/schemas/{obj.name}Update"),
+        openapi_extra=json_body(f"#/components/schemas/{obj.name}Update"),
         responses={
-            200: _json(ref, "The changed record"),
+            200: json_content(ref, "The changed record"),
             **problem_responses(400, 401, 403, 404, 409, 412, 413, 415, 422),
         },
     )
@@ -223,7 +249,7 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
         version = version_from_if_match(request.headers.get("if-match"))
         values = await read_json_object(request, ctx.max_body)
         record = await ctx.run(caller, update_record, obj, record_id, values, version, write=True)
-        return _record_response(record)
+        return record_response(record)
 
     @api.delete(
         base + "/{record_id}",
@@ -242,11 +268,11 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
         tags=[tag],
         operation_id=f"undelete_{obj.name}",
         summary=f"Restore a deleted {obj.label.lower()}",
-        responses={200: _json(ref, "The restored record"), **problem_responses(401, 403, 404, 422)},
+        responses={200: json_content(ref, "The restored record"), **problem_responses(401, 403, 404, 422)},
     )
     async def undelete(request: Request, record_id: str, caller: TokenUser = Depends(current_caller)):
         record = await context_of(request).run(caller, undelete_record, obj, record_id, write=True)
-        return _record_response(record)
+        return record_response(record)
 
     @api.get(
         base + "/{record_id}/history",
@@ -261,7 +287,7 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
 
 
 # A path under a known object that some route serves with other methods.
-_RECORD_PATHS = re.compile(r"^records(/[^/]+(/(undelete|history))?)?$")
+_RECORD_PATHS = re.compile(r"^records(/[^/]+(/(undelete|history|related/[^/]+))?|/by/[^/]+/[^/]+)?$")
 
 
 def add_fallback_routes(api: FastAPI, object_names: list[str]) -> None:
