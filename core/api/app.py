@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import MissionbaseError
-from . import account, meta, records, related
+from . import account, batch, meta, records, related
 from .context import API_PREFIX, ApiContext
 from .http import DEFAULT_MAX_BODY, json_response
 from .problems import (
@@ -52,6 +52,7 @@ def create_api(org_app, *, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     for obj in sorted(org_app.registry.objects.values(), key=lambda o: o.name):
         records.add_object_routes(api, obj)
         related.add_object_routes(api, obj)
+        batch.add_object_routes(api, obj)
     records.add_fallback_routes(api, sorted(org_app.registry.objects))
     _add_error_handlers(api)
     _use_registry_schemas(api, org_app.registry)
@@ -74,6 +75,10 @@ def _add_error_handlers(api: FastAPI) -> None:
 
     @api.exception_handler(MissionbaseError)
     async def on_core_error(request: Request, exc: MissionbaseError):
+        if isinstance(exc, batch.BatchItemFailed):  # an all-or-none batch: the item's own status
+            status, code = classify(exc.error)
+            entries = [{**entry, "index": exc.index} for entry in error_entries(exc.error, code)]
+            return _problem_response(request, status, str(exc), code, entries)
         status, code = classify(exc)
         if status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)
