@@ -38,6 +38,8 @@ def _token_options(body: dict) -> dict:
     unknown = sorted(set(body) - {"name", "scope", "days"})
     if unknown:
         raise Problem(422, f"unknown token option {unknown[0]!r}; valid: days, name, scope", code="invalid")
+    if not isinstance(body.get("name"), str):
+        raise Problem(422, "a token needs a name: a string saying what uses it", code="invalid")
     days = body.get("days", DEFAULT_DAYS)
     if not isinstance(days, int) or isinstance(days, bool):
         raise Problem(422, "days must be a whole number of days", code="invalid")
@@ -45,7 +47,12 @@ def _token_options(body: dict) -> dict:
 
 
 def add_routes(api: FastAPI) -> None:
-    @api.get(f"{API_PREFIX}/tokens", tags=["tokens"], summary="Your API tokens (never their secrets)")
+    @api.get(
+        f"{API_PREFIX}/tokens",
+        tags=["tokens"],
+        summary="Your API tokens (never their secrets)",
+        responses=problem_responses(401),
+    )
     async def my_tokens(request: Request, caller: TokenUser = Depends(current_caller)):
         return json_response({"tokens": await context_of(request).run(caller, list_tokens)})
 
@@ -64,7 +71,7 @@ def add_routes(api: FastAPI) -> None:
         if options["scope"] == "read_write" and not caller.can_write:
             # A read-only token must not mint itself a stronger one.
             raise Problem(403, "a read-only token can only create read-only tokens", code="access_denied")
-        secret, row = await ctx.run(caller, partial(create_token, **options), str(body.get("name") or ""))
+        secret, row = await ctx.run(caller, partial(create_token, **options), body["name"])
         return json_response({**row, "token": secret}, 201, headers={"Cache-Control": "no-store"})
 
     @api.delete(

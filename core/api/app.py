@@ -103,7 +103,13 @@ def _add_error_handlers(api: FastAPI) -> None:
         if status == 404:
             detail = f"no such endpoint: {request.method} {request.url.path}; see {API_PREFIX}/openapi.json"
         code = {404: "no_route", 405: "method_not_allowed"}.get(status, "http_error")
-        return _problem_response(request, status, detail, code, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if status == 405:
+            # Starlette names only the first route's methods; list every route's at this path.
+            allowed = sorted(records.allowed_methods(api, request.url.path))
+            headers["Allow"] = ", ".join(allowed)
+            detail = f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}"
+        return _problem_response(request, status, detail, code, headers=headers)
 
     @api.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception):

@@ -74,6 +74,8 @@ def _item_problem(item) -> str | None:
         return "values must be an object of field names to values"
     if op == "update" and not item.get("values"):
         return "an update needs values to change"
+    if op == "delete" and "version" in item:
+        return "a delete takes no version"
     version = item.get("version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         return "version must be a whole number"
@@ -161,6 +163,17 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
         return json_response({"results": results})
 
 
+def _item_schema(op: str, *keys: str, required: tuple[str, ...] = ()) -> dict:
+    properties = {"op": {"const": op}, "id": {"type": "string"}, "version": {"type": "integer"}}
+    properties["values"] = {"type": "object", "minProperties": 1} if op == "update" else {"type": "object"}
+    return {
+        "type": "object",
+        "required": ["op", *required],
+        "properties": {k: v for k, v in properties.items() if k in ("op", *keys)},
+        "additionalProperties": False,
+    }
+
+
 BATCH_SCHEMA = {
     "type": "object",
     "required": ["items"],
@@ -168,18 +181,16 @@ BATCH_SCHEMA = {
         "all_or_none": {"type": "boolean", "default": True},
         "items": {
             "type": "array",
+            "minItems": 1,
             "maxItems": MAX_ITEMS,
             "items": {
-                "type": "object",
-                "required": ["op"],
-                "properties": {
-                    "op": {"enum": list(OPS)},
-                    "id": {"type": "string"},
-                    "version": {"type": "integer"},
-                    "values": {"type": "object"},
-                },
-                "additionalProperties": False,
+                "oneOf": [
+                    _item_schema("create", "values"),
+                    _item_schema("update", "id", "version", "values", required=("id", "values")),
+                    _item_schema("delete", "id", required=("id",)),
+                ]
             },
         },
     },
+    "additionalProperties": False,
 }

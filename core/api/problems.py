@@ -154,4 +154,6 @@ def schema_components() -> dict[str, Any]:
 def problem_responses(*statuses: int) -> dict[int, dict]:
     """``responses=`` for a route: each status documented as a Problem."""
     ref = {"$ref": "#/components/schemas/Problem"}
+    # Any call may lack credentials (401) or carry a malformed parameter (422).
+    statuses = tuple(sorted({*statuses, 401, 422}))
     return {s: {"description": TITLES[s], "content": {PROBLEM_TYPE: {"schema": ref}}} for s in statuses}

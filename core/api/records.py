@@ -8,8 +8,6 @@ sharing are exactly the CLI's.
 
 from __future__ import annotations
 
-import re
-
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 
@@ -59,7 +57,8 @@ def query_records(
 ) -> dict:
     """A page of records; ``also`` is a condition the API adds (a related list's parent)."""
     # The CLI's --where language, each condition ANDed, parsed by the CLI's own function.
-    where = [parse_where(w) for w in wheres] + ([also] if also else []) or None
+    # An empty ?where= is no condition (a form that left the filter blank).
+    where = [parse_where(w) for w in wheres if w.strip()] + ([also] if also else []) or None
     page = session.query(
         obj.name, where, fields=split_list(fields), order_by=order_by, limit=limit, cursor=cursor
     )
@@ -86,6 +85,10 @@ def update_record(session, obj: ObjectType, record_id: str, values: dict, versio
             "is read-only (the record changed is the one in the URL)", object_name=obj.name, field="id"
         )
     values = {k: v for k, v in values.items() if k != "id" and not (k == "version" and version is not None)}
+    if not isinstance(values.get("version", 0), int) or isinstance(values.get("version"), bool):
+        raise ValidationError(
+            "must be a whole number: the version you read", object_name=obj.name, field="version"
+        )
     if not {k for k in values if k != "version"}:
         raise ValidationError("nothing to change: send at least one field", object_name=obj.name)
     check_writable(session, obj, values)
@@ -286,8 +289,14 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
         return json_response({"history": rows})
 
 
-# A path under a known object that some route serves with other methods.
-_RECORD_PATHS = re.compile(r"^records(/[^/]+(/(undelete|history|related/[^/]+))?|/by/[^/]+/[^/]+)?$")
+def allowed_methods(api: FastAPI, path: str) -> set[str]:
+    """The methods the API's documented routes serve at this path (for 405 and its Allow)."""
+    methods: set[str] = set()
+    for route in api.routes:
+        regex = getattr(route, "path_regex", None)
+        if getattr(route, "include_in_schema", False) and regex is not None and regex.match(path):
+            methods |= set(getattr(route, "methods", ()) or ())
+    return methods - {"HEAD"}
 
 
 def add_fallback_routes(api: FastAPI, object_names: list[str]) -> None:
@@ -295,14 +304,18 @@ def add_fallback_routes(api: FastAPI, object_names: list[str]) -> None:
 
     @api.api_route(
         f"{API_PREFIX}/objects/{{object_name}}/{{rest:path}}",
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         include_in_schema=False,
     )
     async def unknown(request: Request, object_name: str, rest: str):
         if object_name not in object_names:
             raise NotFoundObject(UnknownName("object", object_name, object_names))
-        if _RECORD_PATHS.match(rest):
+        allowed = allowed_methods(api, request.url.path)
+        if allowed:
             raise Problem(
-                405, f"{request.method} is not allowed on {request.url.path}", code="method_not_allowed"
+                405,
+                f"{request.method} is not allowed on {request.url.path}; use {', '.join(sorted(allowed))}",
+                code="method_not_allowed",
+                headers={"Allow": ", ".join(sorted(allowed))},
             )
         raise Problem(404, f"no such endpoint: {request.method} {request.url.path}", code="no_route")

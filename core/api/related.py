@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 
 from ..errors import UnknownName, ValidationError
 from ..registry import ObjectType
@@ -94,6 +94,10 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
         )
         return page_response(request, page)
 
+    unique = [fld.name for fld in obj.fields if fld.unique]
+    if not unique:
+        return  # upsert needs a unique field to find the record by
+
     @api.put(
         base + "/by/{field}/{value}",
         tags=[obj.name],
@@ -106,7 +110,12 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
             **problem_responses(400, 401, 403, 409, 412, 413, 415, 422),
         },
     )
-    async def put_by(request: Request, field: str, value: str, caller: TokenUser = Depends(current_caller)):
+    async def put_by(
+        request: Request,
+        value: str,
+        field: str = Path(description="A unique field.", json_schema_extra={"enum": unique}),
+        caller: TokenUser = Depends(current_caller),
+    ):
         ctx = context_of(request)
         version = version_from_if_match(request.headers.get("if-match"))
         values = await read_json_object(request, ctx.max_body)

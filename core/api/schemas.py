@@ -74,6 +74,14 @@ def field_schema(fld: f.Field) -> dict[str, Any]:
     return schema
 
 
+def _without_null(schema: dict) -> Any:
+    kinds = schema.get("type")
+    if isinstance(kinds, list):
+        kept = [k for k in kinds if k != "null"]
+        return kept[0] if len(kept) == 1 else kept
+    return kinds
+
+
 def record_schema(obj: ObjectType) -> dict[str, Any]:
     """A record as read: every field may be absent (field-level security hides some)."""
     properties = dict(SYSTEM_PROPERTIES)
@@ -91,8 +99,15 @@ def write_schema(obj: ObjectType, *, create: bool) -> dict[str, Any]:
         if fld.read_only or isinstance(fld, f.Formula | f.AutoNumber):
             continue
         properties[fld.name] = field_schema(fld)
-        if create and fld.required and fld.default is None:
-            required.append(fld.name)
+        if fld.required:
+            # core takes "" (and null) for "missing": a required field needs a value, always
+            properties[fld.name] = {**properties[fld.name], "type": _without_null(properties[fld.name])}
+            if isinstance(fld, f.StringField):
+                properties[fld.name]["minLength"] = 1
+            if "enum" in properties[fld.name]:
+                properties[fld.name]["enum"] = [v for v in properties[fld.name]["enum"] if v is not None]
+            if create and fld.default is None:
+                required.append(fld.name)
     schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         schema["required"] = required

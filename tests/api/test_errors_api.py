@@ -90,6 +90,15 @@ def test_the_id_in_the_url_is_the_record_changed(served):
     assert ana.get(served.url("CaseFile", second["id"])).json()["name"] == "B"
 
 
+def test_a_version_that_is_not_a_number_is_422_not_a_crash(served):
+    ana = served.client("ana")
+    record = ana.post(served.url("CaseFile"), json={"name": "A"}).json()
+    for version in ({}, "1", True, [1]):
+        body = {"status": "Closed", "version": version}
+        served.problem(ana.patch(served.url("CaseFile", record["id"]), json=body), 422, "'version'")
+    served.problem(ana.post("/api/v1/tokens", json={"name": {"x": 1}}), 422, "name")
+
+
 def test_unique_clash_is_409(served):
     ana = served.client("ana")
     first = ana.post(served.url("CaseFile"), json={"name": "A", "code": "C-1"})
@@ -116,8 +125,11 @@ def test_unknown_object_is_404_with_the_closest_names_and_unknown_routes_are_404
     served.problem(ana.post(served.url("Casefile"), json={"name": "A"}), 404, "CaseFile")
     served.problem(ana.get("/api/v1/nowhere"), 404, "no such endpoint")
     served.problem(ana.get("/api/v1/objects/CaseFile/somewhere"), 404, "no such endpoint")
-    served.problem(ana.put(served.url("CaseFile"), json={}), 405)
+    refused = ana.put(served.url("CaseFile"), json={})
+    served.problem(refused, 405, "use GET, POST")
+    assert refused.headers["allow"] == "GET, POST"
     served.problem(ana.patch(served.url("CaseFile", "csf_x", "/history")), 405)
+    assert ana.post("/api/v1/me").headers["allow"] == "GET"
 
 
 def test_bad_if_match_is_400(served):

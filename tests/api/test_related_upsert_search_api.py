@@ -42,7 +42,9 @@ def test_upsert_by_a_unique_field_creates_then_updates(served):
     served.problem(ana.put(served.url("CaseFile") + "/by/name/x", json={}), 422, "unique field", "code")
     served.problem(ana.put(url, json={"code": "EXT-8"}), 422, "differs from the value in the URL")
     served.problem(ana.put(url, content=b"{", headers={"Content-Type": "application/json"}), 400)
-    assert ana.get(served.url("CaseFile"), params={"count": "true"}).json()["count"] == 1
+    assert ana.get(served.url("CaseFile"), params={"count": "true", "where": ""}).json()["count"] == 1
+    # an object without a unique field has no upsert route
+    served.problem(served.client("hal").put(served.url("HousingUnit") + "/by/name/x", json={}), 404)
 
 
 def test_search_finds_only_what_the_caller_can_read(served):
