@@ -9,17 +9,14 @@ import pytest
 from starlette.testclient import TestClient
 
 from missionbase.core.api import create_api
-from missionbase.core.security.sharing import assign_permission_set
+from missionbase.core.testing import add_users
 
 
 @pytest.fixture
 def org(make_app):
     """An org the CLI can open from its config file (installed plugins only)."""
     app = make_app(plugins=["housing"])
-    with app.system_session() as s:
-        for username in ("ana", "ben"):
-            user = s.create("User", {"username": username, "name": username.title()})
-            assign_permission_set(s, user["id"], "Standard User")
+    add_users(app, {"ana": "Ana", "ben": "Ben"})
     return app
 
 
