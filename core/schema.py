@@ -215,6 +215,36 @@ def internal_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
             sa.Column("plugin", sa.String(80), primary_key=True),
             sa.Column("loaded_at", UTCDateTime(), nullable=False),
         ),
+        # API tokens (core/api/tokens.py): only a SHA-256 of the secret is kept, so a copy of
+        # the database does not hand out working tokens; a token acts as its user.
+        "api_token": sa.Table(
+            "mb_api_token",
+            metadata,
+            sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+            sa.Column("user_id", sa.String(ID_LENGTH), nullable=False, index=True),
+            sa.Column("name", sa.String(120), nullable=False),
+            sa.Column("scope", sa.String(20), nullable=False),
+            sa.Column("secret_hash", sa.String(64), nullable=False),
+            sa.Column("hint", sa.String(16), nullable=False),
+            sa.Column("created_at", UTCDateTime(), nullable=False),
+            sa.Column("created_by", sa.String(ID_LENGTH), nullable=False),
+            sa.Column("expires_at", UTCDateTime(), nullable=True),
+            sa.Column("revoked_at", UTCDateTime(), nullable=True),
+            sa.Column("last_used_at", UTCDateTime(), nullable=True),
+            sa.Index("ux_mb_api_token_secret_hash", "secret_hash", unique=True),
+        ),
+        # Who created or revoked which token, for an admin to query.
+        "auth_audit": sa.Table(
+            "mb_auth_audit",
+            metadata,
+            sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+            sa.Column("at", UTCDateTime(), nullable=False, index=True),
+            sa.Column("event", sa.String(40), nullable=False),
+            sa.Column("actor_id", sa.String(ID_LENGTH), nullable=False),
+            sa.Column("user_id", sa.String(ID_LENGTH), nullable=True),
+            sa.Column("token_id", sa.String(ID_LENGTH), nullable=True),
+            sa.Column("detail", sa.String(255), nullable=True),
+        ),
     }
 
 

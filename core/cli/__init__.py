@@ -44,6 +44,8 @@ CORE_COMMANDS = {
     "jobs": ("missionbase.core.cli.org", "jobs", "List and run scheduled or batch jobs."),
     "settings": ("missionbase.core.cli.org", "settings", "Show and change org settings."),
     "reports": ("missionbase.core.cli.org", "reports", "List and run reports."),
+    "serve": ("missionbase.core.cli.api", "serve", "Serve the REST API (needs missionbase[server])."),
+    "tokens": ("missionbase.core.cli.api", "tokens", "Create, list and revoke API tokens."),
 }
 
 
