@@ -56,7 +56,7 @@ _EXPORTS = {
     "RecordService": ("missionbase.core.records", "RecordService"),
     "TriggerContext": ("missionbase.core.records", "TriggerContext"),
     "TriggerRow": ("missionbase.core.records", "TriggerRow"),
-    "chunks": ("missionbase.core.records", "chunks"),
+    "chunks": ("missionbase.core.db", "chunks"),
     "Page": ("missionbase.core.query", "Page"),
     "query_all": ("missionbase.core.query", "query_all"),
     "query_pages": ("missionbase.core.query", "query_pages"),
