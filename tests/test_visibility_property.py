@@ -1,5 +1,6 @@
 """Record visibility: the SQL filter, the single-record decision and a plain
-reference model agree (issue 4, "Sharing"; spec chatter-security.md §2.4).
+reference model agree: owner, role hierarchy (managers see their
+subordinates' records, queues and shares), groups, queues, manual shares.
 
 Hypothesis builds random orgs: a forest of roles, users with random roles
 (or none) and permission sets, groups and queues with random members (users,
