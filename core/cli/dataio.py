@@ -42,8 +42,16 @@ def import_command(
     """
     from ..dataio import file_size, import_file
 
-    show_bar = sys.stderr.isatty() and not as_json
-    if show_bar:
+    options = dict(
+        fmt=fmt,
+        as_user=as_user,
+        batch_size=batch_size,
+        dry_run=dry_run,
+        errors_path=errors_path,
+        upsert_key=upsert_key,
+        resume=resume,
+    )
+    if sys.stderr.isatty() and not as_json:
         with click.progressbar(
             length=file_size(file), label=f"Importing {object_name}", file=sys.stderr
         ) as bar:
@@ -53,32 +61,9 @@ def import_command(
                 bar.update(max(0, consumed - last[0]))
                 last[0] = consumed
 
-            report = import_file(
-                app,
-                object_name,
-                file,
-                fmt=fmt,
-                as_user=as_user,
-                batch_size=batch_size,
-                dry_run=dry_run,
-                errors_path=errors_path,
-                upsert_key=upsert_key,
-                resume=resume,
-                progress=progress,
-            )
+            report = import_file(app, object_name, file, progress=progress, **options)
     else:
-        report = import_file(
-            app,
-            object_name,
-            file,
-            fmt=fmt,
-            as_user=as_user,
-            batch_size=batch_size,
-            dry_run=dry_run,
-            errors_path=errors_path,
-            upsert_key=upsert_key,
-            resume=resume,
-        )
+        report = import_file(app, object_name, file, **options)
     if as_json:
         echo_json(report.__dict__)
     else:
