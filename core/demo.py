@@ -198,7 +198,7 @@ def load_core_demo(ctx: DemoContext) -> None:
     ctx.records["accounts"] = [a["id"] for a in accounts]
     today = dt.date.today()
     subjects = [
-        "Call back about housing form",
+        "Call back about the rent assistance form",
         "Send intake documents",
         "Follow up on missed session",
         "Check benefits appointment",

@@ -15,7 +15,7 @@ Implement a hook with the ``hookimpl`` marker exported by ``missionbase.core``::
     def missionbase_register_objects(registry):
         registry.add(HOUSING_UNIT)
 
-A plugin module may also set ``requires = ["pmm"]`` to name the plugins it
+A plugin module may also set ``requires = ["programs"]`` to name the plugins it
 builds on; enabling it without them is a startup error.
 """
 
@@ -56,12 +56,12 @@ def missionbase_register_objects(registry: PluginRegistry) -> None:
 
 @hookspec
 def missionbase_register_settings(registry: PluginRegistry) -> None:
-    """Declare org settings and value generators: ``registry.add(Setting("housing.max_units", 50))``.
+    """Declare org settings and value generators: ``registry.add(Setting("shelter.max_beds", 50))``.
 
     A setting's key starts with the plugin's namespace (its name, or the
     module's ``namespace = "..."``); an admin changes it with ``missionbase
     settings set KEY VALUE`` and code reads it with ``session.setting(KEY)``.
-    ``registry.add(Generator("housing.unit_code", generate=fn))`` names a way
+    ``registry.add(Generator("shelter.bed_code", generate=fn))`` names a way
     to generate values (client numbers) other plugins may pick. Keep the
     declarations in the plugin's ``settings.py``.
     """
@@ -101,7 +101,7 @@ def missionbase_register_triggers(registry: PluginRegistry) -> None:
 
 @hookspec
 def missionbase_register_jobs(registry: PluginRegistry) -> None:
-    """Declare scheduled or batch work: ``registry.add(Job("housing.nightly", run=fn))``.
+    """Declare scheduled or batch work: ``registry.add(Job("shelter.nightly", run=fn))``.
 
     ``missionbase jobs run NAME`` calls ``fn(org)``; the job opens its own
     sessions (usually the explicit system context).
@@ -110,7 +110,7 @@ def missionbase_register_jobs(registry: PluginRegistry) -> None:
 
 @hookspec
 def missionbase_register_reports(registry: PluginRegistry) -> None:
-    """Declare named reports: ``registry.add(Report("pmm.attendance", run=fn))``.
+    """Declare named reports: ``registry.add(Report("shelter.occupancy", run=fn))``.
 
     ``fn(session, **params)`` returns a list of dict rows. Reports read
     through the session, so they only see what the caller may see.

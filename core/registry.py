@@ -208,7 +208,7 @@ class Report:
 class Setting:
     """An org setting an admin changes from the CLI (``missionbase settings set``).
 
-    ``key`` is namespaced by convention (``pmm.rollups_enabled``); the type of
+    ``key`` is namespaced by convention (``shelter.max_beds``); the type of
     ``default`` is the type values must have unless ``type`` says otherwise.
     """
 

@@ -400,7 +400,7 @@ class PluginConformance:
     ::
 
         class TestHousingConformance(PluginConformance):
-            plugins = ["housing"]
+            plugins = ["shelter"]
 
     ``plugins`` lists the plugin and the plugins it requires. What the
     registry already refuses at startup (clashing names or prefixes, unknown

@@ -3,8 +3,9 @@
 A cycle among module-level imports makes the import order matter (the
 second module of the circle sees the first half-initialised) and makes
 every module of the circle load with any one of them. Imports inside
-functions are the deliberate lazy ones and ``if TYPE_CHECKING:`` blocks
-never run, so neither counts.
+functions (the deliberate lazy ones) and under ``if TYPE_CHECKING:`` count
+too: they still tie the modules together, and a module that needs another
+only lazily to avoid a cycle is hiding a layering problem.
 """
 
 from __future__ import annotations
@@ -29,29 +30,13 @@ def core_modules() -> dict[str, Path]:
     return {module_name(path): path for path in sorted(CORE.rglob("*.py"))}
 
 
-class ModuleLevelImports(ast.NodeVisitor):
-    """The modules a file imports when it is itself imported."""
+class ImportsOf(ast.NodeVisitor):
+    """Every core module a file imports: at module level, lazily in a function, or for type checking."""
 
     def __init__(self, package: str, known: set[str]) -> None:
         self.package = package
         self.known = known
         self.found: set[str] = set()
-
-    def visit_FunctionDef(self, node: ast.AST) -> None:
-        return None  # runs when called, not when imported
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-    visit_Lambda = visit_FunctionDef
-
-    def visit_If(self, node: ast.If) -> None:
-        test = node.test
-        if (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-            isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-        ):
-            for statement in node.orelse:
-                self.visit(statement)
-            return
-        self.generic_visit(node)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -74,7 +59,7 @@ def import_graph() -> dict[str, set[str]]:
     graph = {}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        visitor = ModuleLevelImports(package, set(modules))
+        visitor = ImportsOf(package, set(modules))
         visitor.visit(ast.parse(path.read_text(encoding="utf-8"), str(path)))
         graph[name] = {dep for dep in visitor.found if dep in modules and dep != name}
     return graph
@@ -143,7 +128,7 @@ def test_the_cycle_finder_names_a_cycle():
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_the_visitor_skips_lazy_and_type_checking_imports():
+def test_the_visitor_counts_lazy_and_type_checking_imports():
     source = (
         "from typing import TYPE_CHECKING\n"
         "from . import fields\n"
@@ -154,9 +139,9 @@ def test_the_visitor_skips_lazy_and_type_checking_imports():
         "    from .records import RecordService\n"
     )
     known = {f"{PACKAGE}.fields", f"{PACKAGE}.errors", f"{PACKAGE}.app", f"{PACKAGE}.records"}
-    visitor = ModuleLevelImports(PACKAGE, known)
+    visitor = ImportsOf(PACKAGE, known)
     visitor.visit(ast.parse(source))
-    assert visitor.found & known == {f"{PACKAGE}.fields", f"{PACKAGE}.errors"}
+    assert visitor.found & known == known
 
 
 def test_core_modules_have_no_import_cycle():

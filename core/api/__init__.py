@@ -1,4 +1,4 @@
-"""The REST API (``missionbase serve``): ``create_api(org_app)`` builds it from the registry.
+"""The REST API (``missionbase serve``): ``core.api.app.create_api(org_app)`` builds it from the registry.
 
 Needs the ``server`` extra (``pip install 'missionbase[server]'``). Nothing in
 the CLI imports this package unless a server or token command runs; the token
@@ -6,13 +6,3 @@ functions (``core.api.tokens``) import no web framework at all.
 """
 
 from __future__ import annotations
-
-
-def create_api(org_app, **options):
-    """The FastAPI application serving ``org_app`` (see ``core.api.app.create_api``)."""
-    from .app import create_api as build
-
-    return build(org_app, **options)
-
-
-__all__ = ["create_api"]

@@ -16,7 +16,7 @@ import os
 def create():
     from ..app import open_org
     from ..config import load_settings
-    from . import create_api
+    from .app import create_api
 
     settings = load_settings(os.environ.get("MISSIONBASE_CONFIG"), require_file=True)
     return create_api(open_org(settings=settings))

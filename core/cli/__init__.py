@@ -69,7 +69,7 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
         with formatter.section("Plugin commands"):
             formatter.write_text(
-                "Enabled plugins add their own groups (pmm, casemgmt, plans, actionplans, feed...). "
+                "Enabled plugins add their own command groups. "
                 "'missionbase plugins list' shows them; 'missionbase GROUP --help' explains one."
             )
 

@@ -21,7 +21,10 @@ from .context import (
 # -- init / demo ---------------------------------------------------------------------
 @click.command()
 @click.option(
-    "--plugins", "plugin_list", default="", help="Comma-separated plugins to enable, e.g. pmm,casemgmt."
+    "--plugins",
+    "plugin_list",
+    default="",
+    help="Comma-separated names of installed plugins to enable ('missionbase plugins list' shows them).",
 )
 @click.option("--database-url", default="sqlite:///missionbase.db", show_default=True)
 @click.option(

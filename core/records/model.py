@@ -16,7 +16,6 @@ from ..security import CurrentUser
 if TYPE_CHECKING:
     from ..schema import Schema
     from ..validation import ObjectValidator
-    from .service import RecordService
 
 WRITABLE_SYSTEM_FIELDS = frozenset({"owner_id"})
 OWNER_OBJECTS = ("User", "Queue")
@@ -55,7 +54,9 @@ class TriggerRow:
 
 @dataclass
 class TriggerContext:
-    session: RecordService
+    # The RecordService itself; typed loosely so this module, which the service's
+    # collaborators import, does not depend back on the service.
+    session: Any
     object: ObjectType
     event: str
 

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from missionbase.core import ObjectType, PermissionSet, hookimpl
 from missionbase.core import fields as f
-from missionbase.core.api import create_api
+from missionbase.core.api.app import create_api
 from missionbase.core.api.tokens import create_token
 from missionbase.core.security.sharing import assign_permission_set
 

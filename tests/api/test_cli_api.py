@@ -8,7 +8,7 @@ import sys
 import pytest
 from starlette.testclient import TestClient
 
-from missionbase.core.api import create_api
+from missionbase.core.api.app import create_api
 from missionbase.core.testing import add_users
 
 

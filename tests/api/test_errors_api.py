@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from missionbase.core.api import create_api
+from missionbase.core.api.app import create_api
 
 
 def count_cases(served) -> int:
