@@ -144,9 +144,10 @@ def parse_input(action: Action, values: dict[str, Any] | None) -> Any:
     if not isinstance(values, dict):
         raise ActionInputError(action, [(None, "the input must be an object of option names to values")])
     if action.input is None:
-        if values:
-            names = ", ".join(sorted(values))
-            raise ActionInputError(action, [(None, f"this action takes no input (got {names})")])
+        if values:  # each given option named, as for an action whose model forbids extras
+            raise ActionInputError(
+                action, [(name, "unknown option: this action takes no input") for name in sorted(values)]
+            )
         return None
     import pydantic
 
