@@ -80,14 +80,21 @@ def detect_format(path: str | Path, given: str | None) -> str:
 class _CountingLines:
     """Iterates a text file's lines and counts the characters consumed (for the progress bar)."""
 
-    def __init__(self, handle) -> None:
-        self.handle = handle
+    def __init__(self, handle, name: str = "the file") -> None:
+        self.handle, self.name = handle, name
         self.consumed = 0
 
     def __iter__(self):
-        for line in self.handle:
-            self.consumed += len(line)
-            yield line
+        try:
+            for line in self.handle:
+                self.consumed += len(line)
+                yield line
+        except UnicodeDecodeError as exc:
+            # The decoder reads ahead in blocks, so the line is unknown; the bytes are not.
+            raise ValidationError(
+                f"{self.name} is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r}); "
+                "save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
+            ) from None
 
 
 def read_rows(
@@ -330,7 +337,7 @@ def import_file(
         else path.with_name(path.name + ".errors" + (".csv" if fmt == "csv" else ".jsonl"))
     )
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        lines = _CountingLines(handle)
+        lines = _CountingLines(handle, str(path))
         header, rows = read_rows(path, fmt, lines)
         with app.session(as_user) as s:  # the header check needs the caller's field access
             writable = set(s.writable_fields(obj, "create"))

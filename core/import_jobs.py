@@ -54,7 +54,10 @@ def run_import_job(app, job_id: str) -> None:
     try:
         result = _run(app, job)
     except MissionbaseError as exc:
-        finish_job(app, job_id, error=str(exc))
+        # Core names the file it read: the upload's name, not where the server keeps it.
+        stored = str(blob_path(files_dir(app.settings), job["input"]["source"]["sha256"]))
+        name = job["input"]["source"].get("name") or "the uploaded file"
+        finish_job(app, job_id, error=str(exc).replace(stored, name))
     except Exception:
         log.exception("import job %s failed", job_id)
         finish_job(

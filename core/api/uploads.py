@@ -77,6 +77,8 @@ class _Receiver:
         self.writer.write(chunk)
 
     def finish(self, fields: dict[str, str] | None = None) -> Upload:
+        if not self.writer.size:
+            raise Problem(400, "the upload is empty: send the file's bytes", code="empty_upload")
         if self.content_type is None:
             self.content_type = self.check(self.name, self.declared, self.head)
         sha, size = self.writer.finish()

@@ -121,6 +121,7 @@ def test_a_read_only_token_cannot_upload_and_the_form_must_carry_a_file(served):
     ana = served.client("ana")
     served.problem(ana.post(FILES, files={"other": ("a.pdf", PDF, "application/pdf")}), 422, "'file'")
     served.problem(ana.post(FILES, files={"name": (None, "x")}), 422, "no 'file' part")
+    served.problem(ana.post(FILES, params={"name": "a.pdf"}, content=b""), 400, "empty")
     openapi = ana.get("/api/v1/openapi.json").json()
     body = openapi["paths"]["/api/v1/files"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in body and "application/octet-stream" in body

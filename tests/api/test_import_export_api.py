@@ -124,6 +124,12 @@ def test_a_job_whose_file_has_a_bad_header_fails_with_the_clis_message(served):
     failed = ana.get(f"/api/v1/jobs/{multipart.json()['id']}").json()
     assert failed["status"] == "failed" and "unknown column 'colour'" in failed["error"]["message"]
     assert failed["source"] == {"name": "cases.csv", "size": 18}
+    latin1 = ana.post(
+        "/api/v1/objects/CaseFile/imports",
+        files={"file": ("accents.csv", "name\nL\xe9a\n".encode("latin-1"), "text/csv")},
+    )
+    message = ana.get(f"/api/v1/jobs/{latin1.json()['id']}").json()["error"]["message"]
+    assert message.startswith("accents.csv is not UTF-8 text") and "files" not in message
 
 
 # -- export ------------------------------------------------------------------------------
