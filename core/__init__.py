@@ -41,6 +41,8 @@ _EXPORTS = {
     "Setting": (_REGISTRY, "Setting"),
     "Generator": (_REGISTRY, "Generator"),
     "Restriction": (_REGISTRY, "Restriction"),
+    "Action": ("missionbase.core.actions", "Action"),
+    "run_action": ("missionbase.core.actions", "run_action"),
     # errors
     "MissionbaseError": (_ERRORS, "MissionbaseError"),
     "ConfigError": (_ERRORS, "ConfigError"),

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..actions import find_action
 from ..errors import UnknownName
 from ..registry import ObjectType
+from .actions import run_as_caller
 from .batch import parse_items, run_all_or_none, run_each
 from .context import API_PREFIX
 from .problems import NotFoundObject, Problem
@@ -134,6 +136,21 @@ def _upsert(session, call: Call) -> tuple[int, Any]:
     return (201 if created else 200), record
 
 
+def _action(session, call: Call) -> tuple[int, Any]:
+    """A declared action, as ``POST .../actions/{name}`` runs it (on a record, an object, the org)."""
+    object_name = call.obj.name if call.obj else None
+    try:
+        action = find_action(session.registry, call.params["name"], object_name=object_name)
+    except UnknownName as exc:
+        raise NotFoundObject(exc) from None
+    record_id = call.params.get("record_id")
+    if action.on_record != (record_id is not None):
+        where = "one record" if action.on_record else "the object, not one record"
+        raise Problem(404, f"action {action.key} acts on {where}", code="no_route")
+    values = call.body if call.body is not None else {}
+    return 200, run_as_caller(session, action, record_id, values)
+
+
 def _batch(session, call: Call) -> tuple[int, Any]:
     if not isinstance(call.body, dict):
         raise Problem(422, "the body must be a batch: {items: [...], all_or_none}", code="invalid")
@@ -154,6 +171,9 @@ OPERATIONS: list[Operation] = [
     Operation("POST", RECORDS + "/{record_id}/undelete", _undelete),
     Operation("GET", RECORDS + "/{record_id}/history", _history),
     Operation("GET", RECORDS + "/{record_id}/related/{child}", _related),
+    Operation("POST", RECORDS + "/{record_id}/actions/{name}", _action),
+    Operation("POST", "/objects/{obj}/actions/{name}", _action),
+    Operation("POST", "/actions/{name}", _action),
 ]
 
 

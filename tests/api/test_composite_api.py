@@ -146,3 +146,50 @@ def test_reads_only_need_a_read_token_and_writes_refuse_it(served):
     schema = reader.get("/api/v1/openapi.json").json()["paths"]["/api/v1/composite"]["post"]
     body = schema["requestBody"]["content"]["application/json"]["schema"]
     assert body["properties"]["requests"]["maxItems"] == 25
+
+
+def test_actions_are_sub_requests_too_and_their_refusal_rolls_back_the_rest(served):
+    ana = served.client("ana")
+    create = {
+        "method": "POST",
+        "url": "/objects/CaseFile/records",
+        "body": {"name": "Flat 3"},
+        "reference_id": "c",
+    }
+    done = ana.post(
+        COMPOSITE,
+        json={
+            "requests": [
+                create,
+                {"method": "POST", "url": "/objects/CaseFile/records/@{c.id}/actions/close",
+                 "body": {"reason": "resolved"}},
+                {"method": "POST", "url": "/objects/CaseFile/actions/status_counts"},
+            ]
+        },
+    )  # fmt: skip
+    assert done.status_code == 200, done.text
+    results = done.json()["results"]
+    assert results[1]["body"]["result"]["status"] == "Closed"
+    assert results[2]["body"]["result"] == {"Open": 1, "Waiting": 0, "Closed": 1}  # the closing note is open
+    refused = ana.post(
+        COMPOSITE,
+        json={
+            "requests": [
+                {**create, "body": {"name": "Flat 4"}},
+                {"method": "POST", "url": "/objects/CaseFile/records/@{c.id}/actions/close",
+                 "body": {"reason": "lost"}},
+            ]
+        },
+    )  # fmt: skip
+    served.problem(refused, 422, "sub-request 1", "reason")
+    served.problem(
+        ana.post(COMPOSITE, json={"requests": [{"method": "POST", "url": "/objects/CaseFile/actions/clos"}]}),
+        404,
+        "'close'",
+    )
+    served.problem(
+        ana.post(COMPOSITE, json={"requests": [{"method": "POST", "url": "/actions/apifix.purge_closed"}]}),
+        403,
+        "modify_all_data",
+    )
+    assert "Flat 4" not in names(served, ana)
