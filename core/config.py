@@ -22,6 +22,32 @@ ENV_PLUGINS = "MISSIONBASE_PLUGINS"
 ENV_USER = "MISSIONBASE_USER"
 
 
+# Documents, images and data a nonprofit exchanges; not HTML, scripts or executables,
+# which a browser or a colleague could be tricked into running.
+UPLOAD_CONTENT_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/heic",
+    "text/plain",
+    "text/csv",
+    "application/json",
+    "application/x-ndjson",
+    "application/rtf",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.*",
+    "application/vnd.oasis.opendocument.*",
+    "application/zip",
+    "audio/mpeg",
+    "audio/mp4",
+    "video/mp4",
+)
+
+
 class Settings(BaseModel):
     """What an org is configured with. Unknown keys are errors."""
 
@@ -31,6 +57,11 @@ class Settings(BaseModel):
     plugins: list[str] = []
     # Where File bytes live (never in a table); relative to the config file.
     files_dir: str = "files"
+    # The largest upload the API takes (a File's bytes, an import file), in bytes.
+    upload_max_bytes: int = 100 * 1024 * 1024
+    # Content types an API upload may have ("type/*" allows a family). The bytes are also
+    # sniffed: a file whose bytes are of another kind than it claims is refused.
+    upload_content_types: list[str] = list(UPLOAD_CONTENT_TYPES)
     # The user CLI commands run as when --as is not given.
     default_user: str = "admin"
     time_zone: str = "UTC"

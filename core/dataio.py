@@ -49,6 +49,7 @@ class ImportReport:
     batches: int = 0
     dry_run: bool = False
     error_file: str | None = None
+    success_file: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
     errors_sample: list[str] = field(default_factory=list)
 
@@ -79,14 +80,21 @@ def detect_format(path: str | Path, given: str | None) -> str:
 class _CountingLines:
     """Iterates a text file's lines and counts the characters consumed (for the progress bar)."""
 
-    def __init__(self, handle) -> None:
-        self.handle = handle
+    def __init__(self, handle, name: str = "the file") -> None:
+        self.handle, self.name = handle, name
         self.consumed = 0
 
     def __iter__(self):
-        for line in self.handle:
-            self.consumed += len(line)
-            yield line
+        try:
+            for line in self.handle:
+                self.consumed += len(line)
+                yield line
+        except UnicodeDecodeError as exc:
+            # The decoder reads ahead in blocks, so the line is unknown; the bytes are not.
+            raise ValidationError(
+                f"{self.name} is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r}); "
+                "save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
+            ) from None
 
 
 def read_rows(
@@ -206,6 +214,18 @@ def check_header(obj, columns: list[str], upsert_key: str | None, writable: set[
     return ignored
 
 
+def check_import_options(obj, fmt: str, upsert_key: str | None) -> None:
+    """The options of an import, checked before a row is read."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    if upsert_key and upsert_key != "id":
+        fld = obj.field(upsert_key)
+        if fld is None:
+            raise ValidationError(str(UnknownName("field", upsert_key, obj.field_names, where=obj.name)))
+        if not fld.unique:
+            raise ValidationError(f"--upsert-key {upsert_key!r} must be a unique field of {obj.name} (or id)")
+
+
 def job_key(object_name: str, path: Path) -> str:
     stat = path.stat()
     raw = f"{object_name}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
@@ -245,6 +265,35 @@ class ErrorFile:
             self.handle.close()
 
 
+class SuccessFile:
+    """The rows that landed: line, record id and what was done (``created``, ``updated``; in a
+    dry run ``would_create``, with no id, and ``would_update``)."""
+
+    def __init__(self, path: Path | None, fmt: str) -> None:
+        self.path, self.fmt = path, fmt
+        self.handle = None
+        self.count = 0
+
+    def add(self, landed: list[tuple[int, str | None, str]]) -> None:
+        if self.path is None or not landed:
+            return
+        if self.handle is None:
+            self.handle = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            if self.fmt == "csv":
+                csv.writer(self.handle).writerow(["line", "id", "action"])
+        self.count += len(landed)
+        if self.fmt == "csv":
+            csv.writer(self.handle).writerows([(line, rid or "", action) for line, rid, action in landed])
+        else:
+            self.handle.writelines(
+                json.dumps({"line": line, "id": rid, "action": action}) + "\n" for line, rid, action in landed
+            )
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
 def import_file(
     app,
     object_name: str,
@@ -258,21 +307,17 @@ def import_file(
     upsert_key: str | None = None,
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
+    successes_path: str | Path | None = None,
 ) -> ImportReport:
+    """Import ``path`` into ``object_name``; rejected rows go to ``errors_path`` and, when
+    ``successes_path`` is given, the rows that landed go there with their record ids."""
     path = Path(path)
     if not path.is_file():
         raise ValidationError(f"file {path} does not exist")
     obj = app.registry.object(object_name)
     fmt = detect_format(path, fmt)
-    if fmt not in FORMATS:
-        raise ValidationError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    check_import_options(obj, fmt, upsert_key)
     batch_size = batch_size or app.settings.import_batch_size
-    if upsert_key and upsert_key != "id":
-        fld = obj.field(upsert_key)
-        if fld is None:
-            raise ValidationError(str(UnknownName("field", upsert_key, obj.field_names, where=obj.name)))
-        if not fld.unique:
-            raise ValidationError(f"--upsert-key {upsert_key!r} must be a unique field of {obj.name} (or id)")
     report = ImportReport(object=obj.name, dry_run=dry_run)
     key = job_key(obj.name, path)
     progress_table = app.schema.internal["import_progress"]
@@ -292,7 +337,7 @@ def import_file(
         else path.with_name(path.name + ".errors" + (".csv" if fmt == "csv" else ".jsonl"))
     )
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        lines = _CountingLines(handle)
+        lines = _CountingLines(handle, str(path))
         header, rows = read_rows(path, fmt, lines)
         with app.session(as_user) as s:  # the header check needs the caller's field access
             writable = set(s.writable_fields(obj, "create"))
@@ -301,6 +346,7 @@ def import_file(
             ignored = set(check_header(obj, header, upsert_key, writable))
             report.ignored_columns = sorted(ignored)
         error_file = ErrorFile(errors_path, fmt, header)
+        success_file = SuccessFile(Path(successes_path) if successes_path else None, fmt)
         try:
             batch_number = 0
             while True:
@@ -334,21 +380,25 @@ def import_file(
                         writable,
                         dry_run,
                         report,
-                        error_file,
+                        (error_file, success_file),
                     )
                 batch_number += 1
                 if progress:
                     progress(lines.consumed)
         finally:
             error_file.close()
+            success_file.close()
     if error_file.count:
         report.error_file = str(errors_path)
+    if success_file.count:
+        report.success_file = str(successes_path)
     return report
 
 
 def _import_batch(
-    app, obj, batch, batch_number, key, path, as_user, upsert_key, writable, dry_run, report, error_file
+    app, obj, batch, batch_number, key, path, as_user, upsert_key, writable, dry_run, report, outputs
 ):
+    error_file, success_file = outputs
     good: list[tuple[int, dict]] = []
     for line, row in batch:
         if isinstance(row, str):
@@ -360,6 +410,7 @@ def _import_batch(
             _reject(report, error_file, line, f"unknown or read-only field {fmt_extra[0]!r}", row)
             continue
         good.append((line, row))
+    landed: list[tuple[int, str | None, str]] = []
     try:
         with app.session(as_user) as s:
             creates, updates = _split_upserts(s, obj, good, upsert_key)
@@ -370,15 +421,26 @@ def _import_batch(
                     line, row = creates[index]
                     _reject(report, error_file, line, reason, row)
                 report.created += len(created.records)
+                kept = [creates[i][0] for i in range(len(creates)) if i not in created.errors]
+                for line, record in zip(kept, created.records, strict=True):
+                    landed.append((line, None if dry_run else record["id"], "created"))
             for index, reason in updated_errors.items():
                 line, row = updates[index]
                 _reject(report, error_file, line, reason, {k: v for k, v in row.items() if k != "id"})
             report.updated += len(updates) - len(updated_errors)
+            landed += [
+                (line, row["id"], "updated")
+                for i, (line, row) in enumerate(updates)
+                if i not in updated_errors
+            ]
             if dry_run:
                 raise _DryRun
             _save_progress(s, key, obj.name, path, batch_number + 1, report.rows_read)
     except _DryRun:
-        pass
+        landed = [(line, rid, "would_" + action.removesuffix("d")) for line, rid, action in landed]
+    # Written once the batch is committed (or, in a dry run, checked): a batch that fails
+    # to commit lists nothing.
+    success_file.add(sorted(landed))
 
 
 def _reject(report, error_file, line, reason, row) -> None:
@@ -484,31 +546,62 @@ def export_records(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write every visible record to ``out`` page by page (keyset on id); returns the count."""
-    from .query import query_pages
-
     written = 0
-    with app.session(as_user) as s:
-        obj = s.object(object_name)
-        columns = [
-            "id",
-            *(fields or [fld.name for fld in obj.fields if s.field_access(obj, fld.name) != "hidden"]),
-        ]
-        writer = csv.writer(out) if fmt == "csv" else None
-        if writer:
-            writer.writerow(columns)
-        for page in query_pages(s, obj.name, where, fields=columns, order_by="id", page_size=batch_size):
-            for record in page:
-                if writer:
-                    writer.writerow([export_value(record.get(c)) for c in columns])
-                else:
-                    out.write(
-                        json.dumps({c: to_jsonable(record.get(c)) for c in columns}, ensure_ascii=False)
-                        + "\n"
-                    )
-            written += len(page)
-            if progress:
-                progress(len(page))
+    chunks = export_chunks(
+        app, object_name, fmt=fmt, as_user=as_user, where=where, fields=fields, batch_size=batch_size
+    )
+    for text, count in chunks:
+        out.write(text)
+        written += count
+        if progress:
+            progress(count)
     return written
+
+
+def export_chunks(
+    app,
+    object_name: str,
+    *,
+    fmt: str = "csv",
+    as_user: str | None = None,
+    where: Any = None,
+    fields: list[str] | None = None,
+    batch_size: int = 1000,
+) -> Iterator[tuple[str, int]]:
+    """The export's text one page at a time, as (text, records in it); the header comes with
+    the first page, so a bad field or filter fails before any text is produced.
+
+    Each page is read in a transaction of its own, the keyset cursor (on id) carrying on
+    where the last one ended: a slow reader of a large export (a download over the
+    network) never holds a transaction open, and memory stays at one page.
+    """
+    if fmt not in FORMATS:
+        raise ValidationError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    columns: list[str] = []
+    cursor = None
+    first = True
+    while True:
+        with app.session(as_user) as s:
+            if first:
+                obj = s.object(object_name)
+                readable = [fld.name for fld in obj.fields if s.field_access(obj, fld.name) != "hidden"]
+                columns = ["id", *(fields or readable)]
+            page = s.query(object_name, where, fields=columns, order_by="id", limit=batch_size, cursor=cursor)
+        buffer = io.StringIO()
+        if fmt == "csv":
+            writer = csv.writer(buffer)
+            if first:
+                writer.writerow(columns)
+            writer.writerows([export_value(record.get(c)) for c in columns] for record in page.records)
+        else:
+            for record in page.records:
+                row = {c: to_jsonable(record.get(c)) for c in columns}
+                buffer.write(json.dumps(row, ensure_ascii=False) + "\n")
+        first = False
+        yield buffer.getvalue(), len(page.records)
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
 
 
 def file_size(path: str | Path) -> int:
