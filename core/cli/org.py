@@ -340,7 +340,7 @@ def users_list(app, include_inactive: bool, as_user, as_json: bool):
 @click.argument("username")
 @click.option("--name", required=True, help="Full name.")
 @click.option("--email")
-@click.option("--time-zone", default="UTC", show_default=True)
+@click.option("--time-zone", help="IANA name, e.g. Europe/Paris (default: the org's time zone).")
 @click.option("--role", help="Role name.")
 @click.option(
     "--permset",
