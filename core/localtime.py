@@ -164,11 +164,14 @@ def local_date(session, moment: dt.datetime | None) -> dt.date | None:
     return moment.astimezone(user_zone(session)).date()
 
 
-def parse_user_datetime(session, value: Any, *, what: str = "date-time") -> dt.datetime | None:
+def parse_user_datetime(
+    session, value: Any, *, what: str = "date-time", object_name: str = "", field: str | None = None
+) -> dt.datetime | None:
     """What the user typed (``2026-12-03T09:15``) as an aware UTC date-time, by the rule above.
 
-    For plugin options that take a date-time (``--when``, ``--start``); None stays
-    None. A bad value is one ValidationError naming ``what`` and the expected form.
+    For plugin options and values that take a date-time (``--when``, a schedule's
+    first session start); None and "" give None. A bad value is one ValidationError
+    naming ``field`` (of ``object_name``) or else ``what``, and the expected form.
     """
     from .errors import ValidationError
 
@@ -177,4 +180,6 @@ def parse_user_datetime(session, value: Any, *, what: str = "date-time") -> dt.d
     try:
         return coerce_datetime(value, user_zone(session))
     except ValueError as exc:
+        if field:
+            raise ValidationError(str(exc), object_name=object_name, field=field) from None
         raise ValidationError(f"{what}: {exc}") from None

@@ -17,6 +17,7 @@ For display, ``record_names`` gives each id its record's name, or
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -29,6 +30,7 @@ from ..registry import ObjectType
 from .model import OWNER_OBJECTS, Scope
 
 HIDDEN = "(hidden)"
+LOOKS_LIKE_ID = re.compile(r"^[a-z][a-z0-9]{2}_[0-9A-Za-z]{10,}$")
 USER_COLUMNS = ("created_by", "modified_by")  # system columns that hold a user id
 MATCH_BATCH = 100  # names per query
 
@@ -231,3 +233,35 @@ class LookupNames:
                     out[record_id] = seen.get(record_id, HIDDEN)
         return out
 
+
+
+def split_record_specs(specs: Iterable[str]) -> list[str]:
+    """``--target`` values as one text each: commas separate; spaces separate only ids (a name
+    such as ``Homework Club`` keeps its spaces)."""
+    parts = []
+    for spec in specs:
+        for part in str(spec).split(","):
+            words = part.split()
+            if len(words) > 1 and all(ID_PATTERN.match(w) for w in words):
+                parts += words
+            elif part.strip():
+                parts.append(part.strip())
+    return parts
+
+
+def resolve_records(
+    session, specs: Iterable[str], object_names: Iterable[str] | None = None, *, what: str = "--target"
+) -> list[str]:
+    """The record ids that ``specs`` name, in order: ids as they are, other text as the name of
+    one readable record of ``object_names`` (default: every plan target type), ``Object:name``
+    to say which object. Text naming no record or several is one error naming them."""
+    names = list(object_names) if object_names is not None else list(session.registry.target_types)
+    out = []
+    for text in split_record_specs(specs):
+        if ID_PATTERN.match(text):
+            out.append(text)
+        elif LOOKS_LIKE_ID.match(text) and session.registry.object_for_id(text[:3] + "_" + "0" * 26):
+            raise ValidationError(f"{what}: {text!r} is not a record id (an id is {text[:4]} and 26 characters)")
+        else:
+            out.append(session.lookup_names.resolve(names, text, what=what))
+    return out

@@ -18,6 +18,7 @@ from missionbase.core import (
     json_option,
     pass_app,
     read_json,
+    targets_option,
     write_json,
 )
 
@@ -232,7 +233,7 @@ def templates_list(app, as_user, as_json):
 
 @actionplans.command("create")
 @click.argument("template")
-@click.option("--target", "targets", multiple=True, required=True, help="Target record id (repeatable).")
+@targets_option
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="Start date (default: today).")
 @click.option("--skip-nonworking", is_flag=True, help="Count due offsets in working days.")
 @click.option("--exclude", multiple=True, help="Template item (name or id) to leave out; not a required one.")
@@ -260,12 +261,14 @@ def plans_create(
             raise ValidationError(f"--adhoc {text!r} is not valid JSON ({exc})") from None
     if batch_size < 1:
         raise ValidationError(f"--batch-size must be at least 1 (got {batch_size})")
+    from missionbase.core import resolve_records
+
     # Everything is checked first; then each batch of targets is one transaction.
     with app.session(as_user) as s:
         prepared = prepare_plans(
             s,
             template,
-            list(targets),
+            resolve_records(s, targets),
             start_date=start.date() if start else None,
             skip_nonworking=skip_nonworking,
             exclude=exclude,

@@ -12,6 +12,7 @@ from missionbase.core import (
     json_option,
     pass_app,
     read_json,
+    targets_option,
     write_json,
 )
 
@@ -216,24 +217,19 @@ def templates_import(app, path, name, as_user, as_json):
 
 @plans.command("apply")
 @click.argument("template")
-@click.option(
-    "--to",
-    "targets",
-    multiple=True,
-    required=True,
-    metavar="RECORD_ID",
-    help="A target record; repeat (or give several, space-separated) for many plans at once.",
-)
+@targets_option
 @as_user_option
 @json_option
 @pass_app
 def apply(app, template, targets, as_user, as_json):
     """Apply a template to records: one plan each, all in one transaction."""
-    from .plans import apply_template
+    from missionbase.core import resolve_records
 
-    target_ids = [t for spec in targets for t in spec.replace(",", " ").split()]
+    from .plans import apply_template, find_template
+
     with app.session(as_user) as s:
-        created = apply_template(s, template, target_ids)
+        find_template(s, template)  # an unknown template is the first thing to hear about
+        created = apply_template(s, template, resolve_records(s, targets))
     rows = [
         {k: p[k] for k in ("id", "name", "target", "target_type", "total_tasks", "status")} for p in created
     ]

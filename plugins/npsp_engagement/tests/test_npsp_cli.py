@@ -69,7 +69,7 @@ def test_clone_appends_cloned(folder, cli):
 def test_apply_to_many_records_then_show(folder, cli):
     ok(cli("plans", "templates", "create", "Thanks", "--task", "Call:0", "--task", "Letter:2:Call"))
     ids = [contact(cli, f"C{i}") for i in range(3)]
-    plans = ok(cli("plans", "apply", "Thanks", "--to", ids[0], "--to", f"{ids[1]} {ids[2]}", "--json")).json()
+    plans = ok(cli("plans", "apply", "Thanks", "--target", ids[0], "--target", f"{ids[1]} {ids[2]}", "--json")).json()
     assert [(p["target"], p["total_tasks"], p["status"]) for p in plans] == [
         (i, 2, "Not Started") for i in ids
     ]
@@ -83,10 +83,10 @@ def test_apply_to_many_records_then_show(folder, cli):
     ("args", "message"),
     [
         (
-            ["plans", "apply", "Nope", "--to", "con_01J0000000000000000000000"],
+            ["plans", "apply", "Nope", "--target", "con_01J0000000000000000000000"],
             "unknown engagement plan template 'Nope'",
         ),
-        (["plans", "apply", "Thanks", "--to", "role_x"], "'target'"),
+        (["plans", "apply", "Thanks", "--target", "role_x"], "--target: no Account or Contact"),
         (["plans", "templates", "create", "Bad", "--task", "A:x"], "days 'x' is not a whole number"),
         (["plans", "templates", "create", "Bad", "--task", "A:1:Missing"], "parent 'Missing' is not the key"),
         (["plans", "show", "EP-9999"], "EP-9999 not found"),
