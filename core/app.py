@@ -151,7 +151,9 @@ class App:
         imports run by an admin on behalf of the org): no access checks.
         """
         with self.connect() as conn, conn.begin():
-            user = self.system_user if system else self.resolve_user(conn, as_user or self.settings.default_user)
+            user = (
+                self.system_user if system else self.resolve_user(conn, as_user or self.settings.default_user)
+            )
             yield RecordService(self, conn, user)
 
     def system_session(self):

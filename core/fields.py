@@ -167,7 +167,24 @@ class RichText(LongText):
 
 
 RICH_TEXT_TAGS = frozenset(
-    {"p", "br", "b", "strong", "i", "em", "u", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span"}
+    {
+        "p",
+        "br",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "s",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "span",
+    }
     | {f"h{n}" for n in range(1, 7)}
 )
 RICH_TEXT_ATTRIBUTES = {"a": {"href", "title"}}

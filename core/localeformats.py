@@ -41,7 +41,15 @@ LOCAL_BOOLEANS: dict[str, tuple[set[str], set[str]]] = {
     "pt": ({"sim", "verdadeiro"}, {"não", "nao", "falso"}),
     "nl": ({"ja", "waar"}, {"nee", "onwaar"}),
 }
-DATE_TOKENS = (("YYYY", "%Y"), ("YY", "%y"), ("DD", "%d"), ("MM", "%m"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S"))
+DATE_TOKENS = (
+    ("YYYY", "%Y"),
+    ("YY", "%y"),
+    ("DD", "%d"),
+    ("MM", "%m"),
+    ("HH", "%H"),
+    ("mm", "%M"),
+    ("ss", "%S"),
+)
 
 
 def check_locale(name: str) -> str:
@@ -56,7 +64,9 @@ def check_locale(name: str) -> str:
         from babel.localedata import locale_identifiers
 
         close = difflib.get_close_matches(name.replace("-", "_"), locale_identifiers(), n=3, cutoff=0.6)
-        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else " (e.g. 'fr' or 'en_US')"
+        hint = (
+            f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else " (e.g. 'fr' or 'en_US')"
+        )
         raise ValueError(f"{name!r} is not a known locale{hint}") from None
     return name
 

@@ -103,7 +103,9 @@ def localize(naive: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
 
 def gap_text(gap: dt.timedelta) -> str:
     minutes = int(gap.total_seconds() // 60)
-    return f"{minutes // 60} hour{'s' if minutes != 60 else ''}" if minutes % 60 == 0 else f"{minutes} minutes"
+    return (
+        f"{minutes // 60} hour{'s' if minutes != 60 else ''}" if minutes % 60 == 0 else f"{minutes} minutes"
+    )
 
 
 def parse_datetime_text(text: str) -> dt.datetime:

@@ -258,7 +258,9 @@ class QueryCompiler:
         targets = self._lookup_targets(path, fld)
         if targets is not None and isinstance(value, str) and not ID_PATTERN.match(value.strip()):
             if self.resolve_name is None:
-                raise ValidationError(f"{path!r} needs a record id (got {value!r})", object_name=self.obj.name)
+                raise ValidationError(
+                    f"{path!r} needs a record id (got {value!r})", object_name=self.obj.name
+                )
             return self.resolve_name(targets, value, f"{path!r}")
         if fld is None:  # system column
             if path.endswith(("created_at", "modified_at")):
@@ -401,7 +403,9 @@ def parse_where(text: str) -> dict:
             if rest.lower().replace("not", "").strip() == "null":
                 return {path: {"is_null": not negate}}
         if word in ("in", "contains", "startswith"):
-            value: Any = [_cli_value(v.strip()) for v in rest.split(",")] if word == "in" else _cli_value(rest)
+            value: Any = (
+                [_cli_value(v.strip()) for v in rest.split(",")] if word == "in" else _cli_value(rest)
+            )
             return {path: {word: value}}
         if _FIELD_PATH.match(path):
             raise ValidationError(
@@ -416,7 +420,9 @@ def parse_where(text: str) -> dict:
 _SYMBOLS = {"!=": "ne", "<=": "le", ">=": "ge", "=~": "ieq", "=": "eq", "<": "lt", ">": "gt"}
 _FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 # A field, then a run of operator characters (so '==' or '=>' is seen whole and refused), then the value.
-_CONDITION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*([=!<>~]+)(.*)$", re.DOTALL)
+_CONDITION = re.compile(
+    r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*([=!<>~]+)(.*)$", re.DOTALL
+)
 
 
 def _cli_value(text: str) -> Any:

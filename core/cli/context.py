@@ -82,7 +82,9 @@ def pass_app(func):
     def wrapper(ctx, *args, **kwargs):
         state = ctx.find_object(CliState)
         app = state.app()
-        reader = OutputReader(app, kwargs.get("as_user"), show_ids=state.show_ids or bool(kwargs.get("show_ids")))
+        reader = OutputReader(
+            app, kwargs.get("as_user"), show_ids=state.show_ids or bool(kwargs.get("show_ids"))
+        )
         token = _READER.set(reader)
         try:
             return ctx.invoke(func, app, *args, **kwargs)

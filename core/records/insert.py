@@ -137,7 +137,8 @@ class Inserter:
         if bad or unnamed:
             rejected = sorted(set(bad) | set(unnamed))
             for local in rejected:
-                parts = [unnamed.get(local), bad.get(local), *self.missing(obj, raw[local], bad.get(local))]
+                found = "; ".join(p for p in (unnamed.get(local), bad.get(local)) if p)
+                parts = [found, *self.missing(obj, raw[local], found)]
                 errors[positions[local]] = "; ".join(p for p in parts if p)
             keep_valid = [i for i in range(len(checked)) if i not in bad]
             drop = {n for n, i in enumerate(keep_valid) if i in unnamed}

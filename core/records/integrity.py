@@ -166,7 +166,9 @@ class IntegrityChecks:
         out: dict[str, Any] = {}
         for chunk in chunks(sorted(i for i in ids if isinstance(i, str))):
             out.update(
-                self.conn.execute(sa.select(table.c.id, table.c[field]).where(table.c.id.in_(chunk), condition)).all()
+                self.conn.execute(
+                    sa.select(table.c.id, table.c[field]).where(table.c.id.in_(chunk), condition)
+                ).all()
             )
         return out
 

@@ -234,7 +234,6 @@ class LookupNames:
         return out
 
 
-
 def split_record_specs(specs: Iterable[str]) -> list[str]:
     """``--target`` values as one text each: commas separate; spaces separate only ids (a name
     such as ``Homework Club`` keeps its spaces)."""
@@ -261,7 +260,9 @@ def resolve_records(
         if ID_PATTERN.match(text):
             out.append(text)
         elif LOOKS_LIKE_ID.match(text) and session.registry.object_for_id(text[:3] + "_" + "0" * 26):
-            raise ValidationError(f"{what}: {text!r} is not a record id (an id is {text[:4]} and 26 characters)")
+            raise ValidationError(
+                f"{what}: {text!r} is not a record id (an id is {text[:4]} and 26 characters)"
+            )
         else:
             out.append(session.lookup_names.resolve(names, text, what=what))
     return out

@@ -111,7 +111,10 @@ FEED_ITEM = ObjectType(
         f.Lookup("parent", "*", required=True, on_delete="cascade"),
         f.Picklist("type", POST_TYPES, default="Text", required=True),
         f.RichText(
-            "body", max_length=BODY_MAX, tags=ALLOWED_TAGS, help="A small safe rich-text subset, sanitised on write"
+            "body",
+            max_length=BODY_MAX,
+            tags=ALLOWED_TAGS,
+            help="A small safe rich-text subset, sanitised on write",
         ),
         f.Url("link_url"),
         f.Lookup("file", "File", on_delete="clear"),

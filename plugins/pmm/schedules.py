@@ -107,7 +107,8 @@ def normalise(values: dict, zone: ZoneInfo) -> dict:
     end = end if end.tzinfo else end.replace(tzinfo=zone)
     if end <= start:
         raise _fail(
-            "first_session_end", f"must be after the first session start ({start.astimezone(zone).isoformat()})"
+            "first_session_end",
+            f"must be after the first session start ({start.astimezone(zone).isoformat()})",
         )
     out["first_session_start"], out["first_session_end"] = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     frequency = out.get("frequency") or "One Time"

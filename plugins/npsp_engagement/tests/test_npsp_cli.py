@@ -69,7 +69,9 @@ def test_clone_appends_cloned(folder, cli):
 def test_apply_to_many_records_then_show(folder, cli):
     ok(cli("plans", "templates", "create", "Thanks", "--task", "Call:0", "--task", "Letter:2:Call"))
     ids = [contact(cli, f"C{i}") for i in range(3)]
-    plans = ok(cli("plans", "apply", "Thanks", "--target", ids[0], "--target", f"{ids[1]} {ids[2]}", "--json")).json()
+    plans = ok(
+        cli("plans", "apply", "Thanks", "--target", ids[0], "--target", f"{ids[1]} {ids[2]}", "--json")
+    ).json()
     assert [(p["target"], p["total_tasks"], p["status"]) for p in plans] == [
         (i, 2, "Not Started") for i in ids
     ]
