@@ -260,8 +260,15 @@ class ObjectValidator:
         except PydanticValidationError as exc:
             err = exc.errors()[0]
             raise ValidationError(
-                field_error(None, _message(err), value), object_name=self.obj.name, field=field_name
+                field_error(None, _message(err), None if _ours(err) else value),
+                object_name=self.obj.name,
+                field=field_name,
             ) from None
+
+
+def _ours(err: dict) -> bool:
+    """A message of our own validators, which already quotes the value it refuses."""
+    return err.get("type") == "value_error"
 
 
 def _message(err: dict) -> str:
@@ -282,7 +289,7 @@ def _row_errors(object_name: str, exc: PydanticValidationError) -> dict[int, str
         texts = found.setdefault(row, {})
         if field in texts:
             continue  # a union's alternatives (a value and None) both fail: one line is enough
-        texts[field] = field_error(field, _message(err), err.get("input"))
+        texts[field] = field_error(field, _message(err), None if _ours(err) else err.get("input"))
     return {row: "; ".join(texts.values()) for row, texts in found.items()}
 
 
@@ -299,7 +306,7 @@ def _as_error(object_name: str, exc: PydanticValidationError, errors: dict[int, 
     row = loc[0] if loc and isinstance(loc[0], int) else None
     field = str(loc[1]) if len(loc) > 1 else None
     message = _message(err)
-    if repr(err.get("input")) not in message:
+    if not _ours(err) and repr(err.get("input")) not in message:
         message += f" (got {err.get('input')!r})"
     if len(errors) > 1:
         message += f"; {len(errors) - 1} more row(s) have errors"

@@ -153,9 +153,14 @@ class LookupNames:
             keys = [key] if key else sorted({k for n in names for k in match_fields(self.registry.object(n))})
             hint = self.suggestion(names, bare, key)
             return f"no {label} matches {bare!r} (by id or {', '.join(keys)}){hint}", None
-        listed = ", ".join(f"{name} ({record_id})" for _, record_id, name in hits[:10])
+        kinds = sorted({object_name for object_name, _, _ in hits})
+        label = f"{kinds[0]} records" if len(kinds) == 1 else "records"
+        listed = ", ".join(
+            f"{name} ({record_id if len(kinds) == 1 else f'{object_name} {record_id}'})"
+            for object_name, record_id, name in hits[:10]
+        )
         more = f" and {len(hits) - 10} more" if len(hits) > 10 else ""
-        return f"{bare!r} matches {len(hits)} {label} records: {listed}{more}; give the id", None
+        return f"{bare!r} matches {len(hits)} {label}: {listed}{more}; give the id", None
 
     def suggestion(self, names: list[str], bare: str, key: str | None) -> str:
         """``; did you mean 'Ben Moreau'?`` among readable records (a few hundred at most are read)."""

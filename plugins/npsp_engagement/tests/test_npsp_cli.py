@@ -181,3 +181,16 @@ def test_levels_create_list_assign_dry_run_and_job(folder, cli):
     assert ok(cli("plans", "levels", "assign", "--json")).json()["moves"] == []
     tasks = ok(cli("records", "query", "Task", "--where", f"who = {donor}", "--json")).json()["records"]
     assert [t["subject"] for t in tasks] == ["Thank-you call"]
+
+
+def test_apply_takes_targets_by_name_as_actionplans_create_does(folder, cli):
+    ok(cli("plans", "templates", "create", "Thanks", "--task", "Call:0"))
+    diallo, ng = contact(cli, "Diallo"), contact(cli, "Ng")
+    plans = ok(
+        cli("plans", "apply", "Thanks", "--target", "diallo", "--target", "Contact:Ng", "--json")
+    ).json()
+    assert [p["target"] for p in plans] == [diallo, ng]
+    both = cli("records", "create", "Contact", "--set", "last_name=Ng")
+    assert both.exit_code == 0
+    several = cli("plans", "apply", "Thanks", "--target", "Ng")
+    assert several.exit_code == 1 and "'Ng' matches 2 Contact records" in several.err and ng in several.err
