@@ -29,6 +29,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 UTC_NAME = "UTC"
 
 
+class NonexistentTime(ValueError):
+    """A wall-clock time the clocks skip; its message already shows the time typed."""
+
+
 @functools.cache
 def zone_names() -> frozenset[str]:
     """Every IANA time zone name this machine knows (the system's tzdata or the tzdata package)."""
@@ -94,7 +98,7 @@ def localize(naive: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
         before = naive.replace(tzinfo=tz, fold=0).utcoffset() or dt.timedelta()
         after = naive.replace(tzinfo=tz, fold=1).utcoffset() or dt.timedelta()
         gap = abs(after - before) or dt.timedelta(hours=1)
-        raise ValueError(
+        raise NonexistentTime(
             f"{_wall(naive)} does not exist in {tz}: the clocks go forward {gap_text(gap)} that night; "
             f"did you mean {_wall(naive + gap)}?"
         )

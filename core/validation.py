@@ -35,7 +35,7 @@ from typing_extensions import TypedDict
 from . import fields as f
 from .errors import ValidationError
 from .ids import ID_PATTERN
-from .localtime import check_zone_name, to_utc
+from .localtime import NonexistentTime, check_zone_name, to_utc
 
 if TYPE_CHECKING:
     from .localeformats import LocaleFormats
@@ -267,8 +267,8 @@ class ObjectValidator:
 
 
 def _ours(err: dict) -> bool:
-    """A message of our own validators, which already quotes the value it refuses."""
-    return err.get("type") == "value_error"
+    """A message that already shows the value it refuses (a local time the clocks skip)."""
+    return isinstance((err.get("ctx") or {}).get("error"), NonexistentTime)
 
 
 def _message(err: dict) -> str:

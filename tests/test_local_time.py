@@ -30,7 +30,7 @@ def event(run, start: str, end: str | None = None, user: str = "ana"):
 
 
 def test_records_create_reads_local_time_and_shows_it_back_local(paris):
-    app, run = paris
+    _app, run = paris
     created = event(run, "2026-12-03T09:15")
     assert created.exit_code == 0, created.err
     assert created.json()["start"] == "2026-12-03T08:15:00+00:00"  # 09:15 in Paris is 08:15 UTC
@@ -80,7 +80,7 @@ def test_a_local_time_the_clocks_skip_is_refused_naming_the_gap(paris):
 
 
 def test_filters_read_local_time(paris):
-    app, run = paris
+    _app, run = paris
     event(run, "2026-12-03T09:15")
     found = run("records", "query", "Event", "--where", "start >= 2026-12-03T09:00", "--as", "ana", "--json")
     assert len(found.json()["records"]) == 1
@@ -153,7 +153,7 @@ def app_user_id(app, username: str) -> str:
 
 
 def test_tables_show_times_in_the_readers_zone(paris):
-    app, run = paris
+    _app, run = paris
     created = event(run, "2026-12-03T09:15").json()
     event(run, "2026-12-03T09:15+01:00", user="bob")
     table = run("records", "query", "Event", "--fields", "subject,start,created_at", "--as", "bob").out

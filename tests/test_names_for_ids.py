@@ -59,7 +59,7 @@ def test_a_record_the_user_cannot_see_is_never_matched_nor_revealed(office):
 
 
 def test_filters_take_names_for_lookups_and_users(office):
-    _, run, ids = office
+    _, run, _ids = office
     create(run, "last_name=Ng", "account=Acme")
     create(run, "last_name=Ok")
     found = run("records", "query", "Contact", "--where", "owner_id = ana", "--as", "ana", "--json")
@@ -74,7 +74,7 @@ def test_filters_take_names_for_lookups_and_users(office):
 
 
 def test_tables_show_names_ids_stay_in_json_and_with_ids(office):
-    app, run, ids = office
+    _app, run, ids = office
     contact = create(run, "last_name=Ng", "account=Acme").json()
     table = run(
         "records", "query", "Contact", "--fields", "last_name,account,owner_id,created_by", "--as", "ana"

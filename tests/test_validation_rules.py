@@ -18,7 +18,7 @@ def casework(make_app, cli_for):
 
 
 def test_rich_text_is_sanitised_on_write(casework):
-    app, run, client = casework
+    _app, run, client = casework
     written = run(
         "casemgmt", "notes", "write", client["id"], "--subject", "Visit", "--as", "cara", "--json", "--content",
         '<p onclick="steal()">Met <b>Ana</b><script>alert(1)</script> '
