@@ -43,6 +43,8 @@ _EXPORTS = {
     "Generator": (_REGISTRY, "Generator"),
     "Restriction": (_REGISTRY, "Restriction"),
     "NotInFuture": (_REGISTRY, "NotInFuture"),
+    "Action": ("missionbase.core.actions", "Action"),
+    "run_action": ("missionbase.core.actions", "run_action"),
     # errors
     "MissionbaseError": (_ERRORS, "MissionbaseError"),
     "ConfigError": (_ERRORS, "ConfigError"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import fields as f
+from .actions import OBJECT_ACCESS, Action
 from .errors import ConfigError
 from .ids import prefix_of
 
@@ -27,6 +28,13 @@ TRIGGER_EVENTS = (
     "before_delete",
     "after_delete",
     "after_undelete",
+)
+SYSTEM_PERMISSIONS = (
+    "view_all_data",
+    "modify_all_data",
+    "manage_users",
+    "customize_application",
+    "manage_sharing",
 )
 OBJECT_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,62}$")
 PREFIX = re.compile(r"^[a-z][a-z0-9]{2}$")
@@ -291,7 +299,8 @@ class DeclarationKind:
     key: str  # the attribute that names one
     # Job, report and setting names are global (``jobs run NAME``, ``settings set KEY``):
     # the plugin's namespace in front keeps two plugins from picking the same name.
-    namespaced: bool
+    # A function decides for kinds where only some names are global.
+    namespaced: bool | Callable[[Any], bool]
 
 
 DECLARATION_KINDS: dict[type, DeclarationKind] = {
@@ -300,6 +309,9 @@ DECLARATION_KINDS: dict[type, DeclarationKind] = {
     Report: DeclarationKind("report", "reports", "name", namespaced=True),
     Setting: DeclarationKind("setting", "settings", "key", namespaced=True),
     Generator: DeclarationKind("generator", "generators", "name", namespaced=False),
+    # An action on an object is named after it (``ServiceSchedule.extend``); an org-level one
+    # is global, like a job.
+    Action: DeclarationKind("action", "actions", "key", namespaced=lambda action: action.object is None),
 }
 
 
@@ -320,6 +332,7 @@ class Registry:
         self.reports: dict[str, Report] = {}
         self.settings: dict[str, Setting] = {}
         self.generators: dict[str, Generator] = {}
+        self.actions: dict[str, Action] = {}
         self._prefixes: dict[str, str] = {}
         self._pending_extensions: list[tuple[str, str, list[f.Field], dict[str, list[str]]]] = []
         self._pending_targets: list[tuple[str, str]] = []
@@ -345,7 +358,8 @@ class Registry:
                 f"and plugin {plugin!r}"
             )
         namespace = namespace or plugin
-        if kind.namespaced and not name.startswith(f"{namespace}."):
+        namespaced = kind.namespaced(item) if callable(kind.namespaced) else kind.namespaced
+        if namespaced and not name.startswith(f"{namespace}."):
             raise ConfigError(
                 f"plugin {plugin!r}: {kind.label} {name!r} must start with {namespace + '.'!r} "
                 f"(e.g. {namespace + '.' + name.rsplit('.', 1)[-1]!r}) so no other plugin can take the name"
@@ -467,6 +481,8 @@ class Registry:
         self._resolve_target_types()
         self._check_trigger_objects()
         self._check_permission_set_objects()
+        for action in self.actions.values():
+            check_action(self, action)
 
     def _resolve_target_types(self) -> None:
         for plugin, name in self._pending_targets:
@@ -500,6 +516,23 @@ class Registry:
 
 
 # -- checks of one object once every plugin has declared --------------------------
+def check_action(registry: Registry, action: Action) -> None:
+    """The action's object is declared and its permission is one core can check."""
+    owner = f"plugin {action.plugin!r}: action {action.key}"
+    if action.object is not None and action.object not in registry.objects:
+        raise ConfigError(f"{owner} is on object {action.object}, which no enabled plugin declares")
+    allowed = (*OBJECT_ACCESS, *SYSTEM_PERMISSIONS)
+    if action.permission is not None and action.permission not in allowed:
+        raise ConfigError(f"{owner}: permission {action.permission!r} is not one of {', '.join(allowed)}")
+    if action.object is None and action.permission in OBJECT_ACCESS:
+        raise ConfigError(
+            f"{owner} is org-level: there is no object to check {action.permission!r} on; "
+            "give a system permission or None"
+        )
+    if action.input is not None and not hasattr(action.input, "model_validate"):
+        raise ConfigError(f"{owner}: input must be a pydantic model class")
+
+
 def check_lookup_targets(registry: Registry, obj: ObjectType) -> None:
     for fld in obj.lookups():
         for target in fld.targets:

@@ -41,6 +41,11 @@ CORE_COMMANDS = {
     "groups": ("missionbase.core.cli.security", "groups", "Public groups and queues and their members."),
     "sharing": ("missionbase.core.cli.security", "sharing", "Org-wide defaults and manual shares."),
     "access": ("missionbase.core.cli.security", "access", "Explain why a user can or cannot see a record."),
+    "actions": (
+        "missionbase.core.cli.actions",
+        "actions",
+        "List the plugins' actions and run one (the API and web UI run the same).",
+    ),
     "jobs": ("missionbase.core.cli.org", "jobs", "List and run scheduled or batch jobs."),
     "settings": ("missionbase.core.cli.org", "settings", "Show and change org settings."),
     "reports": ("missionbase.core.cli.org", "reports", "List and run reports."),

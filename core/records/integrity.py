@@ -172,6 +172,18 @@ class IntegrityChecks:
             )
         return out
 
+    def _readable_ids(self, obj: ObjectType, table: sa.Table, record_ids: list[str]) -> set[str]:
+        if not record_ids:
+            return set()
+        readable = self.access.readable(obj.name, table)
+        if readable is None:
+            return set(record_ids)
+        found: set[str] = set()
+        for chunk in chunks(record_ids):
+            condition = sa.and_(table.c.id.in_(chunk), table.c.is_deleted == sa.false(), readable)
+            found |= set(self.conn.scalars(sa.select(table.c.id).where(condition)))
+        return found
+
     def unique_problems(self, obj: ObjectType, rows: list[dict], olds: list[dict] | None) -> list[tuple]:
         problems = []
         table = self.schema.table(obj.name)
@@ -196,17 +208,18 @@ class IntegrityChecks:
                 seen[value] = i
                 values.append(value)
             ids = {row["id"] for row in rows}
+            clashes: list[tuple[Any, str]] = []
             for chunk in chunks(values):
                 existing = self.conn.execute(
                     sa.select(table.c[fld.name], table.c.id).where(table.c[fld.name].in_(chunk))
                 ).all()
-                for value, record_id in existing:
-                    if record_id not in ids:
-                        problems.append(
-                            (
-                                seen[value],
-                                fld.name,
-                                f"{value!r} already exists ({record_id}); it must be unique",
-                            )
-                        )
+                clashes += [(value, record_id) for value, record_id in existing if record_id not in ids]
+            shown = self._readable_ids(obj, table, [record_id for _, record_id in clashes])
+            for value, record_id in clashes:
+                # The id only for a record the user may read: for any other, saying which
+                # record holds the value would reveal that it exists.
+                where = f" ({record_id})" if record_id in shown else ""
+                problems.append(
+                    (seen[value], fld.name, f"{value!r} already exists{where}; it must be unique")
+                )
         return problems

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..errors import RecordNotFound
+from ..errors import RecordNotFound, ValidationError
 from ..ids import SYSTEM_USER_ID
 from ..localtime import zone
 from ..query import Page
@@ -194,6 +194,32 @@ class RecordService:
         if not page.records:
             raise RecordNotFound(record_id, obj.name)
         return page.records[0]
+
+    def check_record(self, record_id: str, object_name: str, action: str = "read") -> None:
+        """Refuse unless ``record_id`` is a readable ``object_name`` record the user may ``action``.
+
+        A record they cannot read, or one of another object, is "not found". ``edit`` and
+        ``delete`` ask the record's sharing (and lock it until commit, as a write would);
+        ``create`` asks the object permission (an action that adds records under this one).
+        """
+        obj = self.object(object_name)
+        self.access_view.check_object(obj, "read" if action in ("read", "create") else action)
+        try:
+            is_same_object = self.object_of(record_id).name == obj.name
+        except (ValidationError, RecordNotFound):
+            is_same_object = False
+        if not is_same_object:
+            raise RecordNotFound(record_id, obj.name)
+        if action in ("edit", "delete"):
+            row = self.reader.load_for_write(obj, [record_id])[record_id]
+            self.access_view.check_rows(obj, action, [row])
+            return
+        self.get(record_id, fields=["id"])
+        if action == "create":
+            self.access_view.check_object(obj, "create")
+
+    def has_system_permission(self, name: str) -> bool:
+        return self.access_view.has_system_permission(name)
 
     def get_many(self, record_ids: list[str]) -> dict[str, dict]:
         """Readable records by id (missing or unreadable ids are simply absent)."""
