@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from .errors import ConfigError, UnknownName
@@ -64,7 +64,11 @@ class Settings(BaseModel):
     upload_content_types: list[str] = list(UPLOAD_CONTENT_TYPES)
     # The user CLI commands run as when --as is not given.
     default_user: str = "admin"
+    # The org's IANA time zone: users without one of their own live in it.
     time_zone: str = "UTC"
+    # The org's locale (``fr``, ``en_US``): how imports read dates, numbers and yes/no words
+    # beside the ISO forms.
+    locale: str = "en"
     # Rows per transaction in imports.
     import_batch_size: int = 1000
     recycle_bin_days: int = 15
@@ -79,6 +83,20 @@ class Settings(BaseModel):
 
     # Not part of the file: where it was read from.
     config_path: Path | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _real_time_zone(cls, value: str) -> str:
+        from .localtime import check_zone_name
+
+        return check_zone_name(value)
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        from .localeformats import check_locale
+
+        return check_locale(value)
 
 
 def find_config(explicit: str | os.PathLike | None = None) -> Path | None:
@@ -122,7 +140,10 @@ def settings_from_dict(data: dict, source: str = "settings") -> Settings:
         if err["type"] == "extra_forbidden":
             valid = [k for k in Settings.model_fields if k != "config_path"]
             raise ConfigError(f"{source}: {UnknownName('key', key, valid)}") from None
-        raise ConfigError(f"{source}: key {key!r}: {err['msg']} (got {err.get('input')!r})") from None
+        message = err["msg"].removeprefix("Value error, ")
+        if repr(err.get("input")) not in message:
+            message += f" (got {err.get('input')!r})"
+        raise ConfigError(f"{source}: key {key!r}: {message}") from None
 
 
 def _anchor_sqlite(url: str, config_path: Path | None) -> str:

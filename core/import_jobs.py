@@ -9,11 +9,12 @@ the error and success files as blobs the job's result points at.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from pathlib import Path
 
 from .config import files_dir
-from .dataio import FORMATS, check_import_options, import_file
+from .dataio import FORMATS, ImportOptions, check_import_options, import_file
 from .errors import MissionbaseError, ValidationError
 from .files import blob_path, write_blob
 from .queued_jobs import claim_job, create_job, finish_job
@@ -34,16 +35,62 @@ def queue_import(
     dry_run: bool = False,
     upsert_key: str | None = None,
     batch_size: int | None = None,
+    read: dict | None = None,
 ) -> dict:
     """Queue the import of ``source`` ({sha256, size, name}) into ``object_name``; its options
-    are checked now, so a bad one is refused before the job exists."""
+    are checked now, so a bad one is refused before the job exists. ``read`` holds how the
+    file is read, as the CLI's options: encoding, delimiter, locale, date_format, map
+    (``column=field`` entries) and lookup (``field=target_field`` entries)."""
     obj = session.object(object_name)
     check_import_options(obj, fmt, upsert_key)
+    read = {k: v for k, v in (read or {}).items() if v not in (None, [], "")}
+    reading_options(read, obj, session.registry)  # a bad one is refused before the job exists
     if batch_size is not None and not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ValidationError(f"batch_size must be from 1 to {MAX_BATCH_SIZE} (got {batch_size})")
     session.policy.check_object(session, obj.name, "create")
-    options = {"format": fmt, "dry_run": dry_run, "upsert_key": upsert_key, "batch_size": batch_size}
+    options = {
+        "format": fmt,
+        "dry_run": dry_run,
+        "upsert_key": upsert_key,
+        "batch_size": batch_size,
+        "read": read,
+    }
     return create_job(session, KIND, {"source": source, "options": options}, object_name=obj.name)
+
+
+def reading_options(read: dict, obj, registry) -> ImportOptions:
+    """The ImportOptions ``read`` stands for; a bad value is one error naming the option."""
+    try:
+        return _reading_options(read, obj, registry)
+    except ValidationError as exc:
+        raise ValidationError(without_dashes(str(exc))) from None
+
+
+def without_dashes(message: str) -> str:
+    """Core's import messages name CLI options (``--encoding``); the API's are query parameters."""
+    return re.sub(r"--(?=[a-z])", "", message)
+
+
+def _reading_options(read: dict, obj, registry) -> ImportOptions:
+    from .csvformat import codec_for, delimiter_for, parse_lookup_keys, parse_mapping
+    from .localeformats import check_locale
+
+    codec_for(read.get("encoding"))
+    delimiter_for(read.get("delimiter"))
+    if read.get("locale"):
+        try:
+            check_locale(read["locale"])
+        except ValueError as exc:
+            raise ValidationError(f"locale: {exc}") from None
+    parse_lookup_keys(read.get("lookup", []), obj, registry)
+    return ImportOptions(
+        encoding=read.get("encoding"),
+        delimiter=read.get("delimiter"),
+        locale=read.get("locale"),
+        date_format=read.get("date_format"),
+        mapping=parse_mapping(read.get("map", [])),
+        lookup_keys=list(read.get("lookup", [])),
+    )
 
 
 def run_import_job(app, job_id: str) -> None:
@@ -57,7 +104,8 @@ def run_import_job(app, job_id: str) -> None:
         # Core names the file it read: the upload's name, not where the server keeps it.
         stored = str(blob_path(files_dir(app.settings), job["input"]["source"]["sha256"]))
         name = job["input"]["source"].get("name") or "the uploaded file"
-        finish_job(app, job_id, error=str(exc).replace(stored, name))
+        message = str(exc).replace(stored, name).replace(Path(stored).name, name)
+        finish_job(app, job_id, error=without_dashes(message))
     except Exception:
         log.exception("import job %s failed", job_id)
         finish_job(
@@ -87,6 +135,9 @@ def _run(app, job: dict) -> dict:
             errors_path=errors_path,
             upsert_key=options.get("upsert_key"),
             successes_path=successes_path,
+            options=reading_options(
+                options.get("read", {}), app.registry.object(job["object"]), app.registry
+            ),
         )
         files = {}
         for name, path in (("errors", errors_path), ("successes", successes_path)):

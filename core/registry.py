@@ -57,6 +57,24 @@ class Restriction:
     exempt: str | None = None
 
 
+@dataclass(frozen=True)
+class NotInFuture:
+    """A date or date-time that says something happened, so it may not be later than now.
+
+    ``path`` is a Date or Datetime field of the object, or ``lookup.field`` of the
+    record a (single-object) lookup points at: ``service_session.session_start``
+    refuses attendance on a session that has not started. ``when`` limits the rule
+    to records where that field is set (``attendance_status``). ``message`` is what
+    the user reads ("attendance is taken once the session has started"). Dates
+    compare with the user's local today, date-times with the current instant; an
+    update is checked when it changes ``path``'s field, its lookup or ``when``.
+    """
+
+    path: str
+    when: str | None = None
+    message: str = ""
+
+
 def table_name_for(api_name: str) -> str:
     """``ServiceDelivery`` -> ``service_delivery``."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", api_name).lower()
@@ -82,6 +100,8 @@ class ObjectType:
         indexes: Iterable[tuple[str, ...]] = (),
         restrictions: Iterable[Restriction] = (),
         owner_is_creator: bool = False,
+        match_fields: Iterable[str] = (),
+        rules: Iterable[NotInFuture] = (),
     ) -> None:
         if not OBJECT_NAME.match(name):
             raise ValueError(f"object name {name!r} must be PascalCase letters and digits")
@@ -107,6 +127,11 @@ class ObjectType:
         # The record is its creator's (a post's author, a subscriber's follow): users cannot set
         # or change owner_id, since the owner is who the record speaks for; only the system can.
         self.owner_is_creator = owner_is_creator
+        # Fields a typed name is matched on where a lookup to this object expects an id, beside
+        # the name field and unique text fields (a user's email).
+        self.match_fields = list(match_fields)
+        # Rules a record must follow beside its fields' own (dates that must not be in the future).
+        self.rules = list(rules)
         self.plugin = ""  # set by the registry
         self.fields: list[f.Field] = []
         self._by_name: dict[str, f.Field] = {}
@@ -153,8 +178,16 @@ class ObjectType:
             "history": list(self.history),
             "feed": self.feed,
             "description": self.description,
+            **({"match_fields": list(self.match_fields)} if self.match_fields else {}),
+            **({"rules": [rule_text(r) for r in self.rules]} if self.rules else {}),
             "fields": [fld.describe() for fld in self.fields],
         }
+
+
+def rule_text(rule: NotInFuture) -> str:
+    """A rule as ``objects describe`` shows it."""
+    text = f"{rule.path} must not be in the future"
+    return text + (f" when {rule.when} is set" if rule.when else "")
 
 
 @dataclass
@@ -571,6 +604,27 @@ def check_restrictions(registry: Registry, obj: ObjectType) -> None:
             )
 
 
+def check_rules(registry: Registry, obj: ObjectType) -> None:
+    """A not-in-future rule names a date or date-time, of the object or of one lookup's target."""
+    for name in obj.match_fields:
+        if not obj.has_field(name):
+            raise ConfigError(f"object {obj.name}: match field {name!r} is not one of its fields")
+    for rule in obj.rules:
+        where = f"object {obj.name} (plugin {obj.plugin!r}): rule on {rule.path!r}"
+        source, name = obj, rule.path
+        if "." in rule.path:
+            lookup_name, _, name = rule.path.partition(".")
+            lookup = obj.field(lookup_name)
+            if not isinstance(lookup, f.Lookup) or lookup.polymorphic:
+                raise ConfigError(f"{where}: {lookup_name!r} is not a lookup to one object")
+            source = registry.objects[lookup.targets[0]]
+        target = source.field(name)
+        if not isinstance(target, f.Date | f.Datetime) or not f.is_stored(target):
+            raise ConfigError(f"{where}: {name!r} is not a stored date or date-time field of {source.name}")
+        if rule.when and not obj.has_field(rule.when):
+            raise ConfigError(f"{where}: 'when' field {rule.when!r} is not one of its fields")
+
+
 def check_indexes(registry: Registry, obj: ObjectType) -> None:
     for index in obj.indexes:
         for name in index:
@@ -585,6 +639,7 @@ OBJECT_CHECKS: tuple[Callable[[Registry, ObjectType], None], ...] = (
     check_history_fields,
     check_formulas,
     check_restrictions,
+    check_rules,
     check_indexes,
 )
 

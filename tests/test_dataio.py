@@ -240,4 +240,4 @@ def test_a_file_that_is_not_utf8_is_one_clear_error(cli, tmp_path, monkeypatch, 
     (tmp_path / "latin1.csv").write_bytes("last_name\nDupont\nL\xe9a\n".encode("latin-1"))
     result = cli("import", "Contact", "latin1.csv")
     assert result.exit_code != 0 and "Traceback" not in result.err
-    assert "latin1.csv is not UTF-8 text (byte b'\\xe9')" in result.err
+    assert "latin1.csv line 3: byte 0xE9 (byte 19 of the file) is not valid UTF-8" in result.err

@@ -19,7 +19,7 @@ from starlette.background import BackgroundTask
 from ..config import files_dir
 from ..dataio import FORMATS, check_import_options
 from ..files import blob_path
-from ..import_jobs import queue_import, run_import_job
+from ..import_jobs import queue_import, reading_options, run_import_job
 from ..queued_jobs import get_job, list_jobs
 from ..registry import ObjectType
 from .context import API_PREFIX, context_of, current_caller
@@ -153,10 +153,25 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
             None, description="Update the record whose unique field (or id) matches; create the others."
         ),
         batch_size: int | None = Query(None, ge=1, le=100_000, description="Rows per transaction."),
+        encoding: str | None = Query(None, description="The file's encoding (default UTF-8, e.g. latin-1)."),
+        delimiter: str | None = Query(None, description="CSV delimiter: ',', ';' or tab (default: sniffed)."),
+        locale: str | None = Query(None, description="Locale of dates and numbers (default: the org's)."),
+        date_format: str | None = Query(None, description="Date format, e.g. DD/MM/YYYY."),
+        map: list[str] = Query([], description="column=field: the field a header stands for (repeatable)."),
+        lookup: list[str] = Query([], description="field=target_field: what a lookup column matches on."),
         caller: TokenUser = Depends(current_caller),
     ):
         require_write(caller)
+        read = {
+            "encoding": encoding,
+            "delimiter": delimiter,
+            "locale": locale,
+            "date_format": date_format,
+            "map": map,
+            "lookup": lookup,
+        }
         check_import_options(obj, format or FORMATS[0], upsert_key)  # before a byte is read
+        reading_options(read, obj, context_of(request).org.registry)
         ctx = context_of(request)
         settings = ctx.org.settings
         upload = await receive_upload(
@@ -164,7 +179,13 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
         )
         source = {"sha256": upload.sha256, "size": upload.size, "name": upload.name}
         fmt = "csv" if upload.content_type == MEDIA_TYPES["csv"] else "jsonl"
-        options = {"fmt": fmt, "dry_run": dry_run, "upsert_key": upsert_key, "batch_size": batch_size}
+        options = {
+            "fmt": fmt,
+            "dry_run": dry_run,
+            "upsert_key": upsert_key,
+            "batch_size": batch_size,
+            "read": read,
+        }
         job = await ctx.run(caller, partial(queue_import, **options), obj.name, source, write=True)
         response = json_response(job_view(job), 202, headers={"Location": f"{API_PREFIX}/jobs/{job['id']}"})
         # Run after the answer is sent, in a worker thread (core is synchronous).

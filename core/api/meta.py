@@ -41,7 +41,8 @@ def me(session, caller: TokenUser) -> dict:
         "username": user.get("username"),
         "name": user.get("name"),
         "email": user.get("email"),
-        "time_zone": user.get("time_zone") or "UTC",
+        # The zone typed date-times are read in: the user's own, else the org's.
+        "time_zone": session.user.time_zone,
         "locale": getattr(session.app.settings, "locale", None),  # until localisation lands
         "permission_sets": sorted(p.name for p in rights.permission_sets) if rights else None,
         "system_permissions": sorted(rights.system) if rights else None,

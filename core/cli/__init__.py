@@ -89,9 +89,16 @@ class LazyGroup(click.Group):
     envvar="MISSIONBASE_CONFIG",
     help="Path to missionbase.toml (default: ./missionbase.toml).",
 )
+@click.option(
+    "--ids",
+    "show_ids",
+    is_flag=True,
+    envvar="MISSIONBASE_IDS",
+    help="Tables show record ids instead of the names of owners, authors and lookups.",
+)
 @click.version_option(package_name="missionbase", prog_name="missionbase")
 @click.pass_context
-def cli(ctx, config_path):
+def cli(ctx, config_path, show_ids):
     """missionbase: programs, cases, plans and collaboration for nonprofits.
 
     Start with 'missionbase demo' in an empty folder, or 'missionbase init'
@@ -100,7 +107,7 @@ def cli(ctx, config_path):
     """
     from .context import CliState
 
-    ctx.obj = CliState(config_path=config_path)
+    ctx.obj = CliState(config_path=config_path, show_ids=show_ids)
 
 
 def main(argv: list[str] | None = None) -> None:

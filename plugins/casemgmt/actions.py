@@ -158,9 +158,15 @@ class ReportIncident(_Input):
 
 
 def report_incident(session, data: ReportIncident) -> dict:
+    from missionbase.core import parse_user_datetime
+
     from .incidents import report_incident as report
 
-    return report(session, data.model_dump(exclude_none=True, exclude={"clients"}), list(data.clients))
+    values = data.model_dump(exclude_none=True, exclude={"clients"})
+    values["incident_datetime"] = parse_user_datetime(
+        session, data.incident_datetime, what="incident_datetime"
+    )
+    return report(session, values, list(data.clients))
 
 
 def open_incidents(session, data: None) -> list[dict]:

@@ -374,7 +374,12 @@ def incidents():
 
 @incidents.command("report")
 @click.option("--subject", required=True)
-@click.option("--when", "incident_datetime", required=True, help="Date and time, e.g. 2026-03-01T14:30")
+@click.option(
+    "--when",
+    "incident_datetime",
+    required=True,
+    help="Date and time, your local time: 2026-03-01T14:30 (or with an offset, 2026-03-01T14:30+01:00)",
+)
 @click.option("--severity", type=click.Choice(["Low", "Medium", "High"]), default="Low", show_default=True)
 @click.option("--type", "incident_type")
 @click.option("--client", "clients", multiple=True, required=True, help="A client involved; repeat for more")
@@ -385,8 +390,12 @@ def incidents():
 @json_option
 @pass_app
 def incidents_report(app, clients, as_user, as_json, **values):
+    from missionbase.core import parse_user_datetime
+
     values = {k: v for k, v in values.items() if v is not None}
     with app.session(as_user) as s:
+        when = parse_user_datetime(s, values["incident_datetime"], what="--when")
+        values["incident_datetime"] = when.isoformat()
         incident = run_action(s, "Incident.report", {**values, "clients": list(clients)})
     echo_json(incident) if as_json else click.echo(
         f"{incident['id']} {incident['severity']}: {incident['subject']}"

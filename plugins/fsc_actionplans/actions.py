@@ -125,7 +125,9 @@ def import_template(session, data: TemplateExport) -> dict:
 
 class NewPlans(_Input):
     template: str = Field(description="Template unique name or id (its Published version is used)")
-    targets: list[str] = Field(description="Target record ids: one plan each")
+    targets: list[str] = Field(
+        description="Target records (ids or names, Object:name when ambiguous): one plan each"
+    )
     start_date: dt.date | None = Field(None, description="Default: today")
     skip_nonworking: bool = Field(False, description="Count due offsets in working days")
     exclude: list[str] = Field(
@@ -139,12 +141,14 @@ class NewPlans(_Input):
 
 
 def create_plans(session, data: NewPlans) -> dict:
+    from missionbase.core import resolve_records
+
     from .plans import apply_template
 
     return apply_template(
         session,
         data.template,
-        list(data.targets),
+        resolve_records(session, data.targets, what="targets"),
         start_date=data.start_date,
         skip_nonworking=data.skip_nonworking,
         exclude=list(data.exclude),

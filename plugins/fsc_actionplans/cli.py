@@ -22,6 +22,7 @@ from missionbase.core import (
     pass_app,
     read_json,
     run_action,
+    targets_option,
     write_json,
 )
 
@@ -238,7 +239,7 @@ def templates_list(app, as_user, as_json):
 
 @actionplans.command("create")
 @click.argument("template")
-@click.option("--target", "targets", multiple=True, required=True, help="Target record id (repeatable).")
+@targets_option
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="Start date (default: today).")
 @click.option("--skip-nonworking", is_flag=True, help="Count due offsets in working days.")
 @click.option("--exclude", multiple=True, help="Template item (name or id) to leave out; not a required one.")
@@ -264,9 +265,13 @@ def plans_create(
             raise ValidationError(f"--adhoc {text!r} is not valid JSON ({exc})") from None
     if batch_size < 1:
         raise ValidationError(f"--batch-size must be at least 1 (got {batch_size})")
+    from missionbase.core import resolve_records
+
+    with app.session(as_user) as s:
+        target_ids = resolve_records(s, targets)
     values = {
         "template": template,
-        "targets": list(targets),
+        "targets": target_ids,
         "start_date": start.date() if start else None,
         "skip_nonworking": skip_nonworking,
         "exclude": list(exclude),
@@ -274,7 +279,7 @@ def plans_create(
         "name": name,
     }
     key = "ActionPlan.create_from_template"
-    batches = [list(targets)[begin : begin + batch_size] for begin in range(0, len(targets), batch_size)]
+    batches = [target_ids[begin : begin + batch_size] for begin in range(0, len(target_ids), batch_size)]
     if len(batches) > 1:  # everything is checked first; then each batch of targets is one transaction
         with app.session(as_user) as s:
             run_action(s, key, {**values, "dry_run": True})

@@ -98,16 +98,20 @@ def clone(session, template_id: str, data: CloneTemplate) -> dict:
 
 
 class ApplyTemplate(_Input):
-    targets: list[str] = Field(description="Target record ids: one plan each, all in one transaction")
+    targets: list[str] = Field(
+        description="Target records (ids or names, Object:name when ambiguous): one plan each, all in one transaction"
+    )
 
 
 PLAN_SUMMARY = ("id", "name", "target", "target_type", "total_tasks", "status")
 
 
 def apply(session, template_id: str, data: ApplyTemplate) -> list[dict]:
+    from missionbase.core import resolve_records
+
     from .plans import apply_template
 
-    created = apply_template(session, template_id, data.targets)
+    created = apply_template(session, template_id, resolve_records(session, data.targets, what="targets"))
     return [{k: plan[k] for k in PLAN_SUMMARY} for plan in created]
 
 

@@ -13,6 +13,7 @@ from missionbase.core import (
     pass_app,
     read_json,
     run_action,
+    targets_option,
     write_json,
 )
 
@@ -205,25 +206,21 @@ def templates_import(app, path, name, as_user, as_json):
 
 @plans.command("apply")
 @click.argument("template")
-@click.option(
-    "--to",
-    "targets",
-    multiple=True,
-    required=True,
-    metavar="RECORD_ID",
-    help="A target record; repeat (or give several, space-separated) for many plans at once.",
-)
+@targets_option
 @as_user_option
 @json_option
 @pass_app
 def apply(app, template, targets, as_user, as_json):
     """Apply a template to records: one plan each, all in one transaction."""
+    from missionbase.core import resolve_records
+
     from .plans import find_template
 
-    target_ids = [t for spec in targets for t in spec.replace(",", " ").split()]
     with app.session(as_user) as s:
         template_id = find_template(s, template)["id"]
-        rows = run_action(s, f"{TEMPLATE}.apply", {"targets": target_ids}, record_id=template_id)
+        rows = run_action(
+            s, f"{TEMPLATE}.apply", {"targets": resolve_records(s, targets)}, record_id=template_id
+        )
     if as_json:
         echo_json(rows)
     else:

@@ -129,7 +129,39 @@ def test_a_job_whose_file_has_a_bad_header_fails_with_the_clis_message(served):
         files={"file": ("accents.csv", "name\nL\xe9a\n".encode("latin-1"), "text/csv")},
     )
     message = ana.get(f"/api/v1/jobs/{latin1.json()['id']}").json()["error"]["message"]
-    assert message.startswith("accents.csv is not UTF-8 text") and "files" not in message
+    assert message.startswith("accents.csv line 2: byte 0xE9") and "files" not in message
+    assert "pass encoding latin-1" in message  # the API's parameter, not the CLI's --encoding
+
+
+def test_a_job_reads_a_spreadsheets_file_with_the_clis_options(served):
+    ana = served.client("ana")
+    body = "Nom;Statut;Budget\nL\xe9a;Waiting;1 234,50\n".encode("latin-1")
+    options = {
+        "encoding": "latin-1",
+        "locale": "fr_FR",
+        "map": ["Nom=name", "Statut=status", "Budget=budget"],
+    }
+    job = start_import(ana, served, body, **options).json()
+    done = ana.get(f"/api/v1/jobs/{job['id']}").json()
+    assert done["status"] == "succeeded" and done["result"]["counts"]["created"] == 1, done
+    case = ana.get("/api/v1/objects/CaseFile/records", params={"where": "name = 'L\xe9a'"}).json()["records"]
+    assert [(c["status"], float(c["budget"])) for c in case] == [("Waiting", 1234.5)]
+
+
+def test_bad_reading_options_are_refused_before_a_job_exists(served):
+    ana = served.client("ana")
+    served.problem(
+        start_import(ana, served, "name\nX\n", encoding="klingon"), 422, "unknown encoding 'klingon'"
+    )
+    bad = start_import(ana, served, "name\nX\n", delimiter=";;")
+    served.problem(bad, 422, "delimiter ';;' is not one character")
+    assert "--" not in bad.json()["detail"]
+    served.problem(
+        start_import(ana, served, "name\nX\n", lookup=["contact"]),
+        422,
+        "lookup 'contact' must look like field=target_field",
+    )
+    assert ana.get("/api/v1/jobs").json()["jobs"] == []
 
 
 # -- export ------------------------------------------------------------------------------
