@@ -37,7 +37,8 @@ class UnknownName(MissionbaseError):
 
 
 class ValidationError(MissionbaseError):
-    """A record failed validation. ``row`` is its index in the batch."""
+    """A record failed validation. ``row`` is its index in the batch (0 for the first); the
+    message counts rows from 1, as people do."""
 
     def __init__(
         self, message: str, *, object_name: str = "", row: int | None = None, field: str | None = None
@@ -45,11 +46,16 @@ class ValidationError(MissionbaseError):
         self.object_name, self.row, self.field = object_name, row, field
         where = object_name
         if row is not None:
-            where += f" row {row}"
+            where += f" row {row + 1}"
         if field:
             where += f" field {field!r}"
         self.reason = message
         super().__init__(f"{where}: {message}" if where else message)
+
+
+def without_row(exc: ValidationError) -> ValidationError:
+    """The same error for a single record, where a row number means nothing."""
+    return ValidationError(exc.reason, object_name=exc.object_name, field=exc.field)
 
 
 class RecordNotFound(MissionbaseError):

@@ -251,7 +251,7 @@ def test_a_broken_plugin_config_is_one_line_for_plugin_commands_too(org, cli, mo
     assert "unknown plugin 'nope'" in result.err and "No such command" not in result.err
     monkeypatch.setenv("MISSIONBASE_PLUGINS", "pmm")
     assert cli("pmm", "--help").exit_code == 0
-    assert "No such command 'casemgmt'" in cli("casemgmt", "--help").err
+    assert "the casemgmt plugin, which is not enabled here" in cli("casemgmt", "--help").err
 
 
 def test_unreachable_database_is_one_line(tmp_path, monkeypatch, cli):
@@ -325,3 +325,39 @@ def test_action_command_runs_one_thing_as_the_user_in_one_transaction(app):
     with app.system_session() as s:
         assert s.get(contact["id"])["version"] == 2  # ana's attempt wrote nothing
     assert "Rename a contact." in runner.invoke(tools, ["rename", "--help"], obj=state).output
+
+
+def test_describe_shows_a_whole_picklist(org, cli):
+    described = cli("objects", "describe", "Event")
+    assert described.exit_code == 0
+    picklists = [
+        fld for fld in cli("objects", "describe", "Task", "--json").json()["fields"] if fld.get("values")
+    ]
+    assert picklists, "Task declares picklists"
+    shown = cli("objects", "describe", "Task").out
+    for fld in picklists:
+        assert "values: " + ", ".join(fld["values"]) in shown
+
+
+def test_fields_naming_id_show_it_once(org, cli):
+    assert cli("records", "create", "Account", "--set", "name=Acme").exit_code == 0
+    header = cli("records", "query", "Account", "--fields", "id,name").out.splitlines()[0]
+    assert header.split() == ["id", "name"]
+
+
+def test_users_update_changes_what_it_is_given_and_needs_manage_users(org, cli):
+    assert cli("users", "create", "ana", "--name", "Ana Silva").exit_code == 0
+    assert cli("roles", "create", "Caseworker").exit_code == 0
+    done = cli(
+        "users", "update", "ana", "--time-zone", "Europe/Paris", "--role", "Caseworker", "--email", "a@x.org"
+    )
+    assert done.exit_code == 0 and done.out.strip() == "Updated ana: email, role, time_zone."
+    ana = next(u for u in cli("users", "list", "--json").json() if u["username"] == "ana")
+    assert (ana["time_zone"], ana["email"], ana["name"]) == ("Europe/Paris", "a@x.org", "Ana Silva")
+    bad = cli("users", "update", "ana", "--time-zone", "Paris")
+    assert bad.exit_code == 1 and "did you mean 'Europe/Paris'" in bad.err and "row" not in bad.err
+    assert cli("users", "update", "ana", "--as", "ana", "--name", "X").exit_code == 1
+    nothing = cli("users", "update", "ana")
+    assert nothing.exit_code == 1 and "nothing to change" in nothing.err
+    assert cli("users", "update", "ana", "--inactive").exit_code == 0
+    assert "deactivated" in cli("records", "query", "Task", "--as", "ana").err

@@ -74,7 +74,7 @@ def test_a_local_time_the_clocks_skip_is_refused_naming_the_gap(paris):
     refused = event(run, "2026-03-29T02:30")
     assert refused.exit_code == 1
     assert refused.err.strip() == (
-        "error: Event row 0 field 'start': 2026-03-29 02:30 does not exist in Europe/Paris: the clocks go "
+        "error: Event field 'start': 2026-03-29 02:30 does not exist in Europe/Paris: the clocks go "
         "forward 1 hour that night; did you mean 2026-03-29 03:30?"
     )
 

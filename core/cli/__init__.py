@@ -30,7 +30,7 @@ CORE_COMMANDS = {
     "records": ("missionbase.core.cli.records", "records", "Create, read, update, delete and query records."),
     "import": ("missionbase.core.cli.dataio", "import_command", "Import records from a CSV or JSONL file."),
     "export": ("missionbase.core.cli.dataio", "export_command", "Export records to CSV or JSONL."),
-    "users": ("missionbase.core.cli.org", "users", "List, create and deactivate users."),
+    "users": ("missionbase.core.cli.org", "users", "List, create, update and deactivate users."),
     "files": ("missionbase.core.cli.files", "files", "Store files and get them back."),
     "permsets": (
         "missionbase.core.cli.security",
@@ -68,15 +68,52 @@ class LazyGroup(click.Group):
 
         return plugin_commands(ctx).get(name)
 
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError:
+            # A plugin's group asked for where that plugin is not enabled: say which plugin
+            # gives it and how to enable it, rather than "No such command".
+            from .context import plugin_not_enabled
+
+            if args and (message := plugin_not_enabled(ctx, args[0])):
+                raise click.UsageError(message, ctx) from None
+            raise
+
     def format_commands(self, ctx, formatter):
         rows = [(name, CORE_COMMANDS[name][2]) for name in sorted(CORE_COMMANDS)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
         with formatter.section("Plugin commands"):
-            formatter.write_text(
-                "Enabled plugins add their own command groups. "
-                "'missionbase plugins list' shows them; 'missionbase GROUP --help' explains one."
+            plugin_rows, note = self.plugin_rows(ctx)
+            if plugin_rows:
+                formatter.write_dl(plugin_rows)
+            else:
+                formatter.write_text(note)
+
+    @staticmethod
+    def plugin_rows(ctx) -> tuple[list[tuple[str, str]], str]:
+        """The enabled plugins' command groups when run inside an org (a config file, or the
+        plugins named in the environment); outside one, how to get them. Outside an org
+        nothing is loaded, so ``missionbase --help`` stays quick."""
+        import os
+
+        config = ctx.params.get("config_path") or os.environ.get("MISSIONBASE_CONFIG")
+        inside = bool(config) or os.path.isfile("missionbase.toml") or os.environ.get("MISSIONBASE_PLUGINS")
+        if not inside:
+            return [], (
+                "Run inside an org's folder (made by 'missionbase demo' or 'missionbase init') to see "
+                "the command groups its enabled plugins add; 'missionbase plugins list' shows them."
             )
+        from ..errors import MissionbaseError
+        from .context import plugin_commands
+
+        try:
+            commands = plugin_commands(ctx)
+        except MissionbaseError as exc:
+            return [], f"The plugins could not be loaded: {exc}"
+        rows = [(name, cmd.get_short_help_str(limit=80)) for name, cmd in sorted(commands.items())]
+        return rows, "No plugin of this org adds commands; 'missionbase plugins list' shows them."
 
 
 @click.group(

@@ -12,7 +12,9 @@ from .context import CliState, as_user_option, echo_json, echo_table, json_optio
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on."
+)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes.")
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 @click.pass_context

@@ -168,6 +168,36 @@ def plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
     return dict(group.commands)
 
 
+def plugin_not_enabled(ctx: click.Context, name: str) -> str | None:
+    """When ``name`` is a command group of an installed plugin that is not enabled here, the
+    line that says so and how to enable it; None when no installed plugin gives it."""
+    import missionbase.core.plugins as plugins_mod
+
+    from .. import objects as core_objects
+
+    try:
+        state = ctx.find_object(CliState) or CliState()
+        enabled = set(state.settings(require_file=False).plugins)
+        installed = plugins_mod.installed_plugins()
+        _, plugins, pm = plugins_mod.load_plugins(sorted(installed), core_objects)
+    except Exception:  # a broken installed plugin: the usual "No such command" stands
+        return None
+    for plugin in plugins:
+        group = click.Group()
+        plugins_mod.call_in_order(pm, "missionbase_register_commands", [plugin.name], cli=group)
+        if name in group.commands and plugin.name not in enabled:
+            here = (
+                f"enable it with 'missionbase plugins enable {plugin.name}'"
+                if state.settings(require_file=False).config_path
+                else "run it in an org's folder (made by 'missionbase demo' or 'missionbase init') "
+                f"where the {plugin.name} plugin is enabled"
+            )
+            return (
+                f"'{name}' is a command group of the {plugin.name} plugin, which is not enabled here; {here}."
+            )
+    return None
+
+
 # -- output ---------------------------------------------------------------------
 
 

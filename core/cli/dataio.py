@@ -182,7 +182,14 @@ def import_command(
 
 @click.command("export")
 @click.argument("object_name", metavar="OBJECT")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="File format: csv or jsonl (JSON lines).",
+)
 @click.option(
     "--output",
     "-o",

@@ -23,6 +23,7 @@ def files():
 @json_option
 @pass_app
 def add(app, path, parent, name, as_user, as_json):
+    """Store a file, optionally attached to a record."""
     from ..files import store_file
 
     with app.session(as_user) as s:
@@ -42,6 +43,7 @@ def add(app, path, parent, name, as_user, as_json):
 @as_user_option
 @pass_app
 def get(app, file_id, output, as_user):
+    """Write a stored file's bytes to a file or standard output."""
     from ..files import file_bytes_path
 
     with app.session(as_user) as s:

@@ -26,7 +26,12 @@ from .context import (
     default="",
     help="Comma-separated names of installed plugins to enable ('missionbase plugins list' shows them).",
 )
-@click.option("--database-url", default="sqlite:///missionbase.db", show_default=True)
+@click.option(
+    "--database-url",
+    default="sqlite:///missionbase.db",
+    show_default=True,
+    help="Where the org's data lives: a SQLite file (default) or postgresql://user@host/db.",
+)
 @click.option(
     "--admin", "admin_username", default="admin", show_default=True, help="Username of the first admin."
 )
@@ -303,13 +308,14 @@ def objects_describe(app, name: str, as_json: bool):
                 "details": extra,
             }
         )
-    echo_table(rows, max_width=70)
+    # The details column is last and never clipped: a picklist's values are all shown.
+    echo_table(rows, max_width=10_000)
 
 
 # -- users -----------------------------------------------------------------------------------
 @click.group()
 def users():
-    """List, create and deactivate users."""
+    """List, create, update and deactivate users."""
 
 
 @users.command("list")
@@ -318,6 +324,7 @@ def users():
 @json_option
 @pass_app
 def users_list(app, include_inactive: bool, as_user, as_json: bool):
+    """The org's users and whether they are active."""
     from ..ids import SYSTEM_USER_ID
 
     with app.session(as_user) as s:
@@ -339,7 +346,7 @@ def users_list(app, include_inactive: bool, as_user, as_json: bool):
 @users.command("create")
 @click.argument("username")
 @click.option("--name", required=True, help="Full name.")
-@click.option("--email")
+@click.option("--email", help="The user's email address (for notifications and digests).")
 @click.option("--time-zone", help="IANA name, e.g. Europe/Paris (default: the org's time zone).")
 @click.option("--role", help="Role name.")
 @click.option(
@@ -377,6 +384,40 @@ def users_create(app, username, name, email, time_zone, role, permsets, as_user,
         )
 
 
+@users.command("update")
+@click.argument("username")
+@click.option("--name", help="Full name.")
+@click.option("--email", help="Email address (for notifications and digests).")
+@click.option("--time-zone", help="IANA name, e.g. Europe/Paris; '' for the org's time zone.")
+@click.option("--role", help="Role name; '' for none.")
+@click.option("--manager", help="The user's manager (username); '' for none.")
+@click.option("--active/--inactive", "is_active", default=None, help="Let the user act again, or stop them.")
+@as_user_option
+@json_option
+@pass_app
+def users_update(app, username, name, email, time_zone, role, manager, is_active, as_user, as_json):
+    """Change a user's name, email, time zone, role, manager or whether they are active."""
+    from ..errors import ValidationError
+    from ..security.sharing import require_system
+
+    given = {"name": name, "email": email, "time_zone": time_zone, "role": role, "manager": manager}
+    values = {k: (v or None) for k, v in given.items() if v is not None}
+    if is_active is not None:
+        values["is_active"] = is_active
+    if not values:
+        raise ValidationError(
+            "nothing to change: give --name, --email, --time-zone, --role, --manager or --active/--inactive"
+        )
+    with app.session(as_user) as s:
+        require_system(s, "manage_users", "update users")
+        user = app.resolve_user(s.conn, username)
+        updated = s.update(user.id, values)
+    if as_json:
+        echo_json(updated)
+    else:
+        click.echo(f"Updated {username}: " + ", ".join(sorted(values)) + ".")
+
+
 @users.command("deactivate")
 @click.argument("username")
 @as_user_option
@@ -399,6 +440,7 @@ def jobs():
 @json_option
 @pass_app
 def jobs_list(app, as_json):
+    """The jobs core and the plugins declare, with their schedules."""
     rows = [
         {"name": j.name, "plugin": j.plugin, "schedule": j.schedule or "", "description": j.description}
         for j in app.registry.jobs.values()
@@ -518,6 +560,7 @@ def reports():
 @json_option
 @pass_app
 def reports_list(app, as_json):
+    """The reports the plugins declare, with their descriptions."""
     rows = [
         {"name": r.name, "plugin": r.plugin, "description": r.description}
         for r in app.registry.reports.values()

@@ -124,7 +124,13 @@ def undelete(app, record_ids, as_user):
 )
 @click.option("--fields", help="Comma-separated fields to show (lookup.field follows a lookup).")
 @click.option("--order-by", help="Comma-separated fields, '-' for descending, e.g. -created_at.")
-@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10000),
+    default=50,
+    show_default=True,
+    help="Most rows to show (1 to 10000).",
+)
 @click.option("--cursor", help="Continue after the page that printed this cursor.")
 @click.option("--count", "count_only", is_flag=True, help="Only print how many records match.")
 @as_user_option
@@ -149,7 +155,7 @@ def query(app, object_name, wheres, fields, order_by, limit, cursor, count_only,
     if as_json:
         echo_json({"records": page.records, "next_cursor": page.next_cursor})
         return
-    columns = ["id", *(_split(fields) or _default_columns(obj))]
+    columns = list(dict.fromkeys(["id", *(_split(fields) or _default_columns(obj))]))  # id once, first
     echo_table(page.records, columns, time_zone=tz)
     if page.next_cursor:
         click.echo(f"\nMore: add --cursor {page.next_cursor}", err=True)

@@ -17,6 +17,7 @@ def permsets():
 @json_option
 @pass_app
 def permsets_list(app, as_json):
+    """Every permission set with its object and system permissions."""
     rows = [
         {
             "name": p.name,
@@ -66,6 +67,7 @@ def permsets_show(app, name, as_json):
 @as_user_option
 @pass_app
 def permsets_assign(app, username, name, as_user):
+    """Give a user a permission set (by name)."""
     from ..security.sharing import assign_permission_set
 
     with app.session(as_user) as s:
@@ -80,6 +82,7 @@ def permsets_assign(app, username, name, as_user):
 @as_user_option
 @pass_app
 def permsets_unassign(app, username, name, as_user):
+    """Take a permission set away from a user."""
     from ..security.sharing import unassign_permission_set
 
     with app.session(as_user) as s:
@@ -114,6 +117,7 @@ def roles():
 @json_option
 @pass_app
 def roles_list(app, as_user, as_json):
+    """The role hierarchy, as a tree."""
     with app.session(as_user) as s:
         rows = s.query("Role", fields=["name", "parent.name"], order_by="name").records
     if as_json:
@@ -137,6 +141,7 @@ def roles_list(app, as_user, as_json):
 @as_user_option
 @pass_app
 def roles_create(app, name, parent, as_user):
+    """Create a role, optionally below another."""
     with app.session(as_user) as s:
         values = {"name": name}
         if parent:
@@ -181,6 +186,7 @@ def groups():
 @json_option
 @pass_app
 def groups_list(app, as_user, as_json):
+    """Public groups and queues with their members."""
     with app.session(as_user) as s:
         rows = [
             {"name": g["name"], "kind": "group", "id": g["id"]}
@@ -207,6 +213,7 @@ def groups_list(app, as_user, as_json):
 @as_user_option
 @pass_app
 def groups_create(app, name, queue, as_user):
+    """Create a public group (or, with --queue, a queue)."""
     with app.session(as_user) as s:
         s.create("Queue" if queue else "Group", {"name": name})
     click.echo(f"Created {'queue' if queue else 'group'} {name}.")
@@ -214,10 +221,14 @@ def groups_create(app, name, queue, as_user):
 
 @groups.command("add-member")
 @click.argument("group")
-@click.option("--user", "username")
-@click.option("--role")
-@click.option("--role-and-subordinates", "role_subs")
-@click.option("--group", "member_group")
+@click.option("--user", "username", help="A user to add (username).")
+@click.option("--role", help="A role whose users are members.")
+@click.option(
+    "--role-and-subordinates",
+    "role_subs",
+    help="A role whose users and those of the roles below it are members.",
+)
+@click.option("--group", "member_group", help="Another public group whose members are members.")
 @as_user_option
 @pass_app
 def groups_add_member(app, group, username, role, role_subs, member_group, as_user):
@@ -300,10 +311,12 @@ def sharing_set_default(app, object_name, level, as_user):
 
 def _grantee_options(func):
     for option in (
-        click.option("--user", "username"),
-        click.option("--group", "group_name"),
-        click.option("--role", "role_name"),
-        click.option("--role-and-subordinates", "role_subs"),
+        click.option("--user", "username", help="A user (username)."),
+        click.option("--group", "group_name", help="A public group."),
+        click.option("--role", "role_name", help="The users of a role."),
+        click.option(
+            "--role-and-subordinates", "role_subs", help="The users of a role and of the roles below it."
+        ),
     ):
         func = option(func)
     return func
@@ -330,7 +343,13 @@ def _grantee(s, username, group_name, role_name, role_subs):
 @sharing.command("add")
 @click.argument("record_id", metavar="ID")
 @_grantee_options
-@click.option("--level", type=click.Choice(["read", "edit"]), default="read", show_default=True)
+@click.option(
+    "--level",
+    type=click.Choice(["read", "edit"]),
+    default="read",
+    show_default=True,
+    help="Access given: read, or edit (read and write).",
+)
 @as_user_option
 @json_option
 @pass_app
@@ -349,6 +368,7 @@ def sharing_add(app, record_id, username, group_name, role_name, role_subs, leve
 @as_user_option
 @pass_app
 def sharing_remove(app, record_id, username, group_name, role_name, role_subs, as_user):
+    """Stop sharing a record with a user, group or role."""
     from ..security.sharing import unshare_record
 
     with app.session(as_user) as s:
@@ -363,6 +383,7 @@ def sharing_remove(app, record_id, username, group_name, role_name, role_subs, a
 @json_option
 @pass_app
 def sharing_list(app, record_id, as_user, as_json):
+    """Who a record is shared with, and why."""
     from ..security.sharing import record_shares
 
     with app.session(as_user) as s:

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..errors import RecordNotFound, ValidationError
+from ..errors import RecordNotFound, ValidationError, without_row
 from ..ids import SYSTEM_USER_ID
 from ..localtime import zone
 from ..query import Page
@@ -151,7 +151,12 @@ class RecordService:
 
     # ------------------------------------------------------------------ create
     def create(self, object_name: str, values: dict, *, computed: dict | None = None) -> dict:
-        return self.create_many(object_name, [values], computed=[computed] if computed else None)[0]
+        try:
+            return self.create_many(object_name, [values], computed=[computed] if computed else None)[0]
+        except ValidationError as exc:
+            if exc.row is None or type(exc) is not ValidationError:
+                raise
+            raise without_row(exc) from None
 
     @atomic
     def create_many(
@@ -248,7 +253,12 @@ class RecordService:
         change = {**values, "id": record_id}
         if version is not None:
             change["version"] = version
-        return self.update_many([change], computed={record_id: computed} if computed else None)[0]
+        try:
+            return self.update_many([change], computed={record_id: computed} if computed else None)[0]
+        except ValidationError as exc:
+            if exc.row is None or type(exc) is not ValidationError:
+                raise
+            raise without_row(exc) from None
 
     @atomic
     def update_many(self, changes: Iterable[dict], *, computed: dict[str, dict] | None = None) -> list[dict]:

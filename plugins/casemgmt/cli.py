@@ -208,7 +208,7 @@ def notes():
 
 @notes.command("write")
 @click.argument("client_id")
-@click.option("--subject", required=True)
+@click.option("--subject", required=True, help="The note's subject line.")
 @click.option("--content", help="Rich text (HTML)")
 @click.option("--complete", is_flag=True, help="Save as Complete (locked) instead of Draft")
 @click.option("--date", "interaction_date", help="Interaction date")
@@ -220,6 +220,7 @@ def notes():
 def notes_write(
     app, client_id, subject, content, complete, interaction_date, minutes, related, as_user, as_json
 ):
+    """Write a case note about a client (a draft until completed)."""
     values = {
         "subject": subject,
         "content": content,
@@ -238,14 +239,15 @@ def notes_write(
 @as_user_option
 @pass_app
 def notes_complete(app, note_id, as_user):
+    """Mark a draft case note as complete (it can no longer be edited)."""
     with app.session(as_user) as s:
         note = run_action(s, "ClientNote.complete", record_id=note_id)
     click.echo(f"{note['id']} {note['status']}")
 
 
 @notes.command("mine")
-@click.option("--status", type=click.Choice(["Draft", "Complete"]))
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--status", type=click.Choice(["Draft", "Complete"]), help="Only notes with this status.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Most notes to show.")
 @as_user_option
 @json_option
 @pass_app
@@ -292,6 +294,7 @@ def plans_add_goal(app, plan_id, goal_template_id, include_optional, as_user, as
 @json_option
 @pass_app
 def plans_show(app, plan_id, as_user, as_json):
+    """A case plan's outline: its goals and steps."""
     with app.session(as_user) as s:
         plan = run_action(s, "CasePlan.outline", record_id=plan_id)
     if as_json:
@@ -321,12 +324,13 @@ def assessments():
     metavar="QUESTION=SCORE",
     help="A question (id or text) and its score; one per question",
 )
-@click.option("--date", "completed_date")
-@click.option("--comments")
+@click.option("--date", "completed_date", help="When it was done (default: today).")
+@click.option("--comments", help="Free-text comments on the assessment.")
 @as_user_option
 @json_option
 @pass_app
 def assessments_record(app, client_id, type_id, answers, completed_date, comments, as_user, as_json):
+    """Record an assessment of a client with its answers."""
     from missionbase.core import ValidationError
 
     parsed = {}
@@ -354,6 +358,7 @@ def assessments_record(app, client_id, type_id, answers, completed_date, comment
 @json_option
 @pass_app
 def assessments_history(app, client_id, as_user, as_json):
+    """A client's past assessments, newest first."""
     with app.session(as_user) as s:
         history = run_action(s, "Contact.assessment_history", record_id=client_id)
     if as_json:
@@ -373,23 +378,30 @@ def incidents():
 
 
 @incidents.command("report")
-@click.option("--subject", required=True)
+@click.option("--subject", required=True, help="A short title of what happened.")
 @click.option(
     "--when",
     "incident_datetime",
     required=True,
     help="Date and time, your local time: 2026-03-01T14:30 (or with an offset, 2026-03-01T14:30+01:00)",
 )
-@click.option("--severity", type=click.Choice(["Low", "Medium", "High"]), default="Low", show_default=True)
-@click.option("--type", "incident_type")
+@click.option(
+    "--severity",
+    type=click.Choice(["Low", "Medium", "High"]),
+    default="Low",
+    show_default=True,
+    help="How serious it is.",
+)
+@click.option("--type", "incident_type", help="The kind of incident (a picklist value).")
 @click.option("--client", "clients", multiple=True, required=True, help="A client involved; repeat for more")
 @click.option("--branch", help="Account id of the service location")
-@click.option("--location-notes")
-@click.option("--description")
+@click.option("--location-notes", help="Where it happened, in words.")
+@click.option("--description", help="What happened, in full.")
 @as_user_option
 @json_option
 @pass_app
 def incidents_report(app, clients, as_user, as_json, **values):
+    """Report an incident involving one or more clients."""
     from missionbase.core import parse_user_datetime
 
     values = {k: v for k, v in values.items() if v is not None}

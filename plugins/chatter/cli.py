@@ -125,6 +125,7 @@ def post_command(app, body, record, group, user, mine, link_url, file_id, announ
 @json_option
 @pass_app
 def comment_command(app, post_id, body, as_user, as_json):
+    """Comment on a post."""
     with app.session(as_user) as s:
         result = run_action(s, "FeedItem.comment", {"body": body}, record_id=_post_id(s, post_id))
     _flush(app)
@@ -138,6 +139,7 @@ def comment_command(app, post_id, body, as_user, as_json):
 @as_user_option
 @pass_app
 def like_command(app, post_id, comment_id, undo, as_user):
+    """Like a post."""
     values = {"comment": comment_id} if comment_id else {}
     with app.session(as_user) as s:
         run_action(s, "FeedItem.unlike" if undo else "FeedItem.like", values, record_id=_post_id(s, post_id))
@@ -195,7 +197,7 @@ def delete_command(app, item_id, as_user):
 @click.option("--mentions", is_flag=True, help="Posts and comments that mention you.")
 @click.option("--bookmarks", is_flag=True, help="Your bookmarked posts.")
 @click.option("--company", is_flag=True, help="Everything you can see (no tracked changes).")
-@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--limit", type=int, default=20, show_default=True, help="Most posts to show.")
 @click.option("--cursor", help="The next_cursor of the previous page.")
 @as_user_option
 @json_option
@@ -246,6 +248,7 @@ action_command(
 @json_option
 @pass_app
 def following_command(app, as_user, as_json):
+    """What a user follows: people, records and groups."""
     from . import follows
 
     with app.session(as_user) as s:
@@ -297,13 +300,19 @@ def groups_group():
 
 @groups_group.command("create")
 @click.argument("name")
-@click.option("--visibility", type=click.Choice(["Public", "Private", "Unlisted"]), default="Public")
+@click.option(
+    "--visibility",
+    type=click.Choice(["Public", "Private", "Unlisted"]),
+    default="Public",
+    help="Public: anyone joins; Private: others ask to join; Unlisted: hidden from non-members.",
+)
 @click.option("--broadcast", is_flag=True, help="Only the owner and managers post.")
-@click.option("--description")
+@click.option("--description", help="What the group is for.")
 @as_user_option
 @json_option
 @pass_app
 def group_create(app, name, visibility, broadcast, description, as_user, as_json):
+    """Create a Chatter group."""
     from . import groups
 
     with app.session(as_user) as s:
@@ -318,6 +327,7 @@ def group_create(app, name, visibility, broadcast, description, as_user, as_json
 @json_option
 @pass_app
 def group_list(app, as_user, as_json):
+    """Chatter groups you can see, with member counts."""
     with app.session(as_user) as s:
         rows = s.query("ChatterGroup", order_by=["name"], limit=500).records
     echo_json(rows) if as_json else echo_table(
@@ -353,11 +363,12 @@ def group_request(app, name, as_user, as_json):
 
 @groups_group.command("approve")
 @click.argument("request_id")
-@click.option("--decline", is_flag=True)
+@click.option("--decline", is_flag=True, help="Decline the request instead.")
 @click.option("--message", help="Sent to the requester with a decline.")
 @as_user_option
 @pass_app
 def group_approve(app, request_id, decline, message, as_user):
+    """Approve (or, with --decline, decline) a request to join a private group."""
     with app.session(as_user) as s:
         if decline:
             record = run_action(s, "ChatterJoinRequest.decline", {"message": message}, record_id=request_id)
@@ -417,6 +428,7 @@ def group_frequency(app, name, frequency, as_user):
 @json_option
 @pass_app
 def group_members(app, name, as_user, as_json):
+    """A group's members and their roles."""
     with app.session(as_user) as s:
         rows = run_action(s, "ChatterGroup.members", record_id=_group_id(s, name))
     echo_json(rows) if as_json else echo_table(
@@ -433,11 +445,12 @@ def notifications():
 
 
 @notifications.command("list")
-@click.option("--unread", is_flag=True)
+@click.option("--unread", is_flag=True, help="Only those not yet read.")
 @as_user_option
 @json_option
 @pass_app
 def notifications_list(app, unread, as_user, as_json):
+    """Your notifications, newest first."""
     with app.session(as_user) as s:
         rows = run_action(s, "ChatterNotification.inbox", {"unread_only": unread})["items"]
     echo_json(rows) if as_json else echo_table(

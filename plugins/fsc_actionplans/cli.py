@@ -48,8 +48,8 @@ def templates_group():
 @click.option(
     "--target-type", required=True, help="Object the plans target (see 'objects list'); fixed later."
 )
-@click.option("--description")
-@click.option("--category")
+@click.option("--description", help="What the template is for.")
+@click.option("--category", help="A category to group templates by.")
 @click.option("--allow-adhoc", is_flag=True, help="Plans may add items the template does not have.")
 @click.option("--estimated-days", type=int, help="Estimated days to complete a plan.")
 @as_user_option
@@ -81,16 +81,22 @@ def templates_create(
 
 @templates_group.command("add-item")
 @click.argument("template")
-@click.option("--name", required=True)
-@click.option("--kind", type=click.Choice(["task", "document"]), default="task", show_default=True)
-@click.option("--required", is_flag=True)
+@click.option("--name", required=True, help="The item's name.")
+@click.option(
+    "--kind",
+    type=click.Choice(["task", "document"]),
+    default="task",
+    show_default=True,
+    help="A task to do or a document to collect.",
+)
+@click.option("--required", is_flag=True, help="The item cannot be left out of a plan.")
 @click.option("--order", "display_order", type=int, help="Display order (default: after the last item).")
 @click.option("--subject", help="Task subject / document name (default: the item name).")
-@click.option("--priority")
+@click.option("--priority", help="The task's priority.")
 @click.option("--status", help="Initial Task status.")
 @click.option("--owner", help="creator, user:USERNAME, queue:QUEUE or role:TEAM_ROLE (default: creator).")
 @click.option("--due-offset", type=int, help="Days after the plan's start date.")
-@click.option("--description")
+@click.option("--description", help="What the item asks for.")
 @click.option("--instructions", help="For documents: what the client must provide.")
 @click.option("--document-type", help="For documents: a DocumentType name or id.")
 @click.option("--version", "version_number", type=int, help="Version number (default: the Draft).")
@@ -382,7 +388,7 @@ def holidays_group():
 
 @holidays_group.command("load")
 @click.option("--country", required=True, help="ISO country code, e.g. FR.")
-@click.option("--year", type=int, required=True)
+@click.option("--year", type=int, required=True, help="The year to load.")
 @click.option("--subdiv", help="Region, e.g. a state or department code.")
 @click.option("--business-hours", help="Business hours name or id (default: holidays for every calendar).")
 @as_user_option

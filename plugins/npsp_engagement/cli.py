@@ -50,9 +50,20 @@ def _parse_task(spec: str, index: int) -> dict:
 
 @templates.command("create")
 @click.argument("name")
-@click.option("--description")
-@click.option("--skip-weekends/--no-skip-weekends", default=True, show_default=True)
-@click.option("--reschedule-to", type=click.Choice(["Monday", "Friday"]), default="Monday", show_default=True)
+@click.option("--description", help="What the template is for.")
+@click.option(
+    "--skip-weekends/--no-skip-weekends",
+    default=True,
+    show_default=True,
+    help="Move due dates that fall on a weekend.",
+)
+@click.option(
+    "--reschedule-to",
+    type=click.Choice(["Monday", "Friday"]),
+    default="Monday",
+    show_default=True,
+    help="Where a weekend due date moves: the Friday before or the Monday after.",
+)
 @click.option(
     "--default-assignee",
     type=click.Choice(sorted(ASSIGNEE_CHOICES)),
@@ -308,7 +319,7 @@ def levels_list(app, as_user, as_json):
 
 
 @levels.command("create")
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="The level's name.")
 @click.option("--target", required=True, help="A plan target type, e.g. Contact or Account.")
 @click.option("--source-field", required=True, help="A number field of the target, e.g. total_gifts.")
 @click.option("--level-field", default="level", show_default=True, help="The target's lookup to Level.")

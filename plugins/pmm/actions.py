@@ -40,10 +40,28 @@ class NewSchedule(_Input):
 
 
 def create_schedule_with_sessions(session, data: NewSchedule) -> dict:
+    from missionbase.core import ValidationError, parse_user_datetime
+
     from .localtime import zone_of
     from .schedules import create_schedule, default_first_start
 
     values = data.model_dump(exclude_none=True, exclude={"create_sessions"})
+    repeats = data.number_of_service_sessions is not None or data.service_schedule_end_date is not None
+    if repeats and data.frequency == "One Time":
+        # A count or a last date only means something for sessions that repeat; dropping it
+        # would create one session where the user asked for several.
+        given = "a number of sessions" if data.number_of_service_sessions is not None else "an end date"
+        raise ValidationError(
+            f"{given} needs a frequency that repeats: Daily, Weekly or Monthly (got One Time)",
+            object_name="ServiceSchedule",
+            field="frequency",
+        )
+    if "first_session_start" in values and "first_session_end" not in values:
+        start = parse_user_datetime(
+            session, data.first_session_start, object_name="ServiceSchedule", field="first_session_start"
+        )
+        values["first_session_start"] = start
+        values["first_session_end"] = start + dt.timedelta(hours=1)
     if data.service_schedule_end_date is not None:
         values["service_schedule_ends"] = "On"
     elif data.number_of_service_sessions is not None:

@@ -34,7 +34,7 @@ def schedule():
 
 
 @schedule.command("create")
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="The schedule's name.")
 @click.option("--service", required=True, help="Service id")
 @click.option(
     "--start",
@@ -43,18 +43,23 @@ def schedule():
 )
 @click.option("--end", "first_session_end", help="First session end, local time (default: start + 1 hour)")
 @click.option(
-    "--frequency", type=click.Choice(["One Time", "Daily", "Weekly", "Monthly"]), default="One Time"
+    "--frequency",
+    type=click.Choice(["One Time", "Daily", "Weekly", "Monthly"]),
+    default="One Time",
+    help="How often sessions repeat; One Time is a single session.",
 )
-@click.option("--interval", type=int, default=1, show_default=True)
+@click.option("--interval", type=int, default=1, show_default=True, help="Every N days, weeks or months.")
 @click.option("--days", "days_of_week", help="Weekly days, 1 = Sunday ... 7 = Saturday, e.g. 2,4")
 @click.option(
     "--monthly", "monthly_recurrence_option", help="LastDayOfMonth or e.g. 2MO; default: the start's day"
 )
 @click.option("--until", "service_schedule_end_date", help="Last date (inclusive)")
 @click.option("--count", "number_of_service_sessions", type=int, help="Number of sessions")
-@click.option("--primary-provider", "primary_service_provider")
-@click.option("--other-provider", "other_service_provider")
-@click.option("--capacity", "participant_capacity", type=int)
+@click.option(
+    "--primary-provider", "primary_service_provider", help="The contact who mainly delivers the sessions."
+)
+@click.option("--other-provider", "other_service_provider", help="Another contact who helps deliver them.")
+@click.option("--capacity", "participant_capacity", type=int, help="Most participants a session takes.")
 @click.option("--quantity", "default_service_quantity", help="Default quantity for attendance")
 @click.option("--no-sessions", is_flag=True, help="Create the schedule without generating sessions")
 @as_user_option
@@ -165,7 +170,12 @@ def attendance():
 
 @attendance.command("show")
 @click.argument("session_id")
-@click.option("--sort", type=click.Choice(["first_name", "last_name"]), default="first_name")
+@click.option(
+    "--sort",
+    type=click.Choice(["first_name", "last_name"]),
+    default="first_name",
+    help="Order of the roster's rows.",
+)
 @click.option("--exclude-status", default="", help="Participant statuses to leave out, comma-separated")
 @click.option("--exclude-role", default="", help="Engagement roles to leave out, comma-separated")
 @click.option("--exclude-stage", default="", help="Engagement stages to leave out, comma-separated")

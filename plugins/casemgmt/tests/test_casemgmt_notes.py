@@ -59,7 +59,7 @@ def test_a_completed_note_is_locked_except_for_modify_all(cm_app, carol):
         with pytest.raises(ValidationError) as error:
             s.update(note["id"], {"minutes_spent": 45})
         assert str(error.value) == (
-            f"ClientNote row 0: case note {note['id']} is complete, so it is locked: "
+            f"ClientNote: case note {note['id']} is complete, so it is locked: "
             "it can be changed only by a user with Modify All on ClientNote"
         )
         with pytest.raises(ValidationError, match="can be deleted only by a user with Modify All"):

@@ -218,7 +218,7 @@ def test_overlapping_levels_are_rejected(org, low, high, message):
 def test_overlap_in_one_batch_names_the_third_row(org):
     with org.session("admin") as s:
         common = {"target": "Contact", "source_field": "total_gifts", "level_field": "level"}
-        with pytest.raises(ValidationError, match="Level row 2 field 'minimum'"):
+        with pytest.raises(ValidationError, match="Level row 3 field 'minimum'"):
             s.create_many(
                 "Level",
                 [

@@ -162,9 +162,9 @@ def test_bulk_deliveries_including_anonymous(pmm_app, setup):
             ],
         )
         assert made[1]["contact"] is None and made[1]["name"] == "Anonymous 2025-02-01: Tutoring"
-        with pytest.raises(ValidationError, match=r"row 1 field 'quantity': is required for an anonymous"):
+        with pytest.raises(ValidationError, match=r"row 2 field 'quantity': is required for an anonymous"):
             bulk_deliveries(s, [{"service": w.service["id"], "quantity": 1}, {"service": w.service["id"]}])
-        with pytest.raises(ValidationError, match=r"row 0 field 'program_engagement': is required"):
+        with pytest.raises(ValidationError, match=r"row 1 field 'program_engagement': is required"):
             bulk_deliveries(s, [{"service": w.service["id"], "contact": w.contacts[0]["id"]}])
         assert s.count("ServiceDelivery") == 2
 
