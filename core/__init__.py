@@ -28,6 +28,7 @@ _CLI = "missionbase.core.cli.context"
 _ERRORS = "missionbase.core.errors"
 _REGISTRY = "missionbase.core.registry"
 _SHARING = "missionbase.core.security.sharing"
+_LOCALTIME = "missionbase.core.localtime"
 
 # name -> (module, attribute; None for the module itself)
 _EXPORTS = {
@@ -41,6 +42,9 @@ _EXPORTS = {
     "Setting": (_REGISTRY, "Setting"),
     "Generator": (_REGISTRY, "Generator"),
     "Restriction": (_REGISTRY, "Restriction"),
+    "NotInFuture": (_REGISTRY, "NotInFuture"),
+    "Action": ("missionbase.core.actions", "Action"),
+    "run_action": ("missionbase.core.actions", "run_action"),
     # errors
     "MissionbaseError": (_ERRORS, "MissionbaseError"),
     "ConfigError": (_ERRORS, "ConfigError"),
@@ -63,6 +67,13 @@ _EXPORTS = {
     "ID_PATTERN": ("missionbase.core.ids", "ID_PATTERN"),
     "load_rows": ("missionbase.core.dataio", "load_rows"),
     "run_report": ("missionbase.core.reports", "run_report"),
+    "resolve_records": ("missionbase.core.records.lookups", "resolve_records"),
+    # local time: what a typed date-time means for the acting user
+    "parse_user_datetime": (_LOCALTIME, "parse_user_datetime"),
+    "user_zone": (_LOCALTIME, "user_zone"),
+    "local_now": (_LOCALTIME, "local_now"),
+    "local_today": (_LOCALTIME, "local_today"),
+    "local_date": (_LOCALTIME, "local_date"),
     # security
     "assign_permission_set": (_SHARING, "assign_permission_set"),
     "set_sharing_default": (_SHARING, "set_sharing_default"),
@@ -81,6 +92,8 @@ _EXPORTS = {
     "pass_app": (_CLI, "pass_app"),
     "as_user_option": (_CLI, "as_user_option"),
     "json_option": (_CLI, "json_option"),
+    "ids_option": (_CLI, "ids_option"),
+    "targets_option": (_CLI, "targets_option"),
     "action_command": (_CLI, "action_command"),
     "display": (_CLI, "display"),
     "echo_json": (_CLI, "echo_json"),

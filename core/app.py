@@ -7,6 +7,7 @@ open an org with exactly the plugins it tests.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
 from functools import cached_property
@@ -55,6 +56,8 @@ class App:
         self.write_listeners: list[Callable[..., None]] = [record_field_history, drop_shares_on_owner_change]
         self._validators: dict[str, ObjectValidator] = {}
         self._prefixes = {name: obj.prefix for name, obj in self.registry.objects.items()}
+        # The explicit system context reads typed date-times in the org's zone.
+        self.system_user = dataclasses.replace(SYSTEM_USER, time_zone=settings.time_zone)
 
     # -- database -----------------------------------------------------------
     @cached_property
@@ -148,7 +151,9 @@ class App:
         imports run by an admin on behalf of the org): no access checks.
         """
         with self.connect() as conn, conn.begin():
-            user = SYSTEM_USER if system else self.resolve_user(conn, as_user or self.settings.default_user)
+            user = (
+                self.system_user if system else self.resolve_user(conn, as_user or self.settings.default_user)
+            )
             yield RecordService(self, conn, user)
 
     def system_session(self):
@@ -171,7 +176,10 @@ class App:
             raise UnknownName("user", name_or_id, list(names))
         if not row.is_active:
             raise MissionbaseError(f"user {row.username!r} is deactivated")
-        return CurrentUser(id=row.id, username=row.username, time_zone=row.time_zone or "UTC")
+        # A user without a zone of their own lives in the org's.
+        return CurrentUser(
+            id=row.id, username=row.username, time_zone=row.time_zone or self.settings.time_zone
+        )
 
     def is_admin(self, session: RecordService) -> bool:
         """May this session change org settings (customize_application)?"""

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from .errors import ConfigError, UnknownName
@@ -20,6 +20,32 @@ CONFIG_FILE = "missionbase.toml"
 ENV_DATABASE_URL = "MISSIONBASE_DATABASE_URL"
 ENV_PLUGINS = "MISSIONBASE_PLUGINS"
 ENV_USER = "MISSIONBASE_USER"
+
+
+# Documents, images and data a nonprofit exchanges; not HTML, scripts or executables,
+# which a browser or a colleague could be tricked into running.
+UPLOAD_CONTENT_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/heic",
+    "text/plain",
+    "text/csv",
+    "application/json",
+    "application/x-ndjson",
+    "application/rtf",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.*",
+    "application/vnd.oasis.opendocument.*",
+    "application/zip",
+    "audio/mpeg",
+    "audio/mp4",
+    "video/mp4",
+)
 
 
 class Settings(BaseModel):
@@ -31,9 +57,18 @@ class Settings(BaseModel):
     plugins: list[str] = []
     # Where File bytes live (never in a table); relative to the config file.
     files_dir: str = "files"
+    # The largest upload the API takes (a File's bytes, an import file), in bytes.
+    upload_max_bytes: int = 100 * 1024 * 1024
+    # Content types an API upload may have ("type/*" allows a family). The bytes are also
+    # sniffed: a file whose bytes are of another kind than it claims is refused.
+    upload_content_types: list[str] = list(UPLOAD_CONTENT_TYPES)
     # The user CLI commands run as when --as is not given.
     default_user: str = "admin"
+    # The org's IANA time zone: users without one of their own live in it.
     time_zone: str = "UTC"
+    # The org's locale (``fr``, ``en_US``): how imports read dates, numbers and yes/no words
+    # beside the ISO forms.
+    locale: str = "en"
     # Rows per transaction in imports.
     import_batch_size: int = 1000
     recycle_bin_days: int = 15
@@ -48,6 +83,20 @@ class Settings(BaseModel):
 
     # Not part of the file: where it was read from.
     config_path: Path | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _real_time_zone(cls, value: str) -> str:
+        from .localtime import check_zone_name
+
+        return check_zone_name(value)
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        from .localeformats import check_locale
+
+        return check_locale(value)
 
 
 def find_config(explicit: str | os.PathLike | None = None) -> Path | None:
@@ -91,7 +140,10 @@ def settings_from_dict(data: dict, source: str = "settings") -> Settings:
         if err["type"] == "extra_forbidden":
             valid = [k for k in Settings.model_fields if k != "config_path"]
             raise ConfigError(f"{source}: {UnknownName('key', key, valid)}") from None
-        raise ConfigError(f"{source}: key {key!r}: {err['msg']} (got {err.get('input')!r})") from None
+        message = err["msg"].removeprefix("Value error, ")
+        if repr(err.get("input")) not in message:
+            message += f" (got {err.get('input')!r})"
+        raise ConfigError(f"{source}: key {key!r}: {message}") from None
 
 
 def _anchor_sqlite(url: str, config_path: Path | None) -> str:

@@ -6,6 +6,12 @@ and the bad ones go to an error file with their line number and reason. The
 checkpoint of committed batches is written in the same transaction as the
 batch itself, so ``--resume`` after a crash skips exactly what was
 committed: never a row twice, never a row lost.
+
+Files come as people have them (see ``csvformat``): UTF-8 with or without a
+BOM or latin-1, ``,`` ``;`` or tab, headers of field names or labels, cells
+with stray spaces, dates and numbers in the org's locale (``localeformats``),
+lookups by name. Every error of a rejected row is on its line of the error
+file. What ``export`` writes, ``import --upsert-key id`` takes back as is.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import datetime as dt
 import decimal
 import hashlib
 import io
+import itertools
 import json
 import os
 import sys
@@ -49,6 +56,7 @@ class ImportReport:
     batches: int = 0
     dry_run: bool = False
     error_file: str | None = None
+    success_file: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
     errors_sample: list[str] = field(default_factory=list)
 
@@ -79,37 +87,65 @@ def detect_format(path: str | Path, given: str | None) -> str:
 class _CountingLines:
     """Iterates a text file's lines and counts the characters consumed (for the progress bar)."""
 
-    def __init__(self, handle) -> None:
-        self.handle = handle
+    def __init__(self, handle, name: str = "the file") -> None:
+        self.handle, self.name = handle, name
         self.consumed = 0
 
     def __iter__(self):
-        for line in self.handle:
-            self.consumed += len(line)
-            yield line
+        try:
+            for line in self.handle:
+                self.consumed += len(line)
+                yield line
+        except UnicodeDecodeError as exc:
+            # The decoder reads ahead in blocks, so the line is unknown; the bytes are not.
+            raise ValidationError(
+                f"{self.name} is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r}); "
+                "save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
+            ) from None
+
+
+@dataclass
+class CsvOptions:
+    """How a CSV file is read: its codec, its delimiter (None: sniffed) and the header mapping."""
+
+    codec: str = "utf-8-sig"
+    delimiter: str | None = None
 
 
 def read_rows(
-    path: Path, fmt: str, lines: _CountingLines
+    path: Path, fmt: str, lines: _CountingLines, options: CsvOptions | None = None
 ) -> tuple[list[str] | None, Iterator[tuple[int, Any]]]:
-    """(header, iterator of (line number, row or error text))."""
+    """(header, iterator of (line number, row or error text)); CSV cells are trimmed."""
     if fmt == "csv":
-        reader = csv.reader(iter(lines))
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise ValidationError(f"{path} is empty; a CSV import needs a header line") from None
-        header = [h.strip().lstrip("\ufeff") for h in header]
+        from .csvformat import sniff_delimiter
+
+        delimiter = options.delimiter if options else None
+        source = iter(lines)
+        if delimiter is None:
+            first = list(islice(source, 20))
+            delimiter = sniff_delimiter("".join(first))
+            source = itertools.chain(first, source)
+        reader = csv.reader(source, delimiter=delimiter)
+        header = None
+        for values in reader:
+            if any(v.strip() for v in values):  # blank lines before the header are skipped
+                header = values
+                break
+        if header is None:
+            raise ValidationError(f"{path} is empty; a CSV import needs a header line")
+        header = [h.strip().lstrip("\ufeff").strip() for h in header]
+        width = len(header)
 
         def rows():
             for values in reader:
                 line = reader.line_num
-                if not values or all(v == "" for v in values):
+                row = {k: t for k, v in zip(header, values, strict=False) if (t := v.strip())}
+                if not row and not any(v.strip() for v in values[width:]):
                     continue
-                if len(values) != len(header):
-                    yield line, f"has {len(values)} values but the header has {len(header)} columns"
+                if len(values) != width and (len(values) < width or any(v.strip() for v in values[width:])):
+                    yield line, f"has {len(values)} values but the header has {width} columns"
                     continue
-                yield line, {k: v for k, v in zip(header, values, strict=True) if v != ""}
+                yield line, row
 
         return header, rows()
 
@@ -145,9 +181,14 @@ def load_rows(path: str | Path) -> list[dict]:
         text = sys.stdin.read()
     else:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = Path(path).read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise ValidationError(f"file {path} does not exist") from None
+        except UnicodeDecodeError:
+            from .csvformat import check_encoding
+
+            check_encoding(Path(path), "utf-8-sig")
+            raise
     fmt = _rows_format(str(path), text)
     if fmt == "json":
         try:
@@ -175,18 +216,22 @@ def _rows_format(name: str, text: str) -> str:
     return {"[": "json", "{": "jsonl"}.get(text.lstrip()[:1], "csv")
 
 
-def check_header(obj, columns: list[str], upsert_key: str | None, writable: set[str]) -> list[str]:
+def check_header(
+    obj, columns: list[str], upsert_key: str | None, writable: set[str], written: list[str] | None = None
+) -> list[str]:
     """A bad header rejects the whole file before anything is written.
 
-    Returns the columns to ignore: computed and system fields (an export of
-    this object has them, and re-importing an export must work).
+    ``columns`` are the fields the header names (``written``, the header as in
+    the file, for messages). Returns the columns to ignore: computed and system
+    fields (an export of this object has them, and re-importing an export must work).
     """
-    seen = set()
+    seen: dict[str, str] = {}
     ignored = []
-    for column in columns:
+    for column, as_written in zip(columns, written or columns, strict=True):
         if column in seen:
-            raise ValidationError(f"column {column!r} appears twice in the header")
-        seen.add(column)
+            same = f" (as {seen[column]!r})" if seen[column] != as_written else ""
+            raise ValidationError(f"column {as_written!r} appears twice in the header{same}")
+        seen[column] = as_written
         if column == "id":
             if upsert_key != "id":
                 raise ValidationError(
@@ -200,10 +245,25 @@ def check_header(obj, columns: list[str], upsert_key: str | None, writable: set[
                 continue
             if fld is not None:
                 raise ValidationError(f"column {column!r} is read-only for you", object_name=obj.name)
-            raise ValidationError(str(UnknownName("column", column, sorted(writable), where=obj.name)))
+            raise ValidationError(
+                str(UnknownName("column", column, sorted(writable), where=obj.name))
+                + "; a column is a field name or label, or name it with --map 'Column=field'"
+            )
     if upsert_key and upsert_key not in columns:
         raise ValidationError(f"--upsert-key {upsert_key!r} is not a column of the file")
     return ignored
+
+
+def check_import_options(obj, fmt: str, upsert_key: str | None) -> None:
+    """The options of an import, checked before a row is read."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    if upsert_key and upsert_key != "id":
+        fld = obj.field(upsert_key)
+        if fld is None:
+            raise ValidationError(str(UnknownName("field", upsert_key, obj.field_names, where=obj.name)))
+        if not fld.unique:
+            raise ValidationError(f"--upsert-key {upsert_key!r} must be a unique field of {obj.name} (or id)")
 
 
 def job_key(object_name: str, path: Path) -> str:
@@ -215,8 +275,11 @@ def job_key(object_name: str, path: Path) -> str:
 class ErrorFile:
     """Rejected rows, one line each, opened only when there is a first error."""
 
-    def __init__(self, path: Path, fmt: str, header: list[str] | None) -> None:
+    def __init__(
+        self, path: Path, fmt: str, header: list[str] | None, columns: list[str] | None = None
+    ) -> None:
         self.path, self.fmt, self.header = path, fmt, header
+        self.columns = columns or header  # the field each header column holds
         self.handle = None
         self.writer = None
         self.count = 0
@@ -229,7 +292,7 @@ class ErrorFile:
                 self.writer.writerow(["line", "error", *(self.header or [])])
         self.count += 1
         if self.fmt == "csv":
-            values = [row.get(h, "") for h in self.header or []] if isinstance(row, dict) else []
+            values = [row.get(c, "") for c in self.columns or []] if isinstance(row, dict) else []
             self.writer.writerow([line, reason, *values])
         else:
             self.handle.write(
@@ -245,6 +308,47 @@ class ErrorFile:
             self.handle.close()
 
 
+class SuccessFile:
+    """The rows that landed: line, record id and what was done (``created``, ``updated``; in a
+    dry run ``would_create``, with no id, and ``would_update``)."""
+
+    def __init__(self, path: Path | None, fmt: str) -> None:
+        self.path, self.fmt = path, fmt
+        self.handle = None
+        self.count = 0
+
+    def add(self, landed: list[tuple[int, str | None, str]]) -> None:
+        if self.path is None or not landed:
+            return
+        if self.handle is None:
+            self.handle = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            if self.fmt == "csv":
+                csv.writer(self.handle).writerow(["line", "id", "action"])
+        self.count += len(landed)
+        if self.fmt == "csv":
+            csv.writer(self.handle).writerows([(line, rid or "", action) for line, rid, action in landed])
+        else:
+            self.handle.writelines(
+                json.dumps({"line": line, "id": rid, "action": action}) + "\n" for line, rid, action in landed
+            )
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+@dataclass
+class ImportOptions:
+    """How an import reads its file (beside the object, the user and the batching)."""
+
+    encoding: str | None = None  # None: UTF-8 with or without BOM
+    delimiter: str | None = None  # None: sniffed
+    locale: str | None = None  # None: the org's
+    date_format: str | None = None  # DD/MM/YYYY or a strftime format; None: the locale's
+    mapping: dict[str, str] = field(default_factory=dict)  # column -> field
+    lookup_keys: list[str] = field(default_factory=list)  # "account=name" entries
+
+
 def import_file(
     app,
     object_name: str,
@@ -257,22 +361,34 @@ def import_file(
     errors_path: str | Path | None = None,
     upsert_key: str | None = None,
     resume: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    successes_path: str | Path | None = None,
+    options: ImportOptions | None = None,
 ) -> ImportReport:
+    """Import a CSV or JSONL file batch by batch; rejected rows go to ``errors_path`` and, when
+    ``successes_path`` is given, the rows that landed go there with their record ids;
+    ``progress(characters read, rows read)`` is called after each batch."""
+    from .csvformat import check_encoding, codec_for, delimiter_for, header_names, parse_lookup_keys
+    from .localeformats import check_locale, formats_for
+
+    options = options or ImportOptions()
     path = Path(path)
     if not path.is_file():
         raise ValidationError(f"file {path} does not exist")
     obj = app.registry.object(object_name)
     fmt = detect_format(path, fmt)
-    if fmt not in FORMATS:
-        raise ValidationError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    check_import_options(obj, fmt, upsert_key)
     batch_size = batch_size or app.settings.import_batch_size
-    if upsert_key and upsert_key != "id":
-        fld = obj.field(upsert_key)
-        if fld is None:
-            raise ValidationError(str(UnknownName("field", upsert_key, obj.field_names, where=obj.name)))
-        if not fld.unique:
-            raise ValidationError(f"--upsert-key {upsert_key!r} must be a unique field of {obj.name} (or id)")
+    codec = codec_for(options.encoding)
+    csv_options = CsvOptions(codec=codec, delimiter=delimiter_for(options.delimiter))
+    locale = options.locale or app.settings.locale
+    try:
+        check_locale(locale)
+    except ValueError as exc:
+        raise ValidationError(f"--locale: {exc}") from None
+    formats = formats_for(locale, options.date_format)
+    lookup_keys = parse_lookup_keys(options.lookup_keys, obj, app.registry)
+    check_encoding(path, codec)  # a bad byte is one error before anything is written
     report = ImportReport(object=obj.name, dry_run=dry_run)
     key = job_key(obj.name, path)
     progress_table = app.schema.internal["import_progress"]
@@ -291,16 +407,24 @@ def import_file(
         if errors_path
         else path.with_name(path.name + ".errors" + (".csv" if fmt == "csv" else ".jsonl"))
     )
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        lines = _CountingLines(handle)
-        header, rows = read_rows(path, fmt, lines)
+    with open(path, encoding=codec if fmt == "csv" else "utf-8-sig", newline="") as handle:
+        lines = _CountingLines(handle, str(path))
+        header, rows = read_rows(path, fmt, lines, csv_options)
         with app.session(as_user) as s:  # the header check needs the caller's field access
             writable = set(s.writable_fields(obj, "create"))
         ignored: set[str] = set()
+        columns = None
         if header is not None:
-            ignored = set(check_header(obj, header, upsert_key, writable))
+            columns = header_names(obj, header, options.mapping, extra=f.SYSTEM_FIELD_NAMES)
+            ignored = set(check_header(obj, columns, upsert_key, writable, header))
             report.ignored_columns = sorted(ignored)
-        error_file = ErrorFile(errors_path, fmt, header)
+            if columns != header:
+                rows = _renamed(rows, dict(zip(header, columns, strict=True)))
+        elif options.mapping:
+            rows = _renamed(rows, options.mapping)
+        error_file = ErrorFile(errors_path, fmt, header, columns)
+        success_file = SuccessFile(Path(successes_path) if successes_path else None, fmt)
+        context = ImportContext(formats, lookup_keys)
         try:
             batch_number = 0
             while True:
@@ -312,7 +436,9 @@ def import_file(
                 if batch_number < done_batches:
                     report.skipped_batches += 1
                 else:
-                    if ignored:
+                    if header is None:  # JSONL: an export's computed and system keys, as CSV columns are
+                        batch = _without_computed(obj, batch, writable, upsert_key, report)
+                    elif ignored:
                         batch = [
                             (
                                 line,
@@ -334,21 +460,62 @@ def import_file(
                         writable,
                         dry_run,
                         report,
-                        error_file,
+                        (error_file, success_file),
+                        context,
                     )
                 batch_number += 1
                 if progress:
-                    progress(lines.consumed)
+                    progress(lines.consumed, report.rows_read)
         finally:
             error_file.close()
+            success_file.close()
     if error_file.count:
         report.error_file = str(errors_path)
+    if success_file.count:
+        report.success_file = str(successes_path)
     return report
 
 
+@dataclass
+class ImportContext:
+    """What each batch's session reads the rows with: the locale's formats and --lookup keys."""
+
+    formats: Any
+    lookup_keys: dict[str, str]
+
+    def apply(self, session) -> None:
+        session.input_rules.formats = self.formats
+        session.input_rules.lookup_keys = dict(self.lookup_keys)
+
+
+def _renamed(rows: Iterator[tuple[int, Any]], names: dict[str, str]) -> Iterator[tuple[int, Any]]:
+    for line, row in rows:
+        yield line, ({names.get(k, k): v for k, v in row.items()} if isinstance(row, dict) else row)
+
+
+def _without_computed(obj, batch, writable, upsert_key, report) -> list:
+    """JSONL rows without the read-only and system keys an export writes (``id`` kept for upserts)."""
+    out = []
+    for line, row in batch:
+        if isinstance(row, dict) and not writable.issuperset(row):
+            kept = {}
+            for k, v in row.items():
+                fld = obj.field(k)
+                computed = (fld is not None and fld.read_only) or (k in f.SYSTEM_FIELD_NAMES and k != "id")
+                if computed and k not in writable:
+                    if k not in report.ignored_columns:
+                        report.ignored_columns.append(k)
+                    continue
+                kept[k] = v
+            row = kept
+        out.append((line, row))
+    return out
+
+
 def _import_batch(
-    app, obj, batch, batch_number, key, path, as_user, upsert_key, writable, dry_run, report, error_file
+    app, obj, batch, batch_number, key, path, as_user, upsert_key, writable, dry_run, report, outputs, context
 ):
+    error_file, success_file = outputs
     good: list[tuple[int, dict]] = []
     for line, row in batch:
         if isinstance(row, str):
@@ -360,8 +527,10 @@ def _import_batch(
             _reject(report, error_file, line, f"unknown or read-only field {fmt_extra[0]!r}", row)
             continue
         good.append((line, row))
+    landed: list[tuple[int, str | None, str]] = []
     try:
         with app.session(as_user) as s:
+            context.apply(s)
             creates, updates = _split_upserts(s, obj, good, upsert_key)
             created = s.create_many_collecting(obj.name, [row for _, row in creates]) if creates else None
             updated_errors = _update_collecting(s, updates) if updates else {}
@@ -370,15 +539,26 @@ def _import_batch(
                     line, row = creates[index]
                     _reject(report, error_file, line, reason, row)
                 report.created += len(created.records)
+                kept = [creates[i][0] for i in range(len(creates)) if i not in created.errors]
+                for line, record in zip(kept, created.records, strict=True):
+                    landed.append((line, None if dry_run else record["id"], "created"))
             for index, reason in updated_errors.items():
                 line, row = updates[index]
                 _reject(report, error_file, line, reason, {k: v for k, v in row.items() if k != "id"})
             report.updated += len(updates) - len(updated_errors)
+            landed += [
+                (line, row["id"], "updated")
+                for i, (line, row) in enumerate(updates)
+                if i not in updated_errors
+            ]
             if dry_run:
                 raise _DryRun
             _save_progress(s, key, obj.name, path, batch_number + 1, report.rows_read)
     except _DryRun:
-        pass
+        landed = [(line, rid, "would_" + action.removesuffix("d")) for line, rid, action in landed]
+    # Written once the batch is committed (or, in a dry run, checked): a batch that fails
+    # to commit lists nothing.
+    success_file.add(sorted(landed))
 
 
 def _reject(report, error_file, line, reason, row) -> None:
@@ -395,7 +575,9 @@ def _split_upserts(s, obj, rows: list[tuple[int, dict]], upsert_key: str | None)
     values = [row[upsert_key] for _, row in rows if row.get(upsert_key) is not None]
     existing: dict[Any, str] = {}
     validator = s.app.validator(obj.name)
-    typed = [v if upsert_key == "id" else validator.validate_value(upsert_key, v) for v in values]
+    typed = [
+        v if upsert_key == "id" else validator.validate_value(upsert_key, v, s.input_rules) for v in values
+    ]
     for start in range(0, len(typed), 500):
         chunk = typed[start : start + 500]
         for record in s.query(obj.name, where={upsert_key: {"in": chunk}}, fields=[upsert_key]).records:
@@ -482,34 +664,83 @@ def export_records(
     fields: list[str] | None = None,
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
+    delimiter: str = ",",
+    bom: bool = False,
 ) -> int:
-    """Write every visible record to ``out`` page by page (keyset on id); returns the count."""
-    from .query import query_pages
+    """Write every visible record to ``out`` page by page (keyset on id); returns the count.
 
+    ``bom`` starts a CSV with a UTF-8 byte-order mark, which tells Excel the file is UTF-8.
+    """
     written = 0
-    with app.session(as_user) as s:
-        obj = s.object(object_name)
-        columns = [
-            "id",
-            *(fields or [fld.name for fld in obj.fields if s.field_access(obj, fld.name) != "hidden"]),
-        ]
-        writer = csv.writer(out) if fmt == "csv" else None
-        if writer:
-            writer.writerow(columns)
-        for page in query_pages(s, obj.name, where, fields=columns, order_by="id", page_size=batch_size):
-            for record in page:
-                if writer:
-                    writer.writerow([export_value(record.get(c)) for c in columns])
-                else:
-                    out.write(
-                        json.dumps({c: to_jsonable(record.get(c)) for c in columns}, ensure_ascii=False)
-                        + "\n"
-                    )
-            written += len(page)
-            if progress:
-                progress(len(page))
+    chunks = export_chunks(
+        app,
+        object_name,
+        fmt=fmt,
+        as_user=as_user,
+        where=where,
+        fields=fields,
+        batch_size=batch_size,
+        delimiter=delimiter,
+        bom=bom,
+    )
+    for text, count in chunks:
+        out.write(text)
+        written += count
+        if progress:
+            progress(count)
     return written
 
 
-def file_size(path: str | Path) -> int:
-    return os.path.getsize(path)
+def export_chunks(
+    app,
+    object_name: str,
+    *,
+    fmt: str = "csv",
+    as_user: str | None = None,
+    where: Any = None,
+    fields: list[str] | None = None,
+    batch_size: int = 1000,
+    delimiter: str = ",",
+    bom: bool = False,
+) -> Iterator[tuple[str, int]]:
+    """The export's text one page at a time, as (text, records in it); the header comes with
+    the first page, so a bad field or filter fails before any text is produced.
+
+    Each page is read in a transaction of its own, the keyset cursor (on id) carrying on
+    where the last one ended: a slow reader of a large export (a download over the
+    network) never holds a transaction open, and memory stays at one page.
+    """
+    if fmt not in FORMATS:
+        raise ValidationError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    columns: list[str] = []
+    cursor = None
+    first = True
+    while True:
+        with app.session(as_user) as s:
+            if first:
+                obj = s.object(object_name)
+                readable = [fld.name for fld in obj.fields if s.field_access(obj, fld.name) != "hidden"]
+                columns = ["id", *(fields or readable)]
+            page = s.query(object_name, where, fields=columns, order_by="id", limit=batch_size, cursor=cursor)
+        buffer = io.StringIO()
+        if fmt == "csv":
+            writer = csv.writer(buffer, delimiter=delimiter)
+            if first:
+                if bom:
+                    buffer.write("\ufeff")
+                writer.writerow(columns)
+            writer.writerows([export_value(record.get(c)) for c in columns] for record in page.records)
+        else:
+            for record in page.records:
+                row = {c: to_jsonable(record.get(c)) for c in columns}
+                buffer.write(json.dumps(row, ensure_ascii=False) + "\n")
+        first = False
+        yield buffer.getvalue(), len(page.records)
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+def file_size(path: str | Path) -> int | None:
+    """The file's size in bytes (None when there is no such file: the import says so)."""
+    return os.path.getsize(path) if os.path.isfile(path) else None

@@ -117,6 +117,19 @@ def missionbase_register_reports(registry: PluginRegistry) -> None:
     """
 
 
+@hookspec
+def missionbase_register_actions(registry: PluginRegistry) -> None:
+    """Declare actions, the operations that are more than one record write:
+    ``registry.add(Action("admit", run=fn, object="Shelter", on_record=True, input=Model))``.
+
+    The CLI (``missionbase actions run``, and the plugin's own commands calling
+    ``run_action``), the REST API (``POST .../actions/{name}``) and the web UI run
+    the same declaration as the acting user: input checked against the pydantic
+    model, the permission checked, then ``fn(session, [record_id,] data)``.
+    Declared after the objects, so an action may be on another plugin's object.
+    """
+
+
 # --- Command line: when the missionbase command starts -----------------------
 
 

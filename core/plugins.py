@@ -159,6 +159,7 @@ DECLARATION_HOOKS = (
     "missionbase_register_triggers",
     "missionbase_register_jobs",
     "missionbase_register_reports",
+    "missionbase_register_actions",
 )
 
 

@@ -8,10 +8,18 @@ parameters, names are checked against the registry)::
     {"amount": {"ge": 100}, "close_date": {"lt": "2025-01-01"}}
     {"or": [{"city": "Lyon"}, {"account.name": {"startswith": "Acme"}}]}
 
-Operators: eq ne lt le gt ge in contains startswith is_null. ``and`` /
+Operators: eq ne lt le gt ge in ieq contains startswith is_null. ``and`` /
 ``or`` take lists. ``account.name`` follows a (non-polymorphic) lookup one
 level. Pages are keyset-paginated: the cursor holds the last row's sort
 values, so page 1,000 costs what page 1 costs.
+
+Text equality (``eq``, ``ne``, ``in``) is exact, case included, so it can use
+indexes and unique keys; ``ieq`` (``=~`` on the command line) ignores case, as
+``contains`` and ``startswith`` do. A lookup (and ``owner_id``,
+``created_by``, ``modified_by``) compared with text that is not an id takes
+it as the name of a record the user can read (``owner_id = ben``); text
+naming no record, or several, is an error. Date-times without an offset are
+the user's local times.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,9 +36,12 @@ import sqlalchemy as sa
 
 from . import fields as f
 from .errors import UnknownName, ValidationError
+from .ids import ID_PATTERN
 from .jsonable import to_jsonable
+from .localtime import coerce_datetime
 
-OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "startswith", "is_null")
+OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "ieq", "contains", "startswith", "is_null")
+CLI_OPERATORS = "= != < <= > >= =~ (text, ignoring case), in, contains, startswith, is null, is not null"
 SORTABLE_SYSTEM = ("id", "created_at", "modified_at", "owner_id", "created_by", "modified_by")
 FILTERABLE_SYSTEM = (*SORTABLE_SYSTEM, "version")
 STRING_KINDS = (f.StringField, f.Picklist, f.AutoNumber)
@@ -93,12 +105,27 @@ class QueryCompiler:
     error, not an oracle) and traversed lookups only join readable records.
     """
 
-    def __init__(self, registry, schema, validators, obj, *, field_visible, readable, session=None) -> None:
+    def __init__(
+        self,
+        registry,
+        schema,
+        validators,
+        obj,
+        *,
+        field_visible,
+        readable,
+        session=None,
+        rules=None,
+        resolve_name=None,
+    ) -> None:
         self.registry, self.schema, self.validators, self.obj = registry, schema, validators, obj
         self.table = schema.table(obj.name)
         self.field_visible = field_visible
         self.readable = readable
         self.session = session  # the viewer, for formula fields' SQL expressions
+        self.rules = rules  # how the viewer's typed values read (their time zone)
+        # resolve_name(targets, text, what) -> the id of the one readable record text names.
+        self.resolve_name = resolve_name
         self.plan = QueryPlan()
 
     # -- column resolution ----------------------------------------------------
@@ -194,7 +221,7 @@ class QueryCompiler:
             fld = fld.result  # the kind of value it yields decides which operators apply
         if op == "is_null":
             return column.is_(None) if _truthy(value) else column.is_not(None)
-        if op in ("contains", "startswith"):
+        if op in ("contains", "startswith", "ieq"):
             if fld is not None and not isinstance(fld, STRING_KINDS):
                 raise ValidationError(
                     f"{op!r} works on text fields; {path!r} is {fld.kind}", object_name=self.obj.name
@@ -206,7 +233,7 @@ class QueryCompiler:
                 # Match whole values of the ';'-separated list, not substrings.
                 padded = sa.literal(";") + column + sa.literal(";")
                 return padded.like(f"%;{_escape_like(text)};%", escape="\\")
-            pattern = f"%{_escape_like(text)}%" if op == "contains" else f"{_escape_like(text)}%"
+            pattern = {"contains": "%{}%", "startswith": "{}%", "ieq": "{}"}[op].format(_escape_like(text))
             return column.ilike(pattern, escape="\\")
         if op == "in":
             if not isinstance(value, list | tuple | set):
@@ -228,15 +255,38 @@ class QueryCompiler:
     def _coerce(self, path: str, fld, validator, value):
         if value is None:
             return None
+        targets = self._lookup_targets(path, fld)
+        if targets is not None and isinstance(value, str) and not ID_PATTERN.match(value.strip()):
+            if self.resolve_name is None:
+                raise ValidationError(
+                    f"{path!r} needs a record id (got {value!r})", object_name=self.obj.name
+                )
+            return self.resolve_name(targets, value, f"{path!r}")
         if fld is None:  # system column
             if path.endswith(("created_at", "modified_at")):
-                return _parse_datetime(value, path)
+                return _parse_datetime(value, path, self.rules.zone if self.rules else dt.UTC)
             if path.endswith("version"):
-                return int(value)
+                try:
+                    return int(value)
+                except (TypeError, ValueError):
+                    raise ValidationError(f"{path!r} is a whole number (got {value!r})") from None
             return str(value)
         if isinstance(fld, f.MultiPicklist):
-            return ";".join(validator.validate_value(fld.name, value).split(";"))
-        return validator.validate_value(fld.name, value)
+            return ";".join(validator.validate_value(fld.name, value, self.rules).split(";"))
+        return validator.validate_value(fld.name, value, self.rules)
+
+    def _lookup_targets(self, path: str, fld) -> list[str] | None:
+        """The objects a lookup-like path points at (None: not a lookup)."""
+        name = path.rpartition(".")[2]
+        if fld is None:
+            if name == "owner_id":
+                return ["User", "Queue"]
+            return ["User"] if name in ("created_by", "modified_by") else None
+        if isinstance(fld, f.Formula):
+            fld = fld.result
+        if isinstance(fld, f.Lookup):
+            return ["*"] if f.ANY_OBJECT in fld.targets else list(fld.targets)
+        return None
 
     # -- ordering and keyset paging ----------------------------------------------
     def order_keys(self, order_by: str | list[str] | None) -> list[tuple[str, sa.ColumnElement, bool, Any]]:
@@ -297,15 +347,12 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _parse_datetime(value: Any, path: str) -> dt.datetime:
-    if not isinstance(value, dt.datetime):
-        try:
-            value = dt.datetime.fromisoformat(str(value))
-        except ValueError:
-            raise ValidationError(
-                f"{path!r} needs a date-time like 2025-01-31T09:00 (got {value!r})"
-            ) from None
-    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+def _parse_datetime(value: Any, path: str, zone: dt.tzinfo) -> dt.datetime:
+    """A filter's date-time: without an offset, a local time of the viewer's zone."""
+    try:
+        return coerce_datetime(value, zone)
+    except ValueError as exc:
+        raise ValidationError(f"{path!r}: {exc}") from None
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -327,9 +374,11 @@ def decode_cursor(cursor: str, expected: int) -> list[Any]:
 def parse_where(text: str) -> dict:
     """The CLI's ``--where`` mini-language: ``field op value``.
 
-    ``status = Active``, ``amount >= 10``, ``name startswith Ac``,
-    ``email is null``, ``stage in Applied,Enrolled``. Several ``--where``
-    are ANDed; a JSON object is taken as the full filter language.
+    ``status = Active``, ``amount >= 10``, ``name =~ acme`` (ignoring case),
+    ``name startswith Ac``, ``email is null``, ``stage in Applied,Enrolled``.
+    Several ``--where`` are ANDed; a JSON object is taken as the full filter
+    language. An operator it does not know (``==``, ``like``) is an error
+    listing those it does, never a condition read some other way.
     """
     text = text.strip()
     if text.startswith("{") or text.startswith("["):
@@ -337,11 +386,14 @@ def parse_where(text: str) -> dict:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValidationError(f"--where JSON is not valid ({exc})") from None
-    symbols = {"!=": "ne", "<=": "le", ">=": "ge", "=": "eq", "<": "lt", ">": "gt"}
-    for symbol, op in symbols.items():
-        left, sep, right = text.partition(symbol)
-        if sep and left.strip() and " " not in left.strip():
-            return {left.strip(): {op: _cli_value(right.strip())}}
+    match = _CONDITION.match(text)
+    if match:
+        path, symbol, right = match.group(1), match.group(2), match.group(3).strip()
+        if symbol not in _SYMBOLS:
+            raise ValidationError(
+                f"--where {text!r}: unknown operator {symbol!r}; use one of {CLI_OPERATORS}"
+            )
+        return {path: {_SYMBOLS[symbol]: _cli_value(right)}}
     parts = text.split(None, 2)
     if len(parts) >= 2:
         path, word = parts[0], parts[1].lower()
@@ -351,12 +403,26 @@ def parse_where(text: str) -> dict:
             if rest.lower().replace("not", "").strip() == "null":
                 return {path: {"is_null": not negate}}
         if word in ("in", "contains", "startswith"):
-            value: Any = [v.strip() for v in rest.split(",")] if word == "in" else rest
+            value: Any = (
+                [_cli_value(v.strip()) for v in rest.split(",")] if word == "in" else _cli_value(rest)
+            )
             return {path: {word: value}}
+        if _FIELD_PATH.match(path):
+            raise ValidationError(
+                f"--where {text!r}: unknown operator {parts[1]!r}; use one of {CLI_OPERATORS}"
+            )
     raise ValidationError(
-        f"--where {text!r} is not understood; write 'field = value' (= != < <= > >=), "
-        "'field in a,b', 'field contains x', 'field startswith x' or 'field is [not] null'"
+        f"--where {text!r} is not understood; write 'field = value' with one of {CLI_OPERATORS}, "
+        "e.g. 'mailing_city = Lyon', 'name =~ acme', 'stage in Applied,Enrolled'"
     )
+
+
+_SYMBOLS = {"!=": "ne", "<=": "le", ">=": "ge", "=~": "ieq", "=": "eq", "<": "lt", ">": "gt"}
+_FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+# A field, then a run of operator characters (so '==' or '=>' is seen whole and refused), then the value.
+_CONDITION = re.compile(
+    r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*([=!<>~]+)(.*)$", re.DOTALL
+)
 
 
 def _cli_value(text: str) -> Any:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import fields as f
+from .actions import OBJECT_ACCESS, Action
 from .errors import ConfigError
 from .ids import prefix_of
 
@@ -27,6 +28,13 @@ TRIGGER_EVENTS = (
     "before_delete",
     "after_delete",
     "after_undelete",
+)
+SYSTEM_PERMISSIONS = (
+    "view_all_data",
+    "modify_all_data",
+    "manage_users",
+    "customize_application",
+    "manage_sharing",
 )
 OBJECT_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,62}$")
 PREFIX = re.compile(r"^[a-z][a-z0-9]{2}$")
@@ -47,6 +55,24 @@ class Restriction:
     field: str
     membership: tuple[str, str, str]
     exempt: str | None = None
+
+
+@dataclass(frozen=True)
+class NotInFuture:
+    """A date or date-time that says something happened, so it may not be later than now.
+
+    ``path`` is a Date or Datetime field of the object, or ``lookup.field`` of the
+    record a (single-object) lookup points at: ``service_session.session_start``
+    refuses attendance on a session that has not started. ``when`` limits the rule
+    to records where that field is set (``attendance_status``). ``message`` is what
+    the user reads ("attendance is taken once the session has started"). Dates
+    compare with the user's local today, date-times with the current instant; an
+    update is checked when it changes ``path``'s field, its lookup or ``when``.
+    """
+
+    path: str
+    when: str | None = None
+    message: str = ""
 
 
 def table_name_for(api_name: str) -> str:
@@ -74,6 +100,8 @@ class ObjectType:
         indexes: Iterable[tuple[str, ...]] = (),
         restrictions: Iterable[Restriction] = (),
         owner_is_creator: bool = False,
+        match_fields: Iterable[str] = (),
+        rules: Iterable[NotInFuture] = (),
     ) -> None:
         if not OBJECT_NAME.match(name):
             raise ValueError(f"object name {name!r} must be PascalCase letters and digits")
@@ -99,6 +127,11 @@ class ObjectType:
         # The record is its creator's (a post's author, a subscriber's follow): users cannot set
         # or change owner_id, since the owner is who the record speaks for; only the system can.
         self.owner_is_creator = owner_is_creator
+        # Fields a typed name is matched on where a lookup to this object expects an id, beside
+        # the name field and unique text fields (a user's email).
+        self.match_fields = list(match_fields)
+        # Rules a record must follow beside its fields' own (dates that must not be in the future).
+        self.rules = list(rules)
         self.plugin = ""  # set by the registry
         self.fields: list[f.Field] = []
         self._by_name: dict[str, f.Field] = {}
@@ -145,8 +178,16 @@ class ObjectType:
             "history": list(self.history),
             "feed": self.feed,
             "description": self.description,
+            **({"match_fields": list(self.match_fields)} if self.match_fields else {}),
+            **({"rules": [rule_text(r) for r in self.rules]} if self.rules else {}),
             "fields": [fld.describe() for fld in self.fields],
         }
+
+
+def rule_text(rule: NotInFuture) -> str:
+    """A rule as ``objects describe`` shows it."""
+    text = f"{rule.path} must not be in the future"
+    return text + (f" when {rule.when} is set" if rule.when else "")
 
 
 @dataclass
@@ -258,7 +299,8 @@ class DeclarationKind:
     key: str  # the attribute that names one
     # Job, report and setting names are global (``jobs run NAME``, ``settings set KEY``):
     # the plugin's namespace in front keeps two plugins from picking the same name.
-    namespaced: bool
+    # A function decides for kinds where only some names are global.
+    namespaced: bool | Callable[[Any], bool]
 
 
 DECLARATION_KINDS: dict[type, DeclarationKind] = {
@@ -267,6 +309,9 @@ DECLARATION_KINDS: dict[type, DeclarationKind] = {
     Report: DeclarationKind("report", "reports", "name", namespaced=True),
     Setting: DeclarationKind("setting", "settings", "key", namespaced=True),
     Generator: DeclarationKind("generator", "generators", "name", namespaced=False),
+    # An action on an object is named after it (``ServiceSchedule.extend``); an org-level one
+    # is global, like a job.
+    Action: DeclarationKind("action", "actions", "key", namespaced=lambda action: action.object is None),
 }
 
 
@@ -287,6 +332,7 @@ class Registry:
         self.reports: dict[str, Report] = {}
         self.settings: dict[str, Setting] = {}
         self.generators: dict[str, Generator] = {}
+        self.actions: dict[str, Action] = {}
         self._prefixes: dict[str, str] = {}
         self._pending_extensions: list[tuple[str, str, list[f.Field], dict[str, list[str]]]] = []
         self._pending_targets: list[tuple[str, str]] = []
@@ -312,7 +358,8 @@ class Registry:
                 f"and plugin {plugin!r}"
             )
         namespace = namespace or plugin
-        if kind.namespaced and not name.startswith(f"{namespace}."):
+        namespaced = kind.namespaced(item) if callable(kind.namespaced) else kind.namespaced
+        if namespaced and not name.startswith(f"{namespace}."):
             raise ConfigError(
                 f"plugin {plugin!r}: {kind.label} {name!r} must start with {namespace + '.'!r} "
                 f"(e.g. {namespace + '.' + name.rsplit('.', 1)[-1]!r}) so no other plugin can take the name"
@@ -434,6 +481,8 @@ class Registry:
         self._resolve_target_types()
         self._check_trigger_objects()
         self._check_permission_set_objects()
+        for action in self.actions.values():
+            check_action(self, action)
 
     def _resolve_target_types(self) -> None:
         for plugin, name in self._pending_targets:
@@ -467,6 +516,23 @@ class Registry:
 
 
 # -- checks of one object once every plugin has declared --------------------------
+def check_action(registry: Registry, action: Action) -> None:
+    """The action's object is declared and its permission is one core can check."""
+    owner = f"plugin {action.plugin!r}: action {action.key}"
+    if action.object is not None and action.object not in registry.objects:
+        raise ConfigError(f"{owner} is on object {action.object}, which no enabled plugin declares")
+    allowed = (*OBJECT_ACCESS, *SYSTEM_PERMISSIONS)
+    if action.permission is not None and action.permission not in allowed:
+        raise ConfigError(f"{owner}: permission {action.permission!r} is not one of {', '.join(allowed)}")
+    if action.object is None and action.permission in OBJECT_ACCESS:
+        raise ConfigError(
+            f"{owner} is org-level: there is no object to check {action.permission!r} on; "
+            "give a system permission or None"
+        )
+    if action.input is not None and not hasattr(action.input, "model_validate"):
+        raise ConfigError(f"{owner}: input must be a pydantic model class")
+
+
 def check_lookup_targets(registry: Registry, obj: ObjectType) -> None:
     for fld in obj.lookups():
         for target in fld.targets:
@@ -538,6 +604,27 @@ def check_restrictions(registry: Registry, obj: ObjectType) -> None:
             )
 
 
+def check_rules(registry: Registry, obj: ObjectType) -> None:
+    """A not-in-future rule names a date or date-time, of the object or of one lookup's target."""
+    for name in obj.match_fields:
+        if not obj.has_field(name):
+            raise ConfigError(f"object {obj.name}: match field {name!r} is not one of its fields")
+    for rule in obj.rules:
+        where = f"object {obj.name} (plugin {obj.plugin!r}): rule on {rule.path!r}"
+        source, name = obj, rule.path
+        if "." in rule.path:
+            lookup_name, _, name = rule.path.partition(".")
+            lookup = obj.field(lookup_name)
+            if not isinstance(lookup, f.Lookup) or lookup.polymorphic:
+                raise ConfigError(f"{where}: {lookup_name!r} is not a lookup to one object")
+            source = registry.objects[lookup.targets[0]]
+        target = source.field(name)
+        if not isinstance(target, f.Date | f.Datetime) or not f.is_stored(target):
+            raise ConfigError(f"{where}: {name!r} is not a stored date or date-time field of {source.name}")
+        if rule.when and not obj.has_field(rule.when):
+            raise ConfigError(f"{where}: 'when' field {rule.when!r} is not one of its fields")
+
+
 def check_indexes(registry: Registry, obj: ObjectType) -> None:
     for index in obj.indexes:
         for name in index:
@@ -552,6 +639,7 @@ OBJECT_CHECKS: tuple[Callable[[Registry, ObjectType], None], ...] = (
     check_history_fields,
     check_formulas,
     check_restrictions,
+    check_rules,
     check_indexes,
 )
 

@@ -235,6 +235,24 @@ def internal_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
             sa.Column("objects", sa.JSON(), nullable=True),
             sa.Index("ux_mb_api_token_secret_hash", "secret_hash", unique=True),
         ),
+        # Work queued for the background (an import sent through the API): what to do, as whom,
+        # and how it went. The API runs it at once until a worker claims queued rows itself;
+        # the input names the uploaded bytes by sha256 so any process can pick the job up.
+        "job": sa.Table(
+            "mb_job",
+            metadata,
+            sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+            sa.Column("kind", sa.String(40), nullable=False),
+            sa.Column("object", sa.String(80), nullable=True),
+            sa.Column("status", sa.String(20), nullable=False, index=True),
+            sa.Column("created_by", sa.String(ID_LENGTH), nullable=False, index=True),
+            sa.Column("created_at", UTCDateTime(), nullable=False),
+            sa.Column("started_at", UTCDateTime(), nullable=True),
+            sa.Column("finished_at", UTCDateTime(), nullable=True),
+            sa.Column("input", sa.JSON(), nullable=False),
+            sa.Column("result", sa.JSON(), nullable=True),
+            sa.Column("error", sa.String(1000), nullable=True),
+        ),
         # Logins, logouts, failed logins, session and token changes, for an admin to query.
         "auth_audit": sa.Table(
             "mb_auth_audit",

@@ -383,7 +383,16 @@ def cli_for(cli, tmp_path, monkeypatch) -> Callable[..., Callable[..., Result]]:
             "MISSIONBASE_USER",
         ):
             monkeypatch.delenv(var, raising=False)
-        kept = ("database_url", "plugins", "files_dir", "smtp_host", "smtp_port", "mail_from")
+        kept = (
+            "database_url",
+            "plugins",
+            "files_dir",
+            "time_zone",
+            "locale",
+            "smtp_host",
+            "smtp_port",
+            "mail_from",
+        )
         values = {k: v for k, v in app.settings.model_dump(include=set(kept)).items() if v is not None}
         write_config(tmp_path / "missionbase.toml", {**values, "default_user": "admin"})
         return cli

@@ -157,7 +157,7 @@ def test_lookup_traversal_from_the_cli(org, cli):
             "unknown field 'nickname'",
         ),
         (["records", "create", "Contact", "--set", "last_name=A", "--set", "name=X"], "'name': is read-only"),
-        (["records", "query", "Contact", "--where", "last_name ~ x"], "not understood"),
+        (["records", "query", "Contact", "--where", "last_name ~ x"], "unknown operator '~'"),
         (["records", "get", "not-an-id"], "is not a record id"),
         (["records", "query", "Contact", "--as", "nobody"], "unknown user 'nobody'"),
         (["objects", "describe", "Contactt"], "did you mean 'Contact'"),

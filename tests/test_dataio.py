@@ -231,3 +231,13 @@ def test_load_rows_names_the_file_and_line_of_a_bad_row(tmp_path):
         load_rows(tmp_path / "flat.json")
     with pytest.raises(ValidationError, match="does not exist"):
         load_rows(tmp_path / "missing.csv")
+
+
+def test_a_file_that_is_not_utf8_is_one_clear_error(cli, tmp_path, monkeypatch, database_url):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MISSIONBASE_DATABASE_URL", raising=False)
+    assert cli("init", "--database-url", database_url).exit_code == 0
+    (tmp_path / "latin1.csv").write_bytes("last_name\nDupont\nL\xe9a\n".encode("latin-1"))
+    result = cli("import", "Contact", "latin1.csv")
+    assert result.exit_code != 0 and "Traceback" not in result.err
+    assert "latin1.csv line 3: byte 0xE9 (byte 19 of the file) is not valid UTF-8" in result.err

@@ -527,8 +527,10 @@ def test_parse_where(text, expected):
 
 
 def test_parse_where_that_is_not_understood():
-    with pytest.raises(ValidationError, match="is not understood"):
+    with pytest.raises(ValidationError, match="unknown operator 'about'; use one of = != <"):
         parse_where("amount about 10")
+    with pytest.raises(ValidationError, match="is not understood"):
+        parse_where("= 10")
 
 
 def test_parsed_where_runs(s, items):

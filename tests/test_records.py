@@ -310,8 +310,10 @@ def test_lookup_to_the_wrong_object_type(s):
     assert account["id"] in message
 
 
-def test_lookup_value_that_is_not_an_id(s):
-    assert "not a record id" in rejected(s, {"name": "a", "contact": "Ana Lopez"}, field="contact")
+def test_lookup_value_that_is_not_an_id_nor_a_name(s):
+    assert "no Contact matches 'Ana Lopez' (by id or name)" in rejected(
+        s, {"name": "a", "contact": "Ana Lopez"}, field="contact"
+    )
 
 
 def test_polymorphic_lookup(s):

@@ -500,7 +500,9 @@ def test_job_and_report_declared_twice_name_both_plugins(make_app):
 
 def test_registry_add_refuses_other_things(make_app):
     bad = plugin("bad", missionbase_register_objects=lambda registry: registry.add("Contact"))
-    with pytest.raises(TypeError, match="ObjectType, PermissionSet, Job, Report, Setting or Generator"):
+    with pytest.raises(
+        TypeError, match="ObjectType, PermissionSet, Job, Report, Setting, Generator or Action"
+    ):
         make_app(plugins=["bad"], extra_plugins={"bad": bad})
 
 

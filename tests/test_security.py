@@ -395,9 +395,11 @@ def test_access_explain_says_why(org):
     anas = make_contact(org, "ana")
     mgr = explain(org, "mgr", anas)
     assert mgr["read"] and mgr["edit"] and any("below in the role hierarchy" in r for r in mgr["reasons"])
-    sam = explain(org, "sam", anas)
+    sam = explain(org, "sam", anas, asked_by="admin")
     assert not sam["read"] and sam["name"] is None
     assert "org-wide default Private" in sam["reasons"]
+    with pytest.raises(RecordNotFound):  # sam asking himself learns nothing about it
+        explain(org, "sam", anas)
     with org.session("ana") as s:
         share_record(s, anas, resolve_grantee(s, "group", "Team"), "read")
     with org.system_session() as s:
@@ -418,8 +420,12 @@ def test_security_cli(cli, tmp_path, monkeypatch, database_url):
     contact = cli("records", "create", "Contact", "--set", "last_name=Doe", "--as", "ana", "--json").json()
     assert cli("records", "query", "Contact", "--as", "dir", "--count").out.strip() == "1"
     assert cli("records", "query", "Contact", "--as", "sam", "--count").out.strip() == "0"
-    explained = cli("access", "explain", "--as", "sam", contact["id"])
+    explained = cli("access", "explain", "--for", "sam", contact["id"])  # asked by the admin
     assert explained.exit_code == 0 and "read   no" in explained.out and "Private" in explained.out
+    own = cli("access", "explain", "--as", "sam", contact["id"])  # sam cannot read it: not found
+    assert own.exit_code != 0 and "not found" in own.err and "Private" not in own.err
+    nosy = cli("access", "explain", "--for", "dir", contact["id"], "--as", "ana")
+    assert nosy.exit_code != 0 and "may not explain other users' access" in nosy.err
     assert cli("sharing", "add", contact["id"], "--user", "sam", "--as", "ana").exit_code == 0
     assert cli("records", "query", "Contact", "--as", "sam", "--count").out.strip() == "1"
     refused = cli("sharing", "add", contact["id"], "--user", "dir", "--as", "sam")

@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import MissionbaseError
-from . import account, batch, meta, records, related
+from . import account, actions, batch, composite, export, files, imports, meta, records, related
 from .context import API_PREFIX, ApiContext
 from .http import DEFAULT_MAX_BODY, json_response
 from .problems import (
@@ -53,6 +53,12 @@ def create_api(org_app, *, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
         records.add_object_routes(api, obj)
         related.add_object_routes(api, obj)
         batch.add_object_routes(api, obj)
+        imports.add_object_routes(api, obj)
+        export.add_object_routes(api, obj)
+    actions.add_routes(api, org_app.registry)
+    files.add_routes(api)
+    composite.add_routes(api)
+    imports.add_routes(api)
     records.add_fallback_routes(api, sorted(org_app.registry.objects))
     _add_error_handlers(api)
     _use_registry_schemas(api, org_app.registry)
@@ -141,6 +147,7 @@ def _use_registry_schemas(api: FastAPI, registry) -> None:
             named = schema.setdefault("components", {}).setdefault("schemas", {})
             named.update(schema_components())
             named.update(components(registry))
+            named.update(actions.input_schemas(registry))
             api.openapi_schema = schema
         return api.openapi_schema
 

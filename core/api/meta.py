@@ -7,6 +7,7 @@ import hashlib
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
+from ..actions import Action, actions_for
 from ..errors import UnknownName
 from .context import API_PREFIX, context_of, current_caller
 from .http import dumps, json_response, none_match
@@ -34,7 +35,8 @@ def me(session, caller: TokenUser) -> dict:
         "username": user.get("username"),
         "name": user.get("name"),
         "email": user.get("email"),
-        "time_zone": user.get("time_zone") or "UTC",
+        # The zone typed date-times are read in: the user's own, else the org's.
+        "time_zone": session.user.time_zone,
         "locale": getattr(session.app.settings, "locale", None),  # until localisation lands
         "permission_sets": sorted(p.name for p in rights.permission_sets) if rights else None,
         "system_permissions": sorted(rights.system) if rights else None,
@@ -69,6 +71,14 @@ def list_objects(session) -> list[dict]:
     return rows
 
 
+def action_url(action: Action) -> str:
+    if action.object is None:
+        return f"{API_PREFIX}/actions/{action.name}"
+    if action.on_record:
+        return f"{API_PREFIX}/objects/{action.object}/records/{{record_id}}/actions/{action.name}"
+    return f"{API_PREFIX}/objects/{action.object}/actions/{action.name}"
+
+
 def object_named(session, name: str):
     """The object in a URL: unknown is 404 (with the closest names), unreadable is 403."""
     try:
@@ -100,6 +110,10 @@ def describe(session, name: str) -> dict:
         **permissions,
         "fields": fields,
         "child_relationships": child_relationships(session.registry, obj),
+        "actions": [
+            {"name": a.name, "label": a.label, "on_record": a.on_record, "url": action_url(a)}
+            for a in actions_for(session.registry, obj.name)
+        ],
     }
 
 

@@ -119,6 +119,9 @@ def error_entries(error: MissionbaseError, code: str) -> list[dict]:
     message = getattr(error, "reason", None) or str(error)
     if isinstance(error, UnknownName):
         field = error.name if error.what == "field" else None
+    problems = getattr(error, "problems", None)  # an action's input: one entry per bad field
+    if problems:
+        return [{"field": name, "code": code, "message": text, "index": index} for name, text in problems]
     return [{"field": field, "code": code, "message": message, "index": index}]
 
 

@@ -41,6 +41,11 @@ CORE_COMMANDS = {
     "groups": ("missionbase.core.cli.security", "groups", "Public groups and queues and their members."),
     "sharing": ("missionbase.core.cli.security", "sharing", "Org-wide defaults and manual shares."),
     "access": ("missionbase.core.cli.security", "access", "Explain why a user can or cannot see a record."),
+    "actions": (
+        "missionbase.core.cli.actions",
+        "actions",
+        "List the plugins' actions and run one (the API and web UI run the same).",
+    ),
     "jobs": ("missionbase.core.cli.org", "jobs", "List and run scheduled or batch jobs."),
     "settings": ("missionbase.core.cli.org", "settings", "Show and change org settings."),
     "reports": ("missionbase.core.cli.org", "reports", "List and run reports."),
@@ -84,9 +89,16 @@ class LazyGroup(click.Group):
     envvar="MISSIONBASE_CONFIG",
     help="Path to missionbase.toml (default: ./missionbase.toml).",
 )
+@click.option(
+    "--ids",
+    "show_ids",
+    is_flag=True,
+    envvar="MISSIONBASE_IDS",
+    help="Tables show record ids instead of the names of owners, authors and lookups.",
+)
 @click.version_option(package_name="missionbase", prog_name="missionbase")
 @click.pass_context
-def cli(ctx, config_path):
+def cli(ctx, config_path, show_ids):
     """missionbase: programs, cases, plans and collaboration for nonprofits.
 
     Start with 'missionbase demo' in an empty folder, or 'missionbase init'
@@ -95,7 +107,7 @@ def cli(ctx, config_path):
     """
     from .context import CliState
 
-    ctx.obj = CliState(config_path=config_path)
+    ctx.obj = CliState(config_path=config_path, show_ids=show_ids)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 import json
@@ -10,12 +11,14 @@ from typing import Any
 
 import click
 
+from ..ids import ID_PATTERN
 from ..jsonable import to_jsonable
 
 
 @dataclass
 class CliState:
     config_path: str | None = None
+    show_ids: bool = False  # ``missionbase --ids``: tables show record ids, not names
     _app: Any = field(default=None, repr=False)
 
     def settings(self, *, require_file: bool = True):
@@ -35,16 +38,81 @@ class CliState:
 pass_state = click.make_pass_decorator(CliState)
 
 
+@dataclass
+class OutputReader:
+    """Who reads what a command prints: tables show datetimes in their zone and records by the
+    names they can see (a record they cannot see shows as ``(hidden)``), unless ids are asked for."""
+
+    app: Any
+    as_user: str | None
+    show_ids: bool = False
+    _zone: str | None = None
+
+    def session(self):
+        return self.app.session(self.as_user)
+
+    def zone(self) -> str:
+        if self._zone is None:
+            try:
+                with self.session() as s:
+                    self._zone = s.user.time_zone
+            except Exception:  # no such user or no database: print as stored
+                self._zone = "UTC"
+        return self._zone
+
+    def names(self, ids: set[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        try:
+            with self.session() as s:
+                self._zone = s.user.time_zone
+                return s.lookup_names.names(ids)
+        except Exception:  # output must not fail because names could not be read: ids then
+            return {}
+
+
+_READER: contextvars.ContextVar[OutputReader | None] = contextvars.ContextVar("reader", default=None)
+
+
 def pass_app(func):
-    """Give a command the opened org as its first argument."""
+    """Give a command the opened org as its first argument (and remember who reads its output)."""
 
     @functools.wraps(func)
     @click.pass_context
     def wrapper(ctx, *args, **kwargs):
         state = ctx.find_object(CliState)
-        return ctx.invoke(func, state.app(), *args, **kwargs)
+        app = state.app()
+        reader = OutputReader(
+            app, kwargs.get("as_user"), show_ids=state.show_ids or bool(kwargs.get("show_ids"))
+        )
+        token = _READER.set(reader)
+        try:
+            return ctx.invoke(func, app, *args, **kwargs)
+        finally:
+            _READER.reset(token)
 
     return wrapper
+
+
+def targets_option(func):
+    """``--target RECORD`` (repeatable): the records a command works on, by id or name; the
+    command resolves them with ``resolve_records(session, targets)``."""
+    return click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        required=True,
+        metavar="RECORD",
+        help="A target record: its id or its name (Object:name if several objects have it, e.g. "
+        "Account:Acme); repeat, or separate with commas.",
+    )(func)
+
+
+def ids_option(func):
+    """``--ids``: show record ids instead of names in the table."""
+    return click.option(
+        "--ids", "show_ids", is_flag=True, help="Show record ids instead of names (--json always has ids)."
+    )(func)
 
 
 def as_user_option(func):
@@ -149,18 +217,17 @@ def echo_report(app, name: str, params: dict | None, as_user: str | None, *, as_
         echo_table(rows, time_zone=time_zone)
 
 
-def display(value: Any, time_zone: str = "UTC") -> str:
-    """A value as people read it: datetimes in the user's zone, lists joined."""
+def display(value: Any, time_zone: str | None = None) -> str:
+    """A value as people read it: datetimes in the reader's zone (or ``time_zone``), lists joined."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        try:
-            from zoneinfo import ZoneInfo
+        from ..localtime import zone
 
-            value = value.astimezone(ZoneInfo(time_zone))
-        except Exception:
-            pass
-        return value.strftime("%Y-%m-%d %H:%M %Z").strip()
+        if time_zone is None:
+            reader = _READER.get()
+            time_zone = reader.zone() if reader is not None else "UTC"
+        return value.astimezone(zone(time_zone)).strftime("%Y-%m-%d %H:%M %Z").strip()
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -168,13 +235,56 @@ def display(value: Any, time_zone: str = "UTC") -> str:
     return str(value)
 
 
+def is_id_column(column: str) -> bool:
+    """Columns that show ids even in tables: ``id`` and ``..._id`` (what one types next), but
+    not ``owner_id``, which people read as the owner's name."""
+    name = column.rpartition(".")[2]
+    return name == "id" or (name.endswith("_id") and name != "owner_id")
+
+
+def named(rows: list[dict], columns: list[str], ids: bool | None = None) -> list[dict]:
+    """``rows`` with the record ids of name columns replaced by the names the reader sees."""
+    reader = _READER.get()
+    if reader is None or (reader.show_ids if ids is None else ids):
+        return rows
+    shown = [c for c in columns if not is_id_column(c)]
+    wanted = {
+        v
+        for row in rows
+        for c in shown
+        for v in (row.get(c) if isinstance(row.get(c), list) else [row.get(c)])
+        if isinstance(v, str) and ID_PATTERN.match(v)
+    }
+    names = reader.names(wanted)
+    if not names:
+        return rows
+    out = []
+    for row in rows:
+        copy = dict(row)
+        for c in shown:
+            value = copy.get(c)
+            if isinstance(value, str) and value in names:
+                copy[c] = names[value]
+            elif isinstance(value, list):
+                copy[c] = [names.get(v, v) if isinstance(v, str) else v for v in value]
+        out.append(copy)
+    return out
+
+
 def echo_table(
-    rows: list[dict], columns: list[str] | None = None, *, time_zone: str = "UTC", max_width: int = 40
+    rows: list[dict],
+    columns: list[str] | None = None,
+    *,
+    time_zone: str | None = None,
+    max_width: int = 40,
+    ids: bool | None = None,
 ) -> None:
+    """Rows as a table: datetimes in the reader's zone, records by name (``ids=True``: by id)."""
     if not rows:
         click.echo("(no rows)")
         return
     columns = columns or list(rows[0].keys())
+    rows = named(rows, columns, ids)
     cells = [[_clip(display(row.get(c), time_zone), max_width) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
@@ -183,7 +293,9 @@ def echo_table(
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
-def echo_record(record: dict, *, time_zone: str = "UTC") -> None:
+def echo_record(record: dict, *, time_zone: str | None = None, ids: bool | None = None) -> None:
+    """One record, a field a line, as ``echo_table`` shows values."""
+    record = named([record], list(record), ids)[0]
     width = max((len(k) for k in record), default=0)
     for key, value in record.items():
         click.echo(f"{key.ljust(width)}  {display(value, time_zone)}")

@@ -71,7 +71,7 @@ def what_to_try(app: App) -> list[str]:
         "  missionbase users list",
         "  missionbase records query Contact --as sam --count      # a caseworker sees what they own, share or queue",
         "  missionbase records query Contact --as maria --count    # the director sees her whole team's",
-        "  missionbase access explain --as sam <a Contact id from ana>",
+        "  missionbase access explain --for sam <a Contact id from ana>   # why sam cannot see it",
         "  missionbase permsets list",
         "  missionbase plugins list",
     ]

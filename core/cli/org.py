@@ -340,7 +340,7 @@ def users_list(app, include_inactive: bool, as_user, as_json: bool):
 @click.argument("username")
 @click.option("--name", required=True, help="Full name.")
 @click.option("--email")
-@click.option("--time-zone", default="UTC", show_default=True)
+@click.option("--time-zone", help="IANA name, e.g. Europe/Paris (default: the org's time zone).")
 @click.option("--role", help="Role name.")
 @click.option(
     "--permset",
@@ -445,7 +445,12 @@ def settings():
 @json_option
 @pass_app
 def settings_list(app, as_user, as_json):
-    """Every setting the enabled plugins declare, with its current value."""
+    """Every setting the enabled plugins declare, with its current value.
+
+    Values print as 'settings set' takes them: text as is, anything else as JSON.
+    """
+    from ..records.settings import setting_text
+
     with app.session(as_user) as s:
         rows = [
             {
@@ -460,7 +465,10 @@ def settings_list(app, as_user, as_json):
     if as_json:
         echo_json(rows)
     else:
-        echo_table(rows, ["key", "value", "default", "plugin", "description"], max_width=60)
+        shown = [
+            {**r, "value": setting_text(r["value"]), "default": setting_text(r["default"])} for r in rows
+        ]
+        echo_table(shown, ["key", "value", "default", "plugin", "description"], max_width=60)
 
 
 @settings.command("get")
@@ -468,8 +476,11 @@ def settings_list(app, as_user, as_json):
 @as_user_option
 @pass_app
 def settings_get(app, key, as_user):
+    """Print one setting's value as 'settings set' takes it."""
+    from ..records.settings import setting_text
+
     with app.session(as_user) as s:
-        echo_json(s.get_setting(key))
+        click.echo(setting_text(s.get_setting(key)))
 
 
 @settings.command("set")
@@ -478,16 +489,20 @@ def settings_get(app, key, as_user):
 @as_user_option
 @pass_app
 def settings_set(app, key, value, as_user):
-    """VALUE is JSON (true, 5, "text", [..]); plain words are taken as text."""
-    import json
+    """Change a setting: VALUE as 'settings list' prints it.
 
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError:
-        parsed = value
+    Text as is (no quotes needed); numbers, true/false, lists and mappings as JSON
+    (5, true, '["Present", "Late"]', '{"enabled": true}'); a list also as 'Present, Late'.
+    """
+    from ..errors import UnknownName
+    from ..records.settings import setting_from_text, setting_text
+
+    declared = app.registry.settings.get(key)
+    if declared is None:
+        raise UnknownName("setting", key, app.registry.settings)
     with app.session(as_user) as s:
-        stored = s.set_setting(key, parsed)
-    click.echo(f"{key} = {json.dumps(stored)}")
+        stored = s.set_setting(key, setting_from_text(declared.type, value))
+    click.echo(f"{key} = {setting_text(stored)}")
 
 
 __all__ = ["db", "demo", "echo_record", "init", "jobs", "objects", "plugins", "settings", "users"]

@@ -9,6 +9,7 @@ from .context import (
     echo_json,
     echo_record,
     echo_table,
+    ids_option,
     json_option,
     parse_assignments,
     pass_app,
@@ -21,7 +22,12 @@ def records():
 
 
 _set_option = click.option(
-    "--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="A field value; repeat for more."
+    "--set",
+    "pairs",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="A field value; repeat for more. A lookup takes an id or a name (owner_id=ben, "
+    "account=Acme); a date-time without an offset is your local time.",
 )
 _data_option = click.option(
     "--data", metavar="JSON", help='Field values as a JSON object, e.g. \'{"last_name": "Doe"}\'.'
@@ -34,8 +40,9 @@ _data_option = click.option(
 @_data_option
 @as_user_option
 @json_option
+@ids_option
 @pass_app
-def create(app, object_name, pairs, data, as_user, as_json):
+def create(app, object_name, pairs, data, as_user, as_json, show_ids):
     """Create one record: missionbase records create Contact --set last_name=Doe."""
     values = parse_assignments(pairs, data)
     with app.session(as_user) as s:
@@ -49,8 +56,9 @@ def create(app, object_name, pairs, data, as_user, as_json):
 @click.option("--fields", help="Comma-separated fields (lookup.field follows a lookup).")
 @as_user_option
 @json_option
+@ids_option
 @pass_app
-def get(app, record_id, fields, as_user, as_json):
+def get(app, record_id, fields, as_user, as_json, show_ids):
     """Show one record by id."""
     with app.session(as_user) as s:
         record = s.get(record_id, fields=_split(fields))
@@ -67,8 +75,9 @@ def get(app, record_id, fields, as_user, as_json):
 )
 @as_user_option
 @json_option
+@ids_option
 @pass_app
-def update(app, record_id, pairs, data, version, as_user, as_json):
+def update(app, record_id, pairs, data, version, as_user, as_json, show_ids):
     """Change fields of one record."""
     values = parse_assignments(pairs, data)
     if not values:
@@ -108,8 +117,10 @@ def undelete(app, record_ids, as_user):
     "wheres",
     multiple=True,
     metavar="CONDITION",
-    help="'field = value' (= != < <= > >=), 'field in a,b', 'field contains x', 'field startswith x', "
-    "'field is [not] null', or a JSON filter; repeat to AND.",
+    help="'field = value' (= != < <= > >=), 'field =~ value', 'field in a,b', 'field contains x', "
+    "'field startswith x', 'field is [not] null', or a JSON filter; repeat to AND. Text: = is exact "
+    "(case matters), =~ contains startswith ignore case. A lookup or owner_id takes an id or a name "
+    "(owner_id = ben). A date-time without an offset is your local time.",
 )
 @click.option("--fields", help="Comma-separated fields to show (lookup.field follows a lookup).")
 @click.option("--order-by", help="Comma-separated fields, '-' for descending, e.g. -created_at.")
@@ -118,8 +129,9 @@ def undelete(app, record_ids, as_user):
 @click.option("--count", "count_only", is_flag=True, help="Only print how many records match.")
 @as_user_option
 @json_option
+@ids_option
 @pass_app
-def query(app, object_name, wheres, fields, order_by, limit, cursor, count_only, as_user, as_json):
+def query(app, object_name, wheres, fields, order_by, limit, cursor, count_only, as_user, as_json, show_ids):
     """Find records: missionbase records query Contact --where 'mailing_city = Lyon' --order-by last_name."""
     from ..query import parse_where
 
@@ -166,8 +178,9 @@ def _show(record: dict, as_json: bool, tz: str) -> None:
 @click.argument("record_id", metavar="ID")
 @as_user_option
 @json_option
+@ids_option
 @pass_app
-def history(app, record_id, as_user, as_json):
+def history(app, record_id, as_user, as_json, show_ids):
     """Changes to the record's tracked fields (fields you cannot see are left out)."""
     from ..history import field_history
 

@@ -380,18 +380,21 @@ def access():
 
 @access.command("explain")
 @click.argument("record_id", metavar="ID")
+@click.option("--for", "for_user", metavar="USER", help="Whose access to explain (default: --as USER).")
 @as_user_option
 @json_option
 @pass_app
-def access_explain(app, record_id, as_user, as_json):
-    """Why --as USER can or cannot read, edit, delete and share a record.
+def access_explain(app, record_id, for_user, as_user, as_json):
+    """Why a user can or cannot read, edit, delete and share a record.
 
-    Run by an admin (or by the user themself): the record is looked at
-    with the system context, the decision with USER's rights.
+    Your own access to a record you can read, or, as an administrator (manage_users or
+    view_all_data), anyone's: missionbase access explain --for sam ID. A record you
+    cannot read is "not found".
     """
     from ..security.explain import explain
 
-    result = explain(app, as_user or app.settings.default_user, record_id)
+    asker = as_user or app.settings.default_user
+    result = explain(app, for_user or asker, record_id, asked_by=asker)
     if as_json:
         echo_json(result)
         return

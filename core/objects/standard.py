@@ -19,11 +19,12 @@ USER = ObjectType(
     prefix="usr",
     sharing="public_read",
     description="A person who signs in. Owns records; permission sets say what they may do.",
+    match_fields=["email"],
     fields=[
         f.Text("username", max_length=80, required=True, unique=True),
         f.Text("name", max_length=121, required=True),
         f.Email("email"),
-        f.Text("time_zone", max_length=64, default="UTC", help="IANA zone, e.g. Europe/Paris"),
+        f.TimeZone("time_zone", help="IANA zone, e.g. Europe/Paris; empty: the org's time zone"),
         f.Boolean("is_active", default=True),
         f.Lookup("role", "Role", on_delete="clear"),
         f.Lookup("manager", "User", on_delete="clear"),
@@ -208,7 +209,7 @@ BUSINESS_HOURS = ObjectType(
     description="Working days and hours in a time zone; due dates that skip non-working days use it.",
     fields=[
         f.Text("name", max_length=80, required=True, unique=True),
-        f.Text("time_zone", max_length=64, default="UTC"),
+        f.TimeZone("time_zone", default="UTC"),
         f.Boolean("is_default"),
         *[
             field

@@ -74,6 +74,9 @@ class AccessView:
         """Where SQL built from this user's read conditions is kept (``statements`` for the system)."""
         return statements if self.user.is_system else self.policy.memo(self.session)
 
+    def has_system_permission(self, name: str) -> bool:
+        return self.user.is_system or self.policy.has_system_permission(self.session, name)
+
     def is_admin(self) -> bool:
         """May the user change org settings (the system context always may)?"""
         return self.user.is_system or self.policy.is_admin(self.session)

@@ -14,11 +14,12 @@ from sqlalchemy.engine import Connection
 from .. import fields as f
 from ..clock import utcnow
 from ..errors import ValidationError
-from ..ids import new_ids
+from ..ids import ID_PATTERN, new_ids
 from ..registry import ObjectType
 from ..schema import Schema
 from .access import AccessView
 from .integrity import IntegrityChecks
+from .lookups import LookupNames
 from .model import BulkResult, Scope, TriggerRow, checked_computed, reason
 from .presentation import Presentation
 from .triggers import TriggerRunner
@@ -60,6 +61,7 @@ class Inserter:
         integrity: IntegrityChecks,
         triggers: TriggerRunner,
         presentation: Presentation,
+        lookup_names: LookupNames,
     ) -> None:
         self.conn = scope.conn
         self.schema = scope.schema
@@ -69,6 +71,8 @@ class Inserter:
         self.integrity = integrity
         self.triggers = triggers
         self.presentation = presentation
+        self.rules = scope.input
+        self.lookup_names = lookup_names
 
     def insert_collecting(self, obj: ObjectType, rows: list[dict]) -> BulkResult:
         """Insert the good rows and report the bad ones by index; a trigger failure that names
@@ -115,13 +119,31 @@ class Inserter:
                 continue
             checked.append({**defaults, **row} if defaults else dict(row))
             positions.append(index)
+        try:
+            unnamed = self.lookup_names.resolve_rows(obj, checked, collect)
+        except ValidationError as exc:
+            raise ValidationError(
+                exc.reason, object_name=obj.name, row=positions[exc.row or 0], field=exc.field
+            ) from None
+        for local in unnamed:  # the rest of the row is still checked, so every error shows
+            for fld in obj.lookups():
+                value = checked[local].get(fld.name)
+                if isinstance(value, str) and not ID_PATTERN.match(value):
+                    checked[local][fld.name] = None
         validator = self.validators(obj.name)
         owners = [row.pop("owner_id", None) for row in checked]
-        valid, bad = validator.validate_batch(checked, collect=collect)
-        if bad:
-            for local_index, why in bad.items():
-                errors[positions[local_index]] = why
-            keep = [i for i in range(len(checked)) if i not in bad]
+        raw = list(checked) if unnamed or collect else None
+        valid, bad = validator.validate_batch(checked, collect=collect, rules=self.rules)
+        if bad or unnamed:
+            rejected = sorted(set(bad) | set(unnamed))
+            for local in rejected:
+                found = "; ".join(p for p in (unnamed.get(local), bad.get(local)) if p)
+                parts = [found, *self.missing(obj, raw[local], found)]
+                errors[positions[local]] = "; ".join(p for p in parts if p)
+            keep_valid = [i for i in range(len(checked)) if i not in bad]
+            drop = {n for n, i in enumerate(keep_valid) if i in unnamed}
+            valid = [row for n, row in enumerate(valid) if n not in drop]
+            keep = [i for i in keep_valid if i not in unnamed]
             positions = [positions[i] for i in keep]
             owners = [owners[i] for i in keep]
         now = utcnow()
@@ -146,11 +168,11 @@ class Inserter:
             if not collect:
                 local, field, why = problems[0]
                 raise ValidationError(why, object_name=obj.name, row=positions[local], field=field)
-            drop = set()
+            drop: dict[int, list[str]] = {}
             for local, field, why in problems:
-                if local not in drop:
-                    errors[positions[local]] = f"field {field!r}: {why}"
-                    drop.add(local)
+                drop.setdefault(local, []).append(f"field {field!r}: {why}")
+            for local, texts in drop.items():
+                errors[positions[local]] = "; ".join(texts)
             valid = [row for i, row in enumerate(valid) if i not in drop]
         if valid:
             table = self.schema.table(obj.name)
@@ -160,6 +182,18 @@ class Inserter:
             if self.triggers.has(obj, "after_insert"):
                 self.triggers.run(obj, "after_insert", [TriggerRow(row, None) for row in valid])
         return BulkResult(self.presentation.present_written(obj, valid), errors)
+
+    @staticmethod
+    def missing(obj: ObjectType, row: dict, other_errors: str | None) -> list[str]:
+        """Required fields a rejected row leaves empty (a row's every error is reported at once)."""
+        return [
+            f"field {fld.name!r}: is required"
+            for fld in obj.fields
+            if fld.required
+            and not isinstance(fld, f.AutoNumber)
+            and row.get(fld.name) in (None, "")
+            and f"field {fld.name!r}" not in (other_errors or "")
+        ]
 
     def execute_insert(self, table: sa.Table, rows: list[dict]) -> None:
         """``conn.execute(table.insert(), rows)``, minus SQLAlchemy's per-row parameter work.

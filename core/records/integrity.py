@@ -6,6 +6,7 @@ one fails the call or only sets its row aside (imports).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import fields as f
+from ..clock import utcnow
 from ..db import chunks
 from ..registry import ObjectType
 from .access import AccessView
@@ -27,6 +29,7 @@ class IntegrityChecks:
         self.registry = scope.registry
         self.schema = scope.schema
         self.user = scope.user
+        self.input = scope.input
         self.access = access
 
     def problems(self, obj: ObjectType, rows: list[dict], olds: list[dict] | None) -> list[tuple]:
@@ -44,6 +47,8 @@ class IntegrityChecks:
                         problems.append((i, name, "is required"))
         problems += self.lookup_problems(obj, rows, olds)
         problems += self.unique_problems(obj, rows, olds)
+        if obj.rules:
+            problems += self.rule_problems(obj, rows, olds)
         problems.sort(key=lambda p: p[0])
         return problems
 
@@ -113,6 +118,72 @@ class IntegrityChecks:
                 )
         return problems
 
+    def rule_problems(self, obj: ObjectType, rows: list[dict], olds: list[dict] | None) -> list[tuple]:
+        """Dates and date-times a rule says must not be in the future (``NotInFuture``)."""
+        problems = []
+        now = utcnow()
+        zone = self.input.zone
+        today = now.astimezone(zone).date()
+        for rule in obj.rules:
+            lookup_name, _, target_field = rule.path.rpartition(".")
+            own = lookup_name or target_field
+            watched = [own, *([rule.when] if rule.when else [])]
+            checked = [
+                i
+                for i, row in enumerate(rows)
+                if (rule.when is None or row.get(rule.when) not in (None, ""))
+                and (olds is None or any(row.get(n) != olds[i].get(n) for n in watched))
+                and row.get(own) is not None
+            ]
+            if not checked:
+                continue
+            if lookup_name:
+                values = self._target_values(obj, lookup_name, target_field, {rows[i][own] for i in checked})
+            for i in checked:
+                value = values.get(rows[i][own]) if lookup_name else rows[i][own]
+                if value is None:
+                    continue
+                if isinstance(value, dt.datetime):
+                    moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+                    late = moment > now
+                    shown = moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+                else:
+                    late = value > today
+                    shown = value.isoformat()
+                if late:
+                    what = rule.message or f"{rule.path} must not be in the future"
+                    problems.append((i, own, f"{what} ({rule.path} is {shown}, later than now)"))
+        return problems
+
+    def _target_values(self, obj: ObjectType, lookup_name: str, field: str, ids: set) -> dict[str, Any]:
+        """``field`` of the readable records a lookup points at, by id."""
+        target = self.registry.object(obj.field(lookup_name).targets[0])
+        table = self.schema.table(target.name)
+        condition = table.c.is_deleted == sa.false()
+        readable = self.access.readable(target.name, table)
+        if readable is not None:
+            condition = sa.and_(condition, readable)
+        out: dict[str, Any] = {}
+        for chunk in chunks(sorted(i for i in ids if isinstance(i, str))):
+            out.update(
+                self.conn.execute(
+                    sa.select(table.c.id, table.c[field]).where(table.c.id.in_(chunk), condition)
+                ).all()
+            )
+        return out
+
+    def _readable_ids(self, obj: ObjectType, table: sa.Table, record_ids: list[str]) -> set[str]:
+        if not record_ids:
+            return set()
+        readable = self.access.readable(obj.name, table)
+        if readable is None:
+            return set(record_ids)
+        found: set[str] = set()
+        for chunk in chunks(record_ids):
+            condition = sa.and_(table.c.id.in_(chunk), table.c.is_deleted == sa.false(), readable)
+            found |= set(self.conn.scalars(sa.select(table.c.id).where(condition)))
+        return found
+
     def unique_problems(self, obj: ObjectType, rows: list[dict], olds: list[dict] | None) -> list[tuple]:
         problems = []
         table = self.schema.table(obj.name)
@@ -137,17 +208,18 @@ class IntegrityChecks:
                 seen[value] = i
                 values.append(value)
             ids = {row["id"] for row in rows}
+            clashes: list[tuple[Any, str]] = []
             for chunk in chunks(values):
                 existing = self.conn.execute(
                     sa.select(table.c[fld.name], table.c.id).where(table.c[fld.name].in_(chunk))
                 ).all()
-                for value, record_id in existing:
-                    if record_id not in ids:
-                        problems.append(
-                            (
-                                seen[value],
-                                fld.name,
-                                f"{value!r} already exists ({record_id}); it must be unique",
-                            )
-                        )
+                clashes += [(value, record_id) for value, record_id in existing if record_id not in ids]
+            shown = self._readable_ids(obj, table, [record_id for _, record_id in clashes])
+            for value, record_id in clashes:
+                # The id only for a record the user may read: for any other, saying which
+                # record holds the value would reveal that it exists.
+                where = f" ({record_id})" if record_id in shown else ""
+                problems.append(
+                    (seen[value], fld.name, f"{value!r} already exists{where}; it must be unique")
+                )
         return problems

@@ -15,7 +15,7 @@ from ..security import CurrentUser
 
 if TYPE_CHECKING:
     from ..schema import Schema
-    from ..validation import ObjectValidator
+    from ..validation import InputRules, ObjectValidator
 
 WRITABLE_SYSTEM_FIELDS = frozenset({"owner_id"})
 OWNER_OBJECTS = ("User", "Queue")
@@ -37,6 +37,8 @@ class Scope:
     user: CurrentUser
     validators: Callable[[str], ObjectValidator]
     session: Any
+    # How the session's input text is read (the user's zone; an import's locale formats).
+    input: InputRules
 
 
 @dataclass

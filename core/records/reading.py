@@ -18,6 +18,7 @@ from ..errors import RecordNotFound, ValidationError
 from ..query import Page, QueryCompiler, encode_cursor
 from ..registry import ObjectType
 from .access import AccessView
+from .lookups import LookupNames
 from .model import Scope, object_of
 from .presentation import Presentation
 
@@ -35,6 +36,8 @@ class Reader:
         self.session = scope.session  # the viewer formula fields' SQL is built for
         self.access = access
         self.presentation = presentation
+        self.rules = scope.input
+        self.lookup_names = LookupNames(scope, self)
 
     @property
     def is_postgres(self) -> bool:
@@ -168,7 +171,13 @@ class Reader:
             ),
             readable=self.access.readable,
             session=self.session,
+            rules=self.rules,
+            resolve_name=self.resolve_name,
         )
+
+    def resolve_name(self, targets: list[str], text: str, what: str) -> str:
+        """A filter's lookup text as the id of the one readable record it names."""
+        return self.lookup_names.resolve(targets, text, what=what)
 
     def base_condition(self, obj, table, compiler, where, readable: Any = _CALLERS_RULES) -> Any:
         condition = table.c.is_deleted == sa.false()

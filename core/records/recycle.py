@@ -147,11 +147,13 @@ class RecycleBin:
                 .first()
             )
             if entry is None:
+                # "not deleted" only to someone who can read it; to anyone else it does not exist.
                 raise (
-                    RecordNotFound(record_id, obj.name)
-                    if not self.exists(obj, record_id)
-                    else ValidationError(f"{obj.name} {record_id} is not deleted", object_name=obj.name)
+                    ValidationError(f"{obj.name} {record_id} is not deleted", object_name=obj.name)
+                    if self.readable(obj, record_id)
+                    else RecordNotFound(record_id, obj.name)
                 )
+            self.reader.load_for_write(obj, [record_id], deleted=True)  # unreadable: not found
             if entry["root_id"] != record_id:
                 root = self.conn.execute(
                     sa.select(bin_table.c.record_id).where(
@@ -168,9 +170,14 @@ class RecycleBin:
             self.access.check_rows(obj, "delete", list(deleted_rows.values()))
             self.restore_deletion(entry["deletion_id"])
 
-    def exists(self, obj: ObjectType, record_id: str) -> bool:
+    def readable(self, obj: ObjectType, record_id: str) -> bool:
+        """Whether the user can read the (not deleted) record."""
         table = self.schema.table(obj.name)
-        return self.conn.execute(sa.select(table.c.id).where(table.c.id == record_id)).first() is not None
+        condition = sa.and_(table.c.id == record_id, table.c.is_deleted == sa.false())
+        readable = self.access.readable(obj.name, table)
+        if readable is not None:
+            condition = sa.and_(condition, readable)
+        return self.conn.execute(sa.select(table.c.id).where(condition)).first() is not None
 
     def restore_deletion(self, deletion_id: str) -> None:
         bin_table = self.schema.internal["recycle_bin"]

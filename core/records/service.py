@@ -21,11 +21,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..errors import AccessDenied, RecordNotFound
+from ..errors import AccessDenied, RecordNotFound, ValidationError
 from ..ids import SYSTEM_USER_ID
+from ..localtime import zone
 from ..query import Page
 from ..registry import ObjectType
 from ..security import CurrentUser, SecurityState
+from ..validation import InputRules
 from .access import AccessView
 from .host import RecordServiceHost
 from .insert import Inserter, reserve_numbers
@@ -78,13 +80,17 @@ class RecordService:
         self.policy = app.access_policy
         self.security = SecurityState()  # what the policy remembers for this session
         self.importing = False
-        scope = Scope(conn, self.registry, self.schema, user, app.validator, self)
+        # How this session reads typed text: naive date-times in the user's zone; an import
+        # adds the org's locale formats and its --lookup keys while it writes.
+        self.input_rules = InputRules(zone=zone(user.time_zone or app.settings.time_zone))
+        scope = Scope(conn, self.registry, self.schema, user, app.validator, self, self.input_rules)
         self.access_view = access = AccessView(scope, self.policy)
         self.integrity = integrity = IntegrityChecks(scope, access)
         self.presentation = shown = Presentation(scope, access)
         self.reader = reader = Reader(scope, access, shown)
         self.triggers = triggers = TriggerRunner(scope, trigger_stack)
-        self.inserter = Inserter(scope, access, integrity, triggers, shown)
+        self.lookup_names = reader.lookup_names
+        self.inserter = Inserter(scope, access, integrity, triggers, shown, reader.lookup_names)
         self.updater = Updater(scope, access, integrity, reader, triggers, shown, app.write_listeners)
         self.recycle_bin = RecycleBin(scope, access, reader, triggers)
         self.org_settings = OrgSettings(scope, access)
@@ -99,7 +105,9 @@ class RecordService:
         """
         if self.user.is_system:
             return self
-        system = CurrentUser(id=SYSTEM_USER_ID, username="system", is_system=True)
+        system = CurrentUser(
+            id=SYSTEM_USER_ID, username="system", time_zone=self.app.settings.time_zone, is_system=True
+        )
         # The trigger stack is shared so that recursion stays bounded across both.
         return RecordService(self.app, self.conn, system, trigger_stack=self.triggers.stack)
 
@@ -201,6 +209,32 @@ class RecordService:
         if not page.records:
             raise RecordNotFound(record_id, obj.name)
         return page.records[0]
+
+    def check_record(self, record_id: str, object_name: str, action: str = "read") -> None:
+        """Refuse unless ``record_id`` is a readable ``object_name`` record the user may ``action``.
+
+        A record they cannot read, or one of another object, is "not found". ``edit`` and
+        ``delete`` ask the record's sharing (and lock it until commit, as a write would);
+        ``create`` asks the object permission (an action that adds records under this one).
+        """
+        obj = self.object(object_name)
+        self.access_view.check_object(obj, "read" if action in ("read", "create") else action)
+        try:
+            is_same_object = self.object_of(record_id).name == obj.name
+        except (ValidationError, RecordNotFound):
+            is_same_object = False
+        if not is_same_object:
+            raise RecordNotFound(record_id, obj.name)
+        if action in ("edit", "delete"):
+            row = self.reader.load_for_write(obj, [record_id])[record_id]
+            self.access_view.check_rows(obj, action, [row])
+            return
+        self.get(record_id, fields=["id"])
+        if action == "create":
+            self.access_view.check_object(obj, "create")
+
+    def has_system_permission(self, name: str) -> bool:
+        return self.access_view.has_system_permission(name)
 
     def get_many(self, record_ids: list[str]) -> dict[str, dict]:
         """Readable records by id (missing or unreadable ids are simply absent)."""

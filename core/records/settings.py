@@ -1,7 +1,15 @@
-"""Org settings: what an admin set, else what the declaring plugin defaults to."""
+"""Org settings: what an admin set, else what the declaring plugin defaults to.
+
+As text (``settings list`` prints it, ``settings set`` reads it) a value is
+itself when it is text, else JSON: ``true``, ``5``, ``["Present", "Late"]``,
+``{"enabled": true}``. What ``settings list`` prints pastes back into
+``settings set`` unchanged; a list setting also takes ``Present, Late``.
+"""
 
 from __future__ import annotations
 
+import json
+import typing
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,3 +59,21 @@ class OrgSettings:
             setting.insert().values(key=key, value=value, modified_at=utcnow(), modified_by=self.user.id)
         )
         return value
+
+
+def setting_text(value: Any) -> str:
+    """A setting's value as ``settings list`` prints it (and ``settings set`` reads it back)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def setting_from_text(declared_type: Any, text: str) -> Any:
+    """The value ``text`` stands for, for a setting of ``declared_type`` (validated afterwards)."""
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        parsed = text
+    if declared_type is str:
+        return text  # "5" or "true" for a text setting is that text
+    if isinstance(parsed, str) and typing.get_origin(declared_type) in (list, tuple, set, frozenset):
+        return [part.strip() for part in parsed.split(",") if part.strip()]
+    return parsed

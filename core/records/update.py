@@ -52,6 +52,7 @@ class Updater:
         self.triggers = triggers
         self.presentation = presentation
         self.listeners = listeners
+        self.rules = scope.input
 
     def update_many(self, changes: Iterable[dict], computed: dict[str, dict]) -> list[dict]:
         changes = list(changes)
@@ -82,17 +83,18 @@ class Updater:
         self.access.check_object(obj, "edit")
         allowed = self.access.writable_fields(obj, "edit")
         validator = self.validators(obj.name)
-        bare, versions, owners = [], [], []
+        bare, versions = [], []
         for index, change in indexed:
             values = {k: v for k, v in change.items() if k not in ("id", "version")}
             problem = self.access.check_keys(obj, values, allowed, index)
             if problem is not None:
                 raise problem
-            owners.append(values.pop("owner_id", None))
             versions.append(change.get("version"))
             bare.append(values)
         try:
-            valid, _ = validator.validate_batch(bare)
+            self.reader.lookup_names.resolve_rows(obj, bare, collect=False)
+            owners = [values.pop("owner_id", None) for values in bare]
+            valid, _ = validator.validate_batch(bare, rules=self.rules)
         except ValidationError as exc:
             exc_row = indexed[exc.row][0] if exc.row is not None else None
             raise ValidationError(exc.reason, object_name=obj.name, row=exc_row, field=exc.field) from None

@@ -76,6 +76,9 @@ class AccessPolicy(Protocol):
     def is_admin(self, session: Any) -> bool:
         """May the (non-system) user change org settings (customize_application)?"""
 
+    def has_system_permission(self, session: Any, name: str) -> bool:
+        """Does the (non-system) user hold the system permission ``name`` (``manage_users``...)?"""
+
     def invalidate_sharing_defaults(self, session: Any) -> None:
         """Forget the session's org-wide sharing defaults: they changed in its transaction."""
 
@@ -109,6 +112,9 @@ class AdminSeesAll:
 
     def is_admin(self, session):
         return False  # settings stay with the system context until record security is installed
+
+    def has_system_permission(self, session, name):
+        return True
 
     def invalidate_sharing_defaults(self, session):
         return None

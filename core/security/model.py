@@ -26,13 +26,6 @@ import sqlalchemy as sa
 
 from ..registry import PermissionSet, Registry
 
-SYSTEM_PERMISSIONS = (
-    "view_all_data",
-    "modify_all_data",
-    "manage_users",
-    "customize_application",
-    "manage_sharing",
-)
 LEVEL_RANK = {"hidden": 0, "read": 1, "edit": 2}
 OBJECT_LETTERS = "CREDVM"
 

@@ -85,6 +85,9 @@ class SecurityPolicy:
             or "modify_all_data" in self.access(session).system
         )
 
+    def has_system_permission(self, session, name: str) -> bool:
+        return name in self.access(session).system
+
     # -- object and field permissions ---------------------------------------------
     def check_object(self, session, object_name: str, action: str) -> None:
         access = self.access(session)

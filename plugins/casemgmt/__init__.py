@@ -1,9 +1,9 @@
 """Case Management: client record, case notes, case plans, assessments, incidents and follow-up.
 
 This module holds only the plugin's hook implementations; declarations
-live in objects.py, permissions.py and settings.py, behaviour in plain functions beside
-them (clients, clientids, notes, caseplans, assessments, incidents,
-followup, home, search).
+live in objects.py, permissions.py, settings.py and actions.py (the operations the CLI
+and the API run), behaviour in plain functions beside them (clients, clientids, notes,
+caseplans, assessments, incidents, followup, home, search).
 """
 
 from missionbase.core import Generator, Job, hookimpl
@@ -83,6 +83,14 @@ def missionbase_register_jobs(registry):
             description="Rebuild the client and global full-text search index from the records.",
         )
     )
+
+
+@hookimpl
+def missionbase_register_actions(registry):
+    from .actions import ACTIONS
+
+    for action in ACTIONS:
+        registry.add(action)
 
 
 @hookimpl

@@ -15,6 +15,7 @@ from missionbase.core import (
     echo_table,
     json_option,
     pass_app,
+    run_action,
 )
 
 
@@ -55,10 +56,8 @@ def client():
 @pass_app
 def client_show(app, contact_id, page, as_user, as_json):
     """The client card, then the tabs and the activity timeline (newest first)."""
-    from .clients import client_record
-
     with app.session(as_user) as s:
-        record = client_record(s, contact_id, page=page)
+        record = run_action(s, "Contact.client_record", {"page": page}, record_id=contact_id)
         zone = s.user.time_zone
     if as_json:
         echo_json(record)
@@ -108,10 +107,8 @@ def client_id():
 @pass_app
 def client_id_assign(app, contact_ids, as_user, as_json):
     """Give the listed clients (default: every client you can see) an ID if they have none."""
-    from .clientids import assign_client_ids
-
     with app.session(as_user) as s:
-        rows = assign_client_ids(s, list(contact_ids) or None)
+        rows = run_action(s, "Contact.assign_client_ids", {"contacts": list(contact_ids)})
     echo_json(rows) if as_json else (
         echo_table(rows) if rows else click.echo("every client already has an ID")
     )
@@ -124,10 +121,9 @@ def client_id_assign(app, contact_ids, as_user, as_json):
 @pass_app
 def client_id_regenerate(app, contact_ids, as_user, as_json):
     """Replace the IDs of the listed clients with newly generated ones."""
-    from .clientids import assign_client_ids
-
+    values = {"contacts": list(contact_ids), "regenerate": True}
     with app.session(as_user) as s:
-        rows = assign_client_ids(s, list(contact_ids), regenerate=True)
+        rows = run_action(s, "Contact.assign_client_ids", values)
     echo_json(rows) if as_json else echo_table(rows)
 
 
@@ -141,10 +137,9 @@ def client_id_regenerate(app, contact_ids, as_user, as_json):
 @pass_app
 def home(app, on_date, as_user, as_json):
     """Your day: engagements, events, sessions, incidents, notes, tasks and follow-up."""
-    from .home import home_view
-
+    day = _date(on_date, "--date")
     with app.session(as_user) as s:
-        view = home_view(s, _date(on_date, "--date"))
+        view = run_action(s, "casemgmt.home", {"date": day})
         zone = s.user.time_zone
     if as_json:
         echo_json(view)
@@ -197,10 +192,9 @@ FOLLOW_UP_COLUMNS = {
 @pass_app
 def followup_command(app, which, on_date, as_user, as_json):
     """Your clients that may need follow-up: absent, absences (in a row) or no-service."""
-    from .followup import follow_up
-
+    values = {"which": which, "date": _date(on_date, "--date")}
     with app.session(as_user) as s:
-        rows = follow_up(s, which, _date(on_date, "--date"))
+        rows = run_action(s, "casemgmt.follow_up", values)
     echo_json(rows) if as_json else echo_table(rows, FOLLOW_UP_COLUMNS[which])
 
 
@@ -226,19 +220,16 @@ def notes():
 def notes_write(
     app, client_id, subject, content, complete, interaction_date, minutes, related, as_user, as_json
 ):
-    from .notes import write_note
-
+    values = {
+        "subject": subject,
+        "content": content,
+        "complete": complete,
+        "interaction_date": _date(interaction_date, "--date"),
+        "minutes_spent": minutes,
+        "related": list(related),
+    }
     with app.session(as_user) as s:
-        note = write_note(
-            s,
-            client_id,
-            subject,
-            content=content,
-            status="Complete" if complete else "Draft",
-            interaction_date=_date(interaction_date, "--date"),
-            minutes_spent=minutes,
-            related=list(related),
-        )
+        note = run_action(s, "Contact.write_note", values, record_id=client_id)
     echo_json(note) if as_json else click.echo(f"{note['id']} {note['status']}: {note['subject']}")
 
 
@@ -247,10 +238,8 @@ def notes_write(
 @as_user_option
 @pass_app
 def notes_complete(app, note_id, as_user):
-    from .notes import complete_note
-
     with app.session(as_user) as s:
-        note = complete_note(s, note_id)
+        note = run_action(s, "ClientNote.complete", record_id=note_id)
     click.echo(f"{note['id']} {note['status']}")
 
 
@@ -262,10 +251,8 @@ def notes_complete(app, note_id, as_user):
 @pass_app
 def notes_mine(app, status, limit, as_user, as_json):
     """My notes, most recently changed first."""
-    from .notes import my_notes
-
     with app.session(as_user) as s:
-        rows = my_notes(s, limit=limit, status=status)
+        rows = run_action(s, "ClientNote.mine", {"limit": limit, "status": status})
         zone = s.user.time_zone
     echo_json(rows) if as_json else echo_table(
         rows, ["modified_at", "subject", "client.name", "status", "interaction_date", "id"], time_zone=zone
@@ -289,10 +276,9 @@ def plans():
 @pass_app
 def plans_add_goal(app, plan_id, goal_template_id, include_optional, as_user, as_json):
     """Add a goal from a template, with its required action items."""
-    from .caseplans import add_goal_from_template
-
+    values = {"goal_template": goal_template_id, "include_optional": include_optional}
     with app.session(as_user) as s:
-        goal = add_goal_from_template(s, plan_id, goal_template_id, include_optional=include_optional)
+        goal = run_action(s, "CasePlan.add_goal", values, record_id=plan_id)
     if as_json:
         echo_json(goal)
         return
@@ -306,10 +292,8 @@ def plans_add_goal(app, plan_id, goal_template_id, include_optional, as_user, as
 @json_option
 @pass_app
 def plans_show(app, plan_id, as_user, as_json):
-    from .caseplans import plan_outline
-
     with app.session(as_user) as s:
-        plan = plan_outline(s, plan_id)
+        plan = run_action(s, "CasePlan.outline", record_id=plan_id)
     if as_json:
         echo_json(plan)
         return
@@ -345,18 +329,20 @@ def assessments():
 def assessments_record(app, client_id, type_id, answers, completed_date, comments, as_user, as_json):
     from missionbase.core import ValidationError
 
-    from .assessments import record_assessment
-
     parsed = {}
     for answer in answers:
         question, sep, score = answer.rpartition("=")
         if not sep or not question.strip():
             raise ValidationError(f"--answer {answer!r} must look like QUESTION=SCORE")
         parsed[question.strip()] = score.strip()
+    values = {
+        "assessment_type": type_id,
+        "answers": parsed,
+        "completed_date": _date(completed_date, "--date"),
+        "comments": comments,
+    }
     with app.session(as_user) as s:
-        row = record_assessment(
-            s, client_id, type_id, parsed, completed_date=_date(completed_date, "--date"), comments=comments
-        )
+        row = run_action(s, "Contact.record_assessment", values, record_id=client_id)
     echo_json(row) if as_json else click.echo(
         f"{row['id']} total {row['total_score']}, tier {row['tier'] or '-'}"
     )
@@ -368,10 +354,8 @@ def assessments_record(app, client_id, type_id, answers, completed_date, comment
 @json_option
 @pass_app
 def assessments_history(app, client_id, as_user, as_json):
-    from .assessments import score_history
-
     with app.session(as_user) as s:
-        history = score_history(s, client_id)
+        history = run_action(s, "Contact.assessment_history", record_id=client_id)
     if as_json:
         echo_json(history)
         return
@@ -390,7 +374,12 @@ def incidents():
 
 @incidents.command("report")
 @click.option("--subject", required=True)
-@click.option("--when", "incident_datetime", required=True, help="Date and time, e.g. 2026-03-01T14:30")
+@click.option(
+    "--when",
+    "incident_datetime",
+    required=True,
+    help="Date and time, your local time: 2026-03-01T14:30 (or with an offset, 2026-03-01T14:30+01:00)",
+)
 @click.option("--severity", type=click.Choice(["Low", "Medium", "High"]), default="Low", show_default=True)
 @click.option("--type", "incident_type")
 @click.option("--client", "clients", multiple=True, required=True, help="A client involved; repeat for more")
@@ -401,10 +390,13 @@ def incidents():
 @json_option
 @pass_app
 def incidents_report(app, clients, as_user, as_json, **values):
-    from .incidents import report_incident
+    from missionbase.core import parse_user_datetime
 
+    values = {k: v for k, v in values.items() if v is not None}
     with app.session(as_user) as s:
-        incident = report_incident(s, {k: v for k, v in values.items() if v is not None}, list(clients))
+        when = parse_user_datetime(s, values["incident_datetime"], what="--when")
+        values["incident_datetime"] = when.isoformat()
+        incident = run_action(s, "Incident.report", {**values, "clients": list(clients)})
     echo_json(incident) if as_json else click.echo(
         f"{incident['id']} {incident['severity']}: {incident['subject']}"
     )
@@ -416,10 +408,8 @@ def incidents_report(app, clients, as_user, as_json, **values):
 @pass_app
 def incidents_open(app, as_user, as_json):
     """Open incidents, High severity first."""
-    from .incidents import open_incidents
-
     with app.session(as_user) as s:
-        rows = open_incidents(s)
+        rows = run_action(s, "Incident.list_open")
         zone = s.user.time_zone
     echo_json(rows) if as_json else echo_table(
         rows, ["severity", "incident_datetime", "subject", "status", "contact.name", "id"], time_zone=zone
@@ -441,13 +431,9 @@ def incidents_open(app, as_user, as_json):
 @pass_app
 def search_command(app, text, clients_only, objects, limit, as_user, as_json):
     """Find records by any word's beginning: clients first by name and client ID."""
-    from .search import global_search, search_clients
-
+    values = {"text": text, "clients": clients_only, "objects": list(objects), "limit": limit}
     with app.session(as_user) as s:
-        if clients_only:
-            grouped = {"Contact": search_clients(s, text, limit=limit or 20)}
-        else:
-            grouped = global_search(s, text, objects=list(objects) or None, limit_per_object=limit or 5)
+        grouped = run_action(s, "casemgmt.search", values)
     if as_json:
         echo_json(grouped)
         return

@@ -89,7 +89,7 @@ CLIENT_NOTE = ObjectType(
     fields=[
         f.Lookup("client", "Contact", required=True, on_delete="cascade"),
         f.Text("subject", max_length=255, required=True),
-        f.LongText("content", max_length=131072, sensitive=True, help="Rich text (HTML)"),
+        f.RichText("content", max_length=131072, sensitive=True, help="Rich text (HTML), sanitised on write"),
         f.Picklist("status", NOTE_STATUSES, default=DRAFT, required=True),
         f.Date("interaction_date", indexed=True),
         f.Integer("minutes_spent", min_value=0, label="Minutes spent with client"),

@@ -70,6 +70,14 @@ def missionbase_register_triggers(registry):
 
 
 @hookimpl
+def missionbase_register_actions(registry):
+    from . import actions
+
+    for action in actions.ACTIONS:
+        registry.add(action)
+
+
+@hookimpl
 def missionbase_register_jobs(registry):
     from . import digests, groups, notifications
 

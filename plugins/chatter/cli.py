@@ -8,33 +8,51 @@ from __future__ import annotations
 
 import click
 
-from missionbase.core import action_command, as_user_option, echo_json, echo_table, json_option, pass_app
+from missionbase.core import (
+    action_command,
+    as_user_option,
+    echo_json,
+    echo_table,
+    json_option,
+    pass_app,
+    run_action,
+)
 
 FEED_COLUMNS = ["id", "type", "parent", "owner_id", "body", "comment_count", "like_count", "last_activity_at"]
 
 
-def _feeds():
-    from . import feeds
+def _group_id(session, name: str) -> str:
+    from .groups import find_group
 
-    return feeds
-
-
-def _follows():
-    from . import follows
-
-    return follows
+    return find_group(session, name)["id"]
 
 
-def _groups():
-    from . import groups
+def _on_group(name: str):
+    """``run(session, group name)`` for ``action_command``: the group action ``name``."""
+    return lambda s, group: run_action(s, f"ChatterGroup.{name}", record_id=_group_id(s, group))
 
-    return groups
+
+def _on_post(name: str):
+    """``run(session, post id)`` for ``action_command``: the post action ``name``."""
+    return lambda s, post_id: run_action(s, f"FeedItem.{name}", record_id=_post_id(s, post_id))
+
+
+def _post_id(session, post_id: str) -> str:
+    """The id, or one clear error when it is not a post's (rather than "not found")."""
+    from .posting import check_post_id
+
+    return check_post_id(session, post_id)
 
 
 def _flush(app) -> None:
     from .notifications import send_pending_emails
 
     send_pending_emails(app)
+
+
+def _out_with_notes(result, as_json):
+    notes = result.pop("notes", [])
+    _out(result, as_json, notes)
 
 
 def _out(record, as_json, notes=()):
@@ -92,20 +110,12 @@ def feed():
 @pass_app
 def post_command(app, body, record, group, user, mine, link_url, file_id, announcement, as_user, as_json):
     """Post BODY (``@[Name]`` mentions a user or group)."""
-    from . import posting
-
-    kind = "Announcement" if announcement else "Link" if link_url else "File" if file_id else "Text"
+    values = {"body": body, "link_url": link_url, "file": file_id, "announcement": announcement}
     with app.session(as_user) as s:
-        result = posting.post(
-            s,
-            _target(s, record, group, user, mine or not (record or group or user)),
-            body,
-            type=kind,
-            link_url=link_url,
-            file=file_id,
-        )
+        values["parent"] = _target(s, record, group, user, mine or not (record or group or user))
+        result = run_action(s, "chatter.post", values)
     _flush(app)
-    _out(result.record, as_json, result.notes)
+    _out_with_notes(result, as_json)
 
 
 @feed.command("comment")
@@ -115,12 +125,10 @@ def post_command(app, body, record, group, user, mine, link_url, file_id, announ
 @json_option
 @pass_app
 def comment_command(app, post_id, body, as_user, as_json):
-    from . import posting
-
     with app.session(as_user) as s:
-        result = posting.comment(s, post_id, body)
+        result = run_action(s, "FeedItem.comment", {"body": body}, record_id=_post_id(s, post_id))
     _flush(app)
-    _out(result.record, as_json, result.notes)
+    _out_with_notes(result, as_json)
 
 
 @feed.command("like")
@@ -130,10 +138,9 @@ def comment_command(app, post_id, body, as_user, as_json):
 @as_user_option
 @pass_app
 def like_command(app, post_id, comment_id, undo, as_user):
-    from . import posting
-
+    values = {"comment": comment_id} if comment_id else {}
     with app.session(as_user) as s:
-        posting.unlike(s, post_id, comment_id) if undo else posting.like(s, post_id, comment_id)
+        run_action(s, "FeedItem.unlike" if undo else "FeedItem.like", values, record_id=_post_id(s, post_id))
     _flush(app)
     click.echo("unliked" if undo else "liked")
 
@@ -148,13 +155,11 @@ def like_command(app, post_id, comment_id, undo, as_user):
 @pass_app
 def share_command(app, post_id, body, record, group, as_user, as_json):
     """Share a post to your profile (default), a group or a record."""
-    from . import posting
-
     with app.session(as_user) as s:
-        target = _target(s, record, group, None, not (record or group))
-        result = posting.share(s, post_id, target, body)
+        values = {"body": body, "parent": _target(s, record, group, None, not (record or group))}
+        result = run_action(s, "FeedItem.share", values, record_id=_post_id(s, post_id))
     _flush(app)
-    _out(result.record, as_json, result.notes)
+    _out_with_notes(result, as_json)
 
 
 @feed.command("edit")
@@ -165,10 +170,10 @@ def share_command(app, post_id, body, record, group, as_user, as_json):
 @pass_app
 def edit_command(app, item_id, body, as_user, as_json):
     """Edit a post's or comment's text."""
-    from . import posting
+    from .actions import item_action
 
     with app.session(as_user) as s:
-        record = posting.edit(s, item_id, body)
+        record = run_action(s, item_action(s.registry, item_id, "edit"), {"body": body}, record_id=item_id)
     _out(record, as_json)
 
 
@@ -178,10 +183,10 @@ def edit_command(app, item_id, body, as_user, as_json):
 @pass_app
 def delete_command(app, item_id, as_user):
     """Delete a post (with its comments and likes) or a comment."""
-    from . import posting
+    from .actions import item_action
 
     with app.session(as_user) as s:
-        posting.delete(s, item_id)
+        run_action(s, item_action(s.registry, item_id, "delete"), record_id=item_id)
     click.echo(f"deleted {item_id}")
 
 
@@ -199,31 +204,20 @@ def show_command(
     app, record, group, user, mine, mentions, bookmarks, company, limit, cursor, as_user, as_json
 ):
     """A feed, newest activity first (default: What I Follow)."""
-    from . import feeds
-
+    chosen = {"record": record, "group": group, "user": user, "cursor": cursor}
+    values = {k: v for k, v in chosen.items() if v} | {"limit": limit}
+    values |= {
+        k: True for k, v in {"mentions": mentions, "bookmarks": bookmarks, "company": company}.items() if v
+    }
     with app.session(as_user) as s:
-        kw = {"limit": limit, "cursor": cursor}
-        if record:
-            page = feeds.record_feed(s, record, **kw)
-        elif group:
-            page = feeds.group_feed(s, group, **kw)
-        elif user:
-            page = feeds.profile_feed(s, app.resolve_user(s.conn, user).id, **kw)
-        elif mentions:
-            page = feeds.mentions_feed(s, **kw)
-        elif bookmarks:
-            page = feeds.bookmarks_feed(s, **kw)
-        elif company:
-            page = feeds.company_feed(s, **kw)
-        else:
-            page = feeds.what_i_follow(s, **kw)
+        page = run_action(s, "chatter.feed", values)
         zone = s.user.time_zone
     if as_json:
-        echo_json({"items": page.items, "next_cursor": page.next_cursor})
+        echo_json(page)
         return
-    echo_table(page.items, FEED_COLUMNS, time_zone=zone)
-    if page.next_cursor:
-        click.echo(f"more: --cursor {page.next_cursor}")
+    echo_table(page["items"], FEED_COLUMNS, time_zone=zone)
+    if page["next_cursor"]:
+        click.echo(f"more: --cursor {page['next_cursor']}")
 
 
 @feed.command("follow")
@@ -231,21 +225,17 @@ def show_command(
 @as_user_option
 @pass_app
 def follow_command(app, target_id, as_user):
-    """Follow a person (usr_...) or a feed-enabled record."""
-    from . import follows
-
+    """Follow a person (usr_... or a username) or a feed-enabled record."""
     with app.session(as_user) as s:
-        if not target_id.startswith("usr_") and "_" not in target_id:
-            target_id = app.resolve_user(s.conn, target_id).id
-        follows.follow(s, target_id)
-    click.echo(f"following {target_id}")
+        followed = run_action(s, "chatter.follow", {"target": target_id})
+    click.echo(f"following {followed['target']}")
 
 
 action_command(
     feed,
     "unfollow",
     "target_id",
-    lambda s, target: _follows().unfollow(s, target),
+    lambda s, target: run_action(s, "chatter.unfollow", {"target": target}),
     "no longer following {}",
     help="Stop following a person or record.",
 )
@@ -267,7 +257,7 @@ action_command(
     feed,
     "bookmark",
     "post_id",
-    lambda s, post: _feeds().bookmark(s, post),
+    _on_post("bookmark"),
     "bookmarked {}",
     help="Save a post to your Bookmarks feed.",
 )
@@ -277,7 +267,7 @@ action_command(
     feed,
     "mute",
     "post_id",
-    lambda s, post: _feeds().mute(s, post),
+    _on_post("mute"),
     "muted {}",
     help="Hide a post from your feeds and stop its notifications.",
 )
@@ -290,10 +280,10 @@ action_command(
 @pass_app
 def track_command(app, object_name, fields, as_user):
     """Track changes of FIELDS of OBJECT in its feed (no FIELDS: stop tracking it)."""
-    from .tracking import set_tracked_fields
-
     with app.session(as_user) as s:
-        tracked = set_tracked_fields(s, object_name, list(fields))
+        tracked = run_action(s, "chatter.track_fields", {"object": object_name, "fields": list(fields)})[
+            "fields"
+        ]
     click.echo(f"{object_name}: tracking {', '.join(tracked) or 'nothing'}")
 
 
@@ -339,15 +329,13 @@ action_command(
     groups_group,
     "join",
     "name",
-    lambda s, name: _groups().join(s, name),
+    _on_group("join"),
     "joined {}",
     help="Join a public group.",
 )
 
 
-action_command(
-    groups_group, "leave", "name", lambda s, name: _groups().leave(s, name), "left {}", help="Leave a group."
-)
+action_command(groups_group, "leave", "name", _on_group("leave"), "left {}", help="Leave a group.")
 
 
 @groups_group.command("request")
@@ -357,10 +345,8 @@ action_command(
 @pass_app
 def group_request(app, name, as_user, as_json):
     """Ask to join a private group."""
-    from . import groups
-
     with app.session(as_user) as s:
-        record = groups.request_to_join(s, name)
+        record = run_action(s, "ChatterGroup.request_to_join", record_id=_group_id(s, name))
     _flush(app)
     _out(record, as_json)
 
@@ -372,10 +358,11 @@ def group_request(app, name, as_user, as_json):
 @as_user_option
 @pass_app
 def group_approve(app, request_id, decline, message, as_user):
-    from . import groups
-
     with app.session(as_user) as s:
-        record = groups.decide(s, request_id, accept=not decline, message=message)
+        if decline:
+            record = run_action(s, "ChatterJoinRequest.decline", {"message": message}, record_id=request_id)
+        else:
+            record = run_action(s, "ChatterJoinRequest.approve", record_id=request_id)
     _flush(app)
     click.echo(f"{request_id}: {record['status']}")
 
@@ -391,10 +378,10 @@ def group_archive(app, name, undo, as_user):
     ``missionbase jobs run chatter.archive_groups`` archives groups without a post
     or comment for chatter.archive_after_days (default 90) days.
     """
-    from . import groups
-
     with app.session(as_user) as s:
-        groups.set_archived(s, name, not undo)
+        run_action(
+            s, "ChatterGroup.reactivate" if undo else "ChatterGroup.archive", record_id=_group_id(s, name)
+        )
     click.echo(f"{name}: {'active' if undo else 'archived'}")
 
 
@@ -405,10 +392,8 @@ def group_archive(app, name, undo, as_user):
 @pass_app
 def group_auto_archive(app, name, state, as_user):
     """Let the archive job archive this group when it goes quiet (on, the default) or never (off)."""
-    from . import groups
-
     with app.session(as_user) as s:
-        groups.set_auto_archive(s, name, state == "on")
+        run_action(s, "ChatterGroup.auto_archive", {"enabled": state == "on"}, record_id=_group_id(s, name))
     click.echo(f"{name}: auto-archiving {state}")
 
 
@@ -419,10 +404,10 @@ def group_auto_archive(app, name, state, as_user):
 @pass_app
 def group_frequency(app, name, frequency, as_user):
     """How often you hear about NAME's posts: "Every post" (an email each), Daily, Weekly or Never."""
-    from . import groups
-
     with app.session(as_user) as s:
-        record = groups.set_frequency(s, name, frequency)
+        record = run_action(
+            s, "ChatterGroup.set_frequency", {"frequency": frequency}, record_id=_group_id(s, name)
+        )
     click.echo(f"{name}: {record['notification_frequency']}")
 
 
@@ -432,10 +417,8 @@ def group_frequency(app, name, frequency, as_user):
 @json_option
 @pass_app
 def group_members(app, name, as_user, as_json):
-    from . import groups
-
     with app.session(as_user) as s:
-        rows = groups.members(s, name)
+        rows = run_action(s, "ChatterGroup.members", record_id=_group_id(s, name))
     echo_json(rows) if as_json else echo_table(
         rows, ["user.username", "user.name", "role", "notification_frequency"]
     )
@@ -455,10 +438,8 @@ def notifications():
 @json_option
 @pass_app
 def notifications_list(app, unread, as_user, as_json):
-    from .notifications import list_notifications
-
     with app.session(as_user) as s:
-        rows = list_notifications(s, unread_only=unread).records
+        rows = run_action(s, "ChatterNotification.inbox", {"unread_only": unread})["items"]
     echo_json(rows) if as_json else echo_table(
         rows, ["id", "kind", "message", "is_read", "created_at"], max_width=70
     )
@@ -470,8 +451,6 @@ def notifications_list(app, unread, as_user, as_json):
 @pass_app
 def notifications_read(app, ids, as_user):
     """Mark these (default: all) notifications read."""
-    from .notifications import mark_read
-
     with app.session(as_user) as s:
-        count = mark_read(s, list(ids) or None)
+        count = run_action(s, "ChatterNotification.mark_read", {"ids": list(ids)})["marked_read"]
     click.echo(f"{count} marked read")

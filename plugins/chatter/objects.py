@@ -11,6 +11,8 @@ posts, members and requests disappear with it.
 from missionbase.core import ObjectType, Restriction
 from missionbase.core import fields as f
 
+from .richtext import ALLOWED_TAGS
+
 POST_TYPES = ["Text", "Link", "File", "TrackedChange", "RecordCreated", "Announcement"]
 GROUP_VISIBILITY = ["Public", "Private", "Unlisted"]
 MEMBER_ROLES = ["Member", "Manager"]
@@ -108,7 +110,12 @@ FEED_ITEM = ObjectType(
     fields=[
         f.Lookup("parent", "*", required=True, on_delete="cascade"),
         f.Picklist("type", POST_TYPES, default="Text", required=True),
-        f.LongText("body", max_length=BODY_MAX, help="A small safe rich-text subset, sanitised on write"),
+        f.RichText(
+            "body",
+            max_length=BODY_MAX,
+            tags=ALLOWED_TAGS,
+            help="A small safe rich-text subset, sanitised on write",
+        ),
         f.Url("link_url"),
         f.Lookup("file", "File", on_delete="clear"),
         f.Lookup("shared_from", "FeedItem", on_delete="clear"),
@@ -144,7 +151,7 @@ FEED_COMMENT = ObjectType(
     name_field=None,
     fields=[
         f.Lookup("post", "FeedItem", required=True, on_delete="cascade"),
-        f.LongText("body", max_length=BODY_MAX, required=True),
+        f.RichText("body", max_length=BODY_MAX, tags=ALLOWED_TAGS, required=True),
         f.Integer("like_count", read_only=True, default=0),
         *_edit_stamp(),
     ],

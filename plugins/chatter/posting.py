@@ -577,11 +577,16 @@ def comment(session, post_id: str, body: str) -> PostResult:
     return PostResult(record, _inaccessible_mention_notes(session, post_id, record["id"]))
 
 
-def _visible_post(session, post_id: str) -> dict:
+def check_post_id(session, post_id: str) -> str:
+    """The id, or one clear error when it is not a post's (a typo, a comment's id...)."""
     obj = session.registry.object_for_id(post_id) if isinstance(post_id, str) else None
     if obj is None or obj.name != "FeedItem":
         raise ValidationError(f"{post_id!r} is not a post id (like fdi_01J...)")
-    return session.get(post_id)  # core security: not found unless the caller can read it
+    return post_id
+
+
+def _visible_post(session, post_id: str) -> dict:
+    return session.get(check_post_id(session, post_id))  # core security: not found unless readable
 
 
 def like(session, post_id: str, comment_id: str | None = None) -> dict:

@@ -1,15 +1,16 @@
 """FSC action plans: versioned templates, task and document items, business-day due dates.
 
 This module holds only the plugin's hook implementations; declarations
-live in objects.py and permissions.py, behaviour in plain functions beside
-them (templates, plans, assignment, duedates, documents, progress).
+live in objects.py, permissions.py and actions.py (the operations the CLI and
+the API run), behaviour in plain functions beside them (templates, plans,
+assignment, duedates, documents, progress).
 """
 
 from missionbase.core import Report, hookimpl
 
 from . import documents, objects, permissions, plans, progress, templates
 
-# The prefix of this plugin's job, report and setting names (its reports and settings read as ``actionplans.progress``).
+# The prefix of this plugin's report, action and setting names (``actionplans.progress``).
 namespace = "actionplans"
 
 
@@ -67,6 +68,14 @@ def missionbase_register_reports(registry):
             "done, overdue items, missing documents (by=version,state,owner,target_type).",
         )
     )
+
+
+@hookimpl
+def missionbase_register_actions(registry):
+    from .actions import ACTIONS
+
+    for action in ACTIONS:
+        registry.add(action)
 
 
 @hookimpl

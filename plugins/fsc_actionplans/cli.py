@@ -1,7 +1,10 @@
 """``missionbase actionplans``: templates, plans, documents, holidays and the progress report.
 
-Heavy modules (SQLAlchemy through the plugin's behaviour) load inside each
-command, so ``missionbase --help`` stays quick.
+Each command runs the plugin's action of the same operation (actions.py), so the
+API does exactly what the command does; a template argument may be its unique
+name, found here before the action runs on the template's record. Heavy modules
+(SQLAlchemy through the plugin's behaviour) load inside each command, so
+``missionbase --help`` stays quick.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from missionbase.core import (
     json_option,
     pass_app,
     read_json,
+    run_action,
+    targets_option,
     write_json,
 )
 
@@ -54,8 +59,6 @@ def templates_create(
     app, name, unique_name, target_type, description, category, allow_adhoc, estimated_days, as_user, as_json
 ):
     """Create a template; it starts with an empty Draft version 1."""
-    from .templates import create_template, pick_version
-
     values = {
         "name": name,
         "unique_name": unique_name,
@@ -66,12 +69,13 @@ def templates_create(
         "estimated_completion_days": estimated_days,
     }
     with app.session(as_user) as s:
-        template = create_template(s, {k: v for k, v in values.items() if v is not None})
-        draft = pick_version(s, template, status="Draft")
+        template = run_action(
+            s, "ActionPlanTemplate.create_with_draft", {k: v for k, v in values.items() if v is not None}
+        )
     _out(
         as_json,
-        {**template, "draft_version": draft["version_number"]},
-        f"created template {unique_name} ({template['id']}) with Draft v{draft['version_number']}",
+        template,
+        f"created template {unique_name} ({template['id']}) with Draft v{template['draft_version']}",
     )
 
 
@@ -113,9 +117,11 @@ def templates_add_item(
     as_json,
 ):
     """Add a task or document item to the template's Draft version."""
-    from .templates import add_item, find_template
-
     values = {
+        "name": name,
+        "kind": kind,
+        "required": required,
+        "display_order": display_order,
         "subject": subject,
         "priority": priority,
         "status": status,
@@ -124,19 +130,19 @@ def templates_add_item(
         "description": description,
         "instructions": instructions,
         "document_type": document_type,
+        "version": version_number,
     }
-    item = {"name": name, "kind": kind, "required": required}
-    if display_order is not None:
-        item["display_order"] = display_order
     with app.session(as_user) as s:
-        found = find_template(s, template)
-        created = add_item(
-            s, found, item, {k: v for k, v in values.items() if v is not None}, version_number=version_number
+        created = run_action(
+            s,
+            "ActionPlanTemplate.add_item",
+            {k: v for k, v in values.items() if v is not None},
+            record_id=_template_id(s, template),
         )
     _out(as_json, created, f"added {created['kind']} item {name!r} ({created['id']})")
 
 
-def _status_command(name: str, status: str, help_text: str):
+def _status_command(name: str, action: str, help_text: str):
     @templates_group.command(name, help=help_text)
     @click.argument("template")
     @click.option("--version", "version_number", type=int, help="Version number (default: see above).")
@@ -144,10 +150,13 @@ def _status_command(name: str, status: str, help_text: str):
     @json_option
     @pass_app
     def command(app, template, version_number, as_user, as_json):
-        from .templates import find_template, set_version_status
-
         with app.session(as_user) as s:
-            changed = set_version_status(s, find_template(s, template), status, version_number)
+            changed = run_action(
+                s,
+                f"ActionPlanTemplate.{action}",
+                {"version": version_number},
+                record_id=_template_id(s, template),
+            )
         _out(as_json, changed, "\n".join(f"{v['name']}: {v['status']}" for v in changed))
 
     return command
@@ -155,11 +164,11 @@ def _status_command(name: str, status: str, help_text: str):
 
 _status_command(
     "publish",
-    "Published",
+    "publish",
     "Publish the Draft (or --version N); the version published before becomes Obsolete.",
 )
 _status_command(
-    "obsolete", "Obsolete", "Retire the Published version (or --version N, a Draft): no new plans from it."
+    "obsolete", "obsolete", "Retire the Published version (or --version N, a Draft): no new plans from it."
 )
 
 
@@ -170,10 +179,8 @@ _status_command(
 @pass_app
 def templates_new_version(app, template, as_user, as_json):
     """Clone the latest version (items and values) into a new Draft."""
-    from .templates import find_template, new_version
-
     with app.session(as_user) as s:
-        draft = new_version(s, find_template(s, template))
+        draft = run_action(s, "ActionPlanTemplate.new_version", record_id=_template_id(s, template))
     _out(as_json, draft, f"created {draft['name']} (Draft)")
 
 
@@ -185,10 +192,10 @@ def templates_new_version(app, template, as_user, as_json):
 @pass_app
 def templates_export(app, template, version_number, output, as_user):
     """Export a template version as JSON (items and item values, users and queues by name)."""
-    from .templates import export_template, find_template
-
     with app.session(as_user) as s:
-        data = export_template(s, find_template(s, template), version_number)
+        data = run_action(
+            s, "ActionPlanTemplate.export", {"version": version_number}, record_id=_template_id(s, template)
+        )
     write_json(
         data,
         output,
@@ -203,11 +210,13 @@ def templates_export(app, template, version_number, output, as_user):
 @pass_app
 def templates_import(app, path, as_user, as_json):
     """Import an exported template as a Draft (a new template, or a new version of the same unique name)."""
-    from .templates import import_template
+    from missionbase.core import ValidationError
 
     data = read_json(path)
+    if not isinstance(data, dict):
+        raise ValidationError(f"{path} is not an action plan template export (a JSON object)")
     with app.session(as_user) as s:
-        draft = import_template(s, data)
+        draft = run_action(s, "ActionPlanTemplate.import_template", data)
     _out(as_json, draft, f"imported as {draft['name']} (Draft); publish it to use it")
 
 
@@ -217,10 +226,8 @@ def templates_import(app, path, as_user, as_json):
 @pass_app
 def templates_list(app, as_user, as_json):
     """Templates with their versions."""
-    from .templates import list_templates
-
     with app.session(as_user) as s:
-        rows = list_templates(s)
+        rows = run_action(s, "ActionPlanTemplate.list_with_versions")
     if as_json:
         echo_json(rows)
     else:
@@ -232,7 +239,7 @@ def templates_list(app, as_user, as_json):
 
 @actionplans.command("create")
 @click.argument("template")
-@click.option("--target", "targets", multiple=True, required=True, help="Target record id (repeatable).")
+@targets_option
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="Start date (default: today).")
 @click.option("--skip-nonworking", is_flag=True, help="Count due offsets in working days.")
 @click.option("--exclude", multiple=True, help="Template item (name or id) to leave out; not a required one.")
@@ -250,8 +257,6 @@ def plans_create(
     """Create a plan from the template's Published version on each target."""
     from missionbase.core import ValidationError
 
-    from .plans import prepare_plans, write_plans
-
     extra = []
     for text in adhoc:
         try:
@@ -260,27 +265,35 @@ def plans_create(
             raise ValidationError(f"--adhoc {text!r} is not valid JSON ({exc})") from None
     if batch_size < 1:
         raise ValidationError(f"--batch-size must be at least 1 (got {batch_size})")
-    # Everything is checked first; then each batch of targets is one transaction.
+    from missionbase.core import resolve_records
+
     with app.session(as_user) as s:
-        prepared = prepare_plans(
-            s,
-            template,
-            list(targets),
-            start_date=start.date() if start else None,
-            skip_nonworking=skip_nonworking,
-            exclude=exclude,
-            adhoc=extra,
-            name=name,
-        )
-    for begin in range(0, len(prepared.targets), batch_size):
+        target_ids = resolve_records(s, targets)
+    values = {
+        "template": template,
+        "targets": target_ids,
+        "start_date": start.date() if start else None,
+        "skip_nonworking": skip_nonworking,
+        "exclude": list(exclude),
+        "adhoc": extra,
+        "name": name,
+    }
+    key = "ActionPlan.create_from_template"
+    batches = [target_ids[begin : begin + batch_size] for begin in range(0, len(target_ids), batch_size)]
+    if len(batches) > 1:  # everything is checked first; then each batch of targets is one transaction
         with app.session(as_user) as s:
-            write_plans(s, prepared, prepared.targets[begin : begin + batch_size])
-    plans = prepared.created
+            run_action(s, key, {**values, "dry_run": True})
+    plans, version = [], None
+    for batch in batches or [[]]:
+        with app.session(as_user) as s:
+            done = run_action(s, key, {**values, "targets": batch})
+        plans += done["plans"]
+        version = done["version"]
     if as_json:
         echo_json(plans)
     else:
         echo_table(plans, ["id", "name", "state", "start_date"])
-        click.echo(f"created {len(plans)} plan(s) from {prepared.version['name']}")
+        click.echo(f"created {len(plans)} plan(s) from {version}")
 
 
 @actionplans.command("show")
@@ -290,10 +303,8 @@ def plans_create(
 @pass_app
 def plans_show(app, plan, as_user, as_json):
     """A plan: its items with their state, due date and record, and its progress."""
-    from .plans import show_plan
-
     with app.session(as_user) as s:
-        shown = show_plan(s, plan)
+        shown = run_action(s, "ActionPlan.show", record_id=plan)
     if as_json:
         echo_json(shown)
         return
@@ -316,10 +327,8 @@ def plans_show(app, plan, as_user, as_json):
 @pass_app
 def plans_cancel(app, plan, as_user, as_json):
     """Cancel a plan and its open items."""
-    from .plans import cancel_plan
-
     with app.session(as_user) as s:
-        canceled = cancel_plan(s, plan)
+        canceled = run_action(s, "ActionPlan.cancel", record_id=plan)
     _out(as_json, canceled, f"canceled {canceled['name']}")
 
 
@@ -339,14 +348,12 @@ def documents_group():
 @pass_app
 def documents_attach(app, document, path, as_user, as_json):
     """Attach a file (a path, or a stored File id) to a checklist item: it goes to Pending Review."""
-    from .documents import attach
-
     with app.session(as_user) as s:
-        updated = attach(s, document, path)
+        updated = run_action(s, "DocumentChecklistItem.attach", _attachment(path), record_id=document)
     _out(as_json, updated, f"{updated['name']}: {updated['status']} (file {updated['received_file']})")
 
 
-def _review_command(name: str, accept: bool, help_text: str):
+def _review_command(name: str, help_text: str):
     @documents_group.command(name, help=help_text)
     @click.argument("document")
     @click.option("--reason", "--comment", "comment", help="Why (required to reject).")
@@ -354,19 +361,15 @@ def _review_command(name: str, accept: bool, help_text: str):
     @json_option
     @pass_app
     def command(app, document, comment, as_user, as_json):
-        from .documents import review
-
         with app.session(as_user) as s:
-            updated = review(s, document, accept=accept, comment=comment)
+            updated = run_action(s, f"DocumentChecklistItem.{name}", {"comment": comment}, record_id=document)
         _out(as_json, updated, f"{updated['name']}: {updated['status']}")
 
     return command
 
 
-_review_command("accept", True, "Accept a Pending Review document: completes its plan item and freezes it.")
-_review_command(
-    "reject", False, "Reject a Pending Review document (with --reason); a new file re-submits it."
-)
+_review_command("accept", "Accept a Pending Review document: completes its plan item and freezes it.")
+_review_command("reject", "Reject a Pending Review document (with --reason); a new file re-submits it.")
 
 
 # -- holidays and the report ---------------------------------------------------------------
@@ -387,10 +390,9 @@ def holidays_group():
 @pass_app
 def holidays_load(app, country, year, subdiv, business_hours, as_user, as_json):
     """Create Holiday records for a country's public holidays of one year (existing ones are kept)."""
-    from .public_holidays import load_public_holidays
-
+    values = {"country": country, "year": year, "subdiv": subdiv, "business_hours": business_hours}
     with app.session(as_user) as s:
-        created = load_public_holidays(s, country, year, subdiv=subdiv, business_hours=business_hours)
+        created = run_action(s, "Holiday.load_public_holidays", values)
     if as_json:
         echo_json(created)
     else:
@@ -412,16 +414,8 @@ def holidays_load(app, country, year, subdiv, business_hours, as_user, as_json):
 @pass_app
 def report(app, by, per_plan, template, as_user, as_json):
     """Progress and compliance: % of required items done, overdue items and missing documents."""
-    from .progress import plan_rows, progress_report
-    from .templates import find_template
-
     with app.session(as_user) as s:
-        template_id = find_template(s, template)["id"] if template else None
-        rows = (
-            plan_rows(s, template=template_id)
-            if per_plan
-            else progress_report(s, by=by, template=template_id)
-        )
+        rows = run_action(s, "actionplans.progress", {"by": by, "plans": per_plan, "template": template})
     if as_json:
         echo_json(rows)
     elif per_plan:
@@ -440,6 +434,28 @@ def report(app, by, per_plan, template, as_user, as_json):
         )
     else:
         echo_table(rows)
+
+
+def _template_id(session, ref: str) -> str:
+    """A template's id from its unique name (or id), as the session sees it."""
+    from .templates import find_template
+
+    return find_template(session, ref)["id"]
+
+
+def _attachment(path: str) -> dict:
+    """The attach action's input: a stored File id as it is, a local file's bytes (base64)."""
+    import base64
+    from pathlib import Path
+
+    from missionbase.core import ValidationError
+
+    if path.startswith("fil_"):
+        return {"file": path}
+    source = Path(path)
+    if not source.is_file():
+        raise ValidationError(f"file {source} does not exist")
+    return {"content": base64.b64encode(source.read_bytes()).decode("ascii"), "name": source.name}
 
 
 def _out(as_json: bool, data, message: str) -> None:

@@ -244,16 +244,53 @@ def adhoc_specs(session, adhoc: Sequence[dict], *, start_order: int) -> list[Ite
     return specs
 
 
+def preview_plans(session, prepared: PreparedPlans) -> dict:
+    """What creating the prepared plans would write: each plan's name and target, and the
+    items every plan gets with their due dates (a dry run writes nothing)."""
+    target_obj = session.registry.object(prepared.template["target_type"])
+    return {
+        "version": prepared.version["name"],
+        "plans": [
+            {"target": t["id"], "name": prepared.name or default_plan_name(prepared.template, t, target_obj)}
+            for t in prepared.targets
+        ],
+        "items": [
+            {
+                "name": spec.name,
+                "kind": spec.kind,
+                "required": spec.required,
+                "due_date": prepared.due_dates.due(spec.offset),
+                "adhoc": spec.template_item is None,
+            }
+            for spec in prepared.specs
+        ],
+    }
+
+
 # -- creating ------------------------------------------------------------------------------
 
 
-@one_operation
 def create_plans(session, template_ref: str, target_ids: Sequence[str], **options: Any) -> list[dict]:
     """Create one plan per target in the caller's session (one transaction); returns the plans."""
+    return apply_template(session, template_ref, target_ids, **options)["plans"]
+
+
+@one_operation
+def apply_template(
+    session, template_ref: str, target_ids: Sequence[str], *, dry_run: bool = False, **options: Any
+) -> dict:
+    """Create one plan per target: the version used, the plans and the items each got.
+
+    With ``dry_run`` everything is checked the same way and nothing is written:
+    ``plans`` then lists the name and target of each plan that would be created.
+    """
     prepared = prepare_plans(session, template_ref, target_ids, **options)
+    preview = preview_plans(session, prepared)
+    if dry_run:
+        return preview
     for start in range(0, len(prepared.targets), CHUNK_TARGETS):
         write_plans(session, prepared, prepared.targets[start : start + CHUNK_TARGETS])
-    return prepared.created
+    return {**preview, "plans": prepared.created}
 
 
 @one_operation

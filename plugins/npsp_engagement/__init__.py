@@ -62,6 +62,14 @@ def missionbase_register_jobs(registry):
 
 
 @hookimpl
+def missionbase_register_actions(registry):
+    from . import actions
+
+    for action in actions.ACTIONS:
+        registry.add(action)
+
+
+@hookimpl
 def missionbase_register_commands(cli):
     from .cli import plans as plans_group
 

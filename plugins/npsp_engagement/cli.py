@@ -12,10 +12,13 @@ from missionbase.core import (
     json_option,
     pass_app,
     read_json,
+    run_action,
+    targets_option,
     write_json,
 )
 
 ASSIGNEE_CHOICES = {"creator": "User creating the plan", "owner": "Owner of the target record"}
+TEMPLATE = "EngagementPlanTemplate"
 
 
 @click.group()
@@ -34,7 +37,7 @@ def _parse_task(spec: str, index: int) -> dict:
     parts = spec.split(":")
     if not parts[0].strip() or len(parts) > 3:
         raise ValidationError(f"--task {spec!r} must look like SUBJECT[:DAYS[:PARENT SUBJECT]]")
-    task = {"key": parts[0].strip(), "subject": parts[0].strip(), "parent": None}
+    task = {"subject": parts[0].strip(), "parent": None}
     if len(parts) > 1 and parts[1].strip():
         try:
             task["days_after"] = int(parts[1])
@@ -86,25 +89,18 @@ def templates_create(
     as_json,
 ):
     """Create a template with its steps: --task Call:0 --task 'Thank-you note:2:Call'."""
-    from .template_io import FORMAT, VERSION, export_template, import_template
-
-    document = {
-        "format": FORMAT,
-        "version": VERSION,
-        "template": {
-            "name": name,
-            "description": description,
-            "skip_weekends": skip_weekends,
-            "reschedule_to": reschedule_to,
-            "default_assignee": ASSIGNEE_CHOICES[default_assignee],
-            "auto_update_due_dates": auto_update,
-        },
-        "tasks": [_parse_task(spec, i) for i, spec in enumerate(task_specs)],
+    values = {
+        "name": name,
+        "description": description,
+        "skip_weekends": skip_weekends,
+        "reschedule_to": reschedule_to,
+        "default_assignee": ASSIGNEE_CHOICES[default_assignee],
+        "auto_update_due_dates": auto_update,
+        "steps": [_parse_task(spec, i) for i, spec in enumerate(task_specs)],
     }
     with app.session(as_user) as s:
-        created = import_template(s, document)
-        shown = export_template(s, created["id"])
-    _show_template(created["id"], shown, as_json)
+        shown = run_action(s, f"{TEMPLATE}.create_with_steps", values)
+    _show_template(shown["id"], shown, as_json)
 
 
 def _show_template(template_id: str, document: dict, as_json: bool) -> None:
@@ -151,11 +147,10 @@ def _show_template(template_id: str, document: dict, as_json: bool) -> None:
 def templates_show(app, template, as_user, as_json):
     """Show a template (name or id) and its steps as a tree."""
     from .plans import find_template
-    from .template_io import export_template
 
     with app.session(as_user) as s:
         found = find_template(s, template)
-        document = export_template(s, found["id"])
+        document = run_action(s, f"{TEMPLATE}.export", record_id=found["id"])
     _show_template(found["id"], document, as_json)
 
 
@@ -168,12 +163,11 @@ def templates_show(app, template, as_user, as_json):
 def templates_clone(app, template, name, as_user, as_json):
     """Deep-copy a template and all its steps."""
     from .plans import find_template
-    from .template_io import clone_template, export_template
 
+    values = {"name": name} if name else {}
     with app.session(as_user) as s:
-        clone = clone_template(s, find_template(s, template)["id"], name=name)
-        document = export_template(s, clone["id"])
-    _show_template(clone["id"], document, as_json)
+        clone = run_action(s, f"{TEMPLATE}.clone", values, record_id=find_template(s, template)["id"])
+    _show_template(clone["id"], clone, as_json)
 
 
 @templates.command("export")
@@ -186,10 +180,9 @@ def templates_clone(app, template, name, as_user, as_json):
 def templates_export(app, template, output, as_user):
     """Write a template as JSON (assignees by username)."""
     from .plans import find_template
-    from .template_io import export_template
 
     with app.session(as_user) as s:
-        document = export_template(s, find_template(s, template)["id"])
+        document = run_action(s, f"{TEMPLATE}.export", record_id=find_template(s, template)["id"])
     write_json(
         document,
         output,
@@ -205,38 +198,29 @@ def templates_export(app, template, output, as_user):
 @pass_app
 def templates_import(app, path, name, as_user, as_json):
     """Create a template from an exported JSON file."""
-    from .template_io import export_template, import_template
-
-    document = read_json(path)
+    values = {"document": read_json(path), "name": name}
     with app.session(as_user) as s:
-        created = import_template(s, document, name=name)
-        shown = export_template(s, created["id"])
-    _show_template(created["id"], shown, as_json)
+        shown = run_action(s, f"{TEMPLATE}.import", values)
+    _show_template(shown["id"], shown, as_json)
 
 
 @plans.command("apply")
 @click.argument("template")
-@click.option(
-    "--to",
-    "targets",
-    multiple=True,
-    required=True,
-    metavar="RECORD_ID",
-    help="A target record; repeat (or give several, space-separated) for many plans at once.",
-)
+@targets_option
 @as_user_option
 @json_option
 @pass_app
 def apply(app, template, targets, as_user, as_json):
     """Apply a template to records: one plan each, all in one transaction."""
-    from .plans import apply_template
+    from missionbase.core import resolve_records
 
-    target_ids = [t for spec in targets for t in spec.replace(",", " ").split()]
+    from .plans import find_template
+
     with app.session(as_user) as s:
-        created = apply_template(s, template, target_ids)
-    rows = [
-        {k: p[k] for k in ("id", "name", "target", "target_type", "total_tasks", "status")} for p in created
-    ]
+        template_id = find_template(s, template)["id"]
+        rows = run_action(
+            s, f"{TEMPLATE}.apply", {"targets": resolve_records(s, targets)}, record_id=template_id
+        )
     if as_json:
         echo_json(rows)
     else:
@@ -377,34 +361,19 @@ def levels_create(
 @pass_app
 def levels_assign(app, dry_run, as_user, as_json):
     """Give every record of each ladder the level its amount falls in."""
-    import dataclasses
-
-    from .levels import assign_levels
-
     with app.session(as_user) as s:
-        moves = assign_levels(s, dry_run=dry_run)
-        ids = {m.old_level for m in moves} | {m.new_level for m in moves} | {m.plan_template for m in moves}
-        ids.discard(None)
-        names = {r["id"]: r["name"] for r in s.get_many(sorted(ids)).values()} if ids else {}
-    rows = [
-        {
-            **dataclasses.asdict(m),
-            "old_level": names.get(m.old_level, m.old_level),
-            "new_level": names.get(m.new_level, m.new_level),
-            "plan_template": names.get(m.plan_template, m.plan_template),
-        }
-        for m in moves
-    ]
+        done = run_action(s, "npsp.preview_levels" if dry_run else "npsp.assign_levels")
+    rows = done["moves"]
     if as_json:
-        echo_json({"dry_run": dry_run, "moves": rows})
+        echo_json(done)
         return
     if rows:
         echo_table(rows[:200], ["record_id", "ladder", "old_level", "new_level", "plan_template"])
         if len(rows) > 200:
             click.echo(f"... and {len(rows) - 200} more")
-    plans_count = sum(1 for m in moves if m.plan_template)
+    plans_count = sum(1 for m in rows if m["plan_template"])
     verb = "would change" if dry_run else "changed"
     click.echo(
-        f"{len(moves)} record(s) {verb} level; {plans_count} engagement plan(s) "
+        f"{len(rows)} record(s) {verb} level; {plans_count} engagement plan(s) "
         f"{'would be ' if dry_run else ''}created"
     )

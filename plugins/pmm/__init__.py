@@ -52,6 +52,14 @@ def missionbase_register_reports(registry):
 
 
 @hookimpl
+def missionbase_register_actions(registry):
+    from . import actions
+
+    for action in actions.ACTIONS:
+        registry.add(action)
+
+
+@hookimpl
 def missionbase_register_commands(cli):
     from .cli import pmm
 

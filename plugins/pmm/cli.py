@@ -16,6 +16,7 @@ from missionbase.core import (
     json_option,
     load_rows,
     pass_app,
+    run_action,
 )
 
 
@@ -61,30 +62,18 @@ def schedule():
 @pass_app
 def schedule_create(app, as_user, as_json, no_sessions, days_of_week, **values):
     """Create a schedule and generate its sessions (validated like the upstream wizard)."""
-    import datetime as dt
-
-    from .localtime import zone_of
-    from .schedules import create_schedule, default_first_start
-
     values = {k: v for k, v in values.items() if v is not None}
     if days_of_week:
         values["days_of_week"] = [d.strip() for d in days_of_week.split(",") if d.strip()]
-    if "service_schedule_end_date" in values:
-        values["service_schedule_ends"] = "On"
-    elif "number_of_service_sessions" in values:
-        values["service_schedule_ends"] = "After"
     if no_sessions:
-        values["create_service_session_records"] = False
+        values["create_sessions"] = False
     with app.session(as_user) as s:
-        if "first_session_start" not in values:  # the wizard's defaults
-            start = default_first_start(dt.datetime.now(zone_of(s)).replace(microsecond=0))
-            values["first_session_start"] = start
-            values.setdefault("first_session_end", start + dt.timedelta(hours=1))
-        created, sessions = create_schedule(s, values)
+        done = run_action(s, "ServiceSchedule.create_with_sessions", values)
         tz = s.user.time_zone
     if as_json:
-        echo_json({"schedule": created, "sessions": sessions})
+        echo_json(done)
         return
+    created, sessions = done["schedule"], done["sessions"]
     click.echo(f"Created schedule {created['id']} ({created['name']}) with {len(sessions)} session(s).")
     echo_table(sessions, ["id", "name", "session_start", "session_end"], time_zone=tz)
 
@@ -98,18 +87,9 @@ def schedule_create(app, as_user, as_json, no_sessions, days_of_week, **values):
 @pass_app
 def schedule_extend(app, schedule_id, end_date, count, as_user, as_json):
     """Add the sessions after the schedule's last one up to a later end."""
-    import datetime as dt
-
-    from missionbase.core import ValidationError
-
-    from .schedules import extend_schedule
-
-    try:
-        until = dt.date.fromisoformat(end_date) if end_date else None
-    except ValueError:
-        raise ValidationError(f"--until needs a date like 2025-06-30 (got {end_date!r})") from None
+    values = {k: v for k, v in {"until": end_date, "count": count}.items() if v is not None}
     with app.session(as_user) as s:
-        sessions = extend_schedule(s, schedule_id, end_date=until, count=count)
+        sessions = run_action(s, "ServiceSchedule.extend", values, record_id=schedule_id)
         tz = s.user.time_zone
     if as_json:
         echo_json(sessions)
@@ -140,10 +120,9 @@ def _filters(func):
 @pass_app
 def participants_candidates(app, schedule_id, stage, cohort, search, as_user, as_json):
     """Engagements that could join the schedule (active stages of its program, not already on it)."""
-    from .participants import candidates
-
+    filters = {k: v for k, v in {"stage": stage, "cohort": cohort, "search": search}.items() if v}
     with app.session(as_user) as s:
-        rows = candidates(s, schedule_id, stage=stage, cohort=cohort, search=search)
+        rows = run_action(s, "ServiceSchedule.participant_candidates", filters, record_id=schedule_id)
     if as_json:
         echo_json(rows)
     else:
@@ -162,21 +141,18 @@ def participants_add(app, schedule_id, engagements, add_all, stage, cohort, sear
     """Enrol engagements' clients on a schedule (capacity only warns)."""
     from missionbase.core import ValidationError
 
-    from .participants import add_participants, candidates
-
     if not engagements and not add_all:
         raise ValidationError("name engagements with --engagement ID, or use --all (with filters)")
+    values = {k: v for k, v in {"stage": stage, "cohort": cohort, "search": search}.items() if v}
+    values.update(engagements=list(engagements), all=add_all)
     with app.session(as_user) as s:
-        wanted = list(engagements)
-        if add_all:
-            wanted += [c["id"] for c in candidates(s, schedule_id, stage=stage, cohort=cohort, search=search)]
-        added = add_participants(s, schedule_id, wanted)
-    if added.warning:
-        click.echo(f"warning: {added.warning}", err=True)
+        added = run_action(s, "ServiceSchedule.add_participants", values, record_id=schedule_id)
+    if added["warning"]:
+        click.echo(f"warning: {added['warning']}", err=True)
     if as_json:
-        echo_json(added.participants)
+        echo_json(added["participants"])
     else:
-        click.echo(f"Added {len(added.participants)} participant(s).")
+        click.echo(f"Added {len(added['participants'])} participant(s).")
 
 
 # -- attendance ----------------------------------------------------------------------------
@@ -198,18 +174,18 @@ def attendance():
 @pass_app
 def attendance_show(app, session_id, sort, exclude_status, exclude_role, exclude_stage, as_user, as_json):
     """The roster: existing deliveries plus a new (Present) row per participant without one."""
-    from .attendance import build_roster
 
+    def listed(text: str) -> list[str]:
+        return [item for item in text.split(",") if item]
+
+    options = {
+        "sort": sort,
+        "exclude_statuses": listed(exclude_status),
+        "exclude_roles": listed(exclude_role),
+        "exclude_stages": listed(exclude_stage),
+    }
     with app.session(as_user) as s:
-        roster = build_roster(
-            s,
-            session_id,
-            sort_by=sort,
-            exclude_participant_statuses=tuple(exclude_status.split(",")),
-            exclude_roles=tuple(exclude_role.split(",")),
-            exclude_stages=tuple(exclude_stage.split(",")),
-        )
-    rows = [r.as_dict() for r in roster.rows]
+        rows = run_action(s, "ServiceSession.roster", options, record_id=session_id)
     if as_json:
         echo_json(rows)
     else:
@@ -246,8 +222,6 @@ def attendance_save(app, session_id, file, present, absent, excused, skip, rest,
     """
     from missionbase.core import ValidationError
 
-    from .attendance import save_roster
-
     marks: dict = {}
     skipped = list(skip)
     if file:
@@ -263,29 +237,23 @@ def attendance_save(app, session_id, file, present, absent, excused, skip, rest,
             marks[contact] = {
                 k: v for k, v in row.items() if k in ("attendance_status", "quantity") and v is not None
             }
+            marks[contact]["contact"] = contact
     for status, contacts in (
         ("Present", present),
         ("Unexcused Absence", absent),
         ("Excused Absence", excused),
     ):
         for contact in contacts:
-            marks[contact] = {"attendance_status": status}
+            marks[contact] = {"contact": contact, "attendance_status": status}
     if not marks and not rest and not skipped:
         raise ValidationError("nothing to save: give a FILE, or --present/--absent/--excused/--skip/--rest")
+    values = {"marks": list(marks.values()), "skip": skipped, "rest": rest}
     with app.session(as_user) as s:
-        saved = save_roster(s, session_id, marks, skip=skipped, rest=rest)
+        saved = run_action(s, "ServiceSession.save_attendance", values, record_id=session_id)
     if as_json:
-        echo_json(
-            {
-                "created": saved.created,
-                "updated": saved.updated,
-                "skipped": saved.skipped,
-                "session_status": saved.session_status,
-                "message": saved.message,
-            }
-        )
+        echo_json(saved)
     else:
-        click.echo(saved.message)
+        click.echo(saved["message"])
 
 
 # -- deliveries ------------------------------------------------------------------------------
@@ -304,11 +272,9 @@ def deliveries():
 def deliveries_bulk(app, file, as_user, as_json):
     """Create deliveries from FILE (CSV or JSON rows: contact, program_engagement, service, delivery_date,
     quantity...); an anonymous row has no contact and a quantity. All rows or none."""
-    from .deliveries import bulk_deliveries
-
     rows = load_rows(file)
     with app.session(as_user) as s:
-        created = bulk_deliveries(s, rows)
+        created = run_action(s, "ServiceDelivery.bulk_create", {"rows": rows})
     if as_json:
         echo_json(created)
     else:
@@ -335,14 +301,8 @@ def rollups():
 @pass_app
 def rollups_recalc(app, objects, as_user, as_json):
     """Recompute rollups from every delivery (needs an administrator); writes only what changed."""
-    from missionbase.core import AccessDenied
-
-    from .rollups import recalculate
-
     with app.session(as_user) as s:
-        if not app.is_admin(s):
-            raise AccessDenied(f"{s.user.username} cannot recalculate rollups: it needs an administrator")
-        changed = recalculate(s, list(objects) or None)
+        changed = run_action(s, "pmm.recalculate_rollups", {"objects": list(objects)})
     if as_json:
         echo_json(changed)
     else:

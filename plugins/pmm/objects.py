@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from missionbase.core import AccessDenied, ObjectType
+from missionbase.core import AccessDenied, NotInFuture, ObjectType
 from missionbase.core import fields as f
 
 PROGRAM_STATUSES = ["Planned", "Active", "Completed", "Canceled"]
@@ -290,6 +290,14 @@ SERVICE_DELIVERY = ObjectType(
     feed=True,
     history=["attendance_status"],
     description="One instance of a service given: how much, when, to whom (or anonymously).",
+    # Attendance says the session happened: none is taken before the session starts.
+    rules=[
+        NotInFuture(
+            "service_session.session_start",
+            when="attendance_status",
+            message="attendance cannot be taken before the session starts",
+        )
+    ],
     fields=[
         f.Text(
             "name", help="Auto-named '<client> <date>: <service>' unless autoname_override is set", **NAME

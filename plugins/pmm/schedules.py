@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule
 
-from missionbase.core import ValidationError
+from missionbase.core import ValidationError, parse_user_datetime
 
 from . import settings as cfg
 from .localtime import zone_of
@@ -106,7 +106,10 @@ def normalise(values: dict, zone: ZoneInfo) -> dict:
     start = start if start.tzinfo else start.replace(tzinfo=zone)
     end = end if end.tzinfo else end.replace(tzinfo=zone)
     if end <= start:
-        raise _fail("first_session_end", f"must be after the first session start ({start.isoformat()})")
+        raise _fail(
+            "first_session_end",
+            f"must be after the first session start ({start.astimezone(zone).isoformat()})",
+        )
     out["first_session_start"], out["first_session_end"] = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     frequency = out.get("frequency") or "One Time"
     if frequency not in FREQUENCIES:
@@ -253,6 +256,14 @@ def create_schedules(session, many: list[dict]) -> tuple[list[dict], list[dict]]
             unknown = sorted(set(values) - set(SCHEDULE_FIELDS))
             if unknown:
                 raise _fail(unknown[0], f"is not a schedule field; use {', '.join(SCHEDULE_FIELDS)}")
+            values = {
+                **values,
+                **{
+                    name: parse_user_datetime(session, values[name], object_name=OBJECT, field=name)
+                    for name in ("first_session_start", "first_session_end")
+                    if values.get(name) not in (None, "")
+                },
+            }
             checked.append(normalise(values, zone))
         except ValidationError as exc:
             raise ValidationError(

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import types
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pytest
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.testclient import TestClient
 
-from missionbase.core import ObjectType, PermissionSet, hookimpl
+from missionbase.core import Action, ObjectType, PermissionSet, ValidationError, hookimpl
 from missionbase.core import fields as f
 from missionbase.core.api.app import create_api
 from missionbase.core.api.tokens import create_token
@@ -49,10 +51,48 @@ def casefile_plugin() -> types.ModuleType:
             PermissionSet("Health Notes", objects={"CaseFile": "R"}, fields={"CaseFile.health_notes": "edit"})
         )
 
+    @hookimpl
+    def missionbase_register_actions(registry):
+        for action in CASEFILE_ACTIONS:
+            registry.add(action)
+
+    plugin.missionbase_register_actions = missionbase_register_actions
     plugin.missionbase_register_objects = missionbase_register_objects
     plugin.missionbase_register_permission_sets = missionbase_register_permission_sets
     return plugin
 
+
+class Closing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Literal["resolved", "moved away", "duplicate"]
+    note: str = Field("", max_length=50)
+    fail_after_writing: bool = False  # lets a test see that a failure writes nothing
+
+
+def close_case(session, case_id: str, data: Closing) -> dict:
+    closed = session.update(case_id, {"status": "Closed"})
+    session.create("CaseFile", {"name": f"closing note: {data.reason} {data.note}".strip()})
+    if data.fail_after_writing:
+        raise ValidationError("refused after writing", object_name="CaseFile", field="fail_after_writing")
+    return closed
+
+
+def status_counts(session, data) -> dict:
+    rows = session.query("CaseFile", fields=["status"], limit=1000).records
+    return {status: sum(1 for r in rows if r["status"] == status) for status in ("Open", "Waiting", "Closed")}
+
+
+def purge_closed(session, data) -> int:
+    closed = session.query("CaseFile", where={"status": "Closed"}, fields=["id"], limit=1000).records
+    session.delete_many([r["id"] for r in closed])
+    return len(closed)
+
+
+CASEFILE_ACTIONS = [
+    Action("close", run=close_case, object="CaseFile", on_record=True, input=Closing, permission="edit"),
+    Action("status_counts", run=status_counts, object="CaseFile", permission="read", writes=False),
+    Action("apifix.purge_closed", run=purge_closed, permission="modify_all_data"),
+]
 
 USERS = {
     "ana": ["Standard User", "Case Worker"],

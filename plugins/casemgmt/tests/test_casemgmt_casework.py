@@ -285,4 +285,8 @@ def test_incidents_from_the_cli(cm_app, cli, in_org):
         "--as",
         "ana",
     )
-    assert bad.exit_code != 0 and "incident_datetime" in bad.err and len(bad.err.strip().splitlines()) == 1
+    assert (
+        bad.exit_code != 0
+        and "--when: 'yesterday' is not a date-time" in bad.err
+        and len(bad.err.strip().splitlines()) == 1
+    )

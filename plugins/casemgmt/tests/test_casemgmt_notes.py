@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from missionbase.core import Grantee, RecordNotFound, ValidationError, share_record
+from missionbase.core import SYSTEM_USER, Grantee, RecordNotFound, ValidationError, share_record
 from missionbase.core.security.explain import explain
 from missionbase.plugins.casemgmt.notes import complete_note, my_notes, related_records, write_note
 
@@ -31,7 +31,10 @@ def test_a_draft_is_visible_only_to_its_author(cm_app, carol):
             assert s.count("ClientNote") == 0
             with pytest.raises(RecordNotFound):
                 s.get(draft["id"])
-    assert any("restricted by draft_author" in r for r in explain(cm_app, "sup", draft["id"])["reasons"])
+    assert any(
+        "restricted by draft_author" in r
+        for r in explain(cm_app, "sup", draft["id"], asked_by=SYSTEM_USER)["reasons"]
+    )
     with cm_app.session("ana") as s:
         assert [n["id"] for n in s.query("ClientNote").records] == [draft["id"]]
         complete_note(s, draft["id"])

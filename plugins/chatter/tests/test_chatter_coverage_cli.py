@@ -144,3 +144,17 @@ def test_cli_bookmark_mute_and_leave(org, run):
     assert run("feed", "groups", "leave", "Choir", "--as", "ben").out.strip() == "left Choir"
     assert one_error_line(run("feed", "groups", "leave", "Choir", "--as", "ben"), "Choir")
     assert one_error_line(run("feed", "mute", "fdi_nope", "--as", "ben"), "fdi_nope")
+
+
+def test_following_and_notifications_read_in_the_readers_zone_and_by_name(org, run):
+    with org.system_session() as s:
+        s.update(org.users["ben"], {"time_zone": "Asia/Tokyo"})
+    assert run("feed", "follow", "cleo", "--as", "ben").exit_code == 0
+    following = run("feed", "following", "--as", "ben").out
+    assert "Cleo Martin" in following and "JST" in following and "UTC" not in following
+    run("feed", "groups", "create", "Board", "--visibility", "Private", "--as", "ana")
+    request = run("feed", "groups", "request", "Board", "--as", "ben", "--json").json()
+    run("feed", "groups", "approve", request["id"], "--as", "ana")
+    listed = run("notifications", "list", "--as", "ben").out
+    assert "JST" in listed and "UTC" not in listed
+    assert "+00:00" in run("notifications", "list", "--as", "ben", "--json").out  # JSON keeps UTC

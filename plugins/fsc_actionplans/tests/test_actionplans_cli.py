@@ -171,3 +171,58 @@ def test_holidays_load_for_a_country_and_year(org, cli):
     holidays = _ok(cli("records", "query", "Holiday", "--count")).out.strip()
     assert holidays == str(len(created)) and all(not h["is_recurring"] for h in created)
     assert dt.date.fromisoformat(created[0]["date"]).year == 2027
+
+
+def test_plans_in_batches_are_all_checked_before_the_first_batch_is_written(org, cli):
+    _ok(
+        cli(
+            "actionplans",
+            "templates",
+            "create",
+            "Visit",
+            "--unique-name",
+            "visit",
+            "--target-type",
+            "Account",
+        )
+    )
+    _ok(cli("actionplans", "templates", "add-item", "visit", "--name", "Call", "--required"))
+    _ok(cli("actionplans", "templates", "publish", "visit"))
+    accounts = [
+        _ok(cli("records", "create", "Account", "--set", f"name={name}", "--json")).json()["id"]
+        for name in ("Acme", "Globex", "Initech")
+    ]
+    unit = _ok(cli("records", "create", "HousingUnit", "--set", "name=Flat 2B", "--json")).json()["id"]
+    bad = cli(
+        "actionplans", "create", "visit", *[f"--target={t}" for t in [*accounts, unit]], "--batch-size", "2"
+    )
+    assert bad.exit_code != 0 and f"target {unit} is a HousingUnit" in bad.err
+    assert _ok(cli("records", "query", "ActionPlan", "--count")).out.strip() == "0"  # no batch was written
+    created = cli("actionplans", "create", "visit", *[f"--target={t}" for t in accounts], "--batch-size", "2")
+    assert _ok(created).out.strip().endswith("created 3 plan(s) from Visit v1")
+    assert _ok(cli("records", "query", "ActionPlan", "--count")).out.strip() == "3"
+
+
+def test_create_takes_targets_by_name_as_plans_apply_does(org, cli):
+    _ok(
+        cli(
+            "actionplans",
+            "templates",
+            "create",
+            "Check",
+            "--unique-name",
+            "check",
+            "--target-type",
+            "HousingUnit",
+        )
+    )
+    _ok(cli("actionplans", "templates", "add-item", "check", "--name", "Inspect"))
+    _ok(cli("actionplans", "templates", "publish", "check"))
+    flat = _ok(cli("records", "create", "HousingUnit", "--set", "name=Flat 2B", "--json")).json()
+    loft = _ok(cli("records", "create", "HousingUnit", "--set", "name=Loft", "--json")).json()
+    plans = _ok(
+        cli("actionplans", "create", "check", "--target", "flat 2b, HousingUnit:Loft", "--json")
+    ).json()
+    assert [p["target"] for p in plans] == [flat["id"], loft["id"]]
+    unknown = cli("actionplans", "create", "check", "--target", "Flat 9Z")
+    assert unknown.exit_code == 1 and "--target: no " in unknown.err and "matches 'Flat 9Z'" in unknown.err

@@ -69,7 +69,9 @@ def test_clone_appends_cloned(folder, cli):
 def test_apply_to_many_records_then_show(folder, cli):
     ok(cli("plans", "templates", "create", "Thanks", "--task", "Call:0", "--task", "Letter:2:Call"))
     ids = [contact(cli, f"C{i}") for i in range(3)]
-    plans = ok(cli("plans", "apply", "Thanks", "--to", ids[0], "--to", f"{ids[1]} {ids[2]}", "--json")).json()
+    plans = ok(
+        cli("plans", "apply", "Thanks", "--target", ids[0], "--target", f"{ids[1]} {ids[2]}", "--json")
+    ).json()
     assert [(p["target"], p["total_tasks"], p["status"]) for p in plans] == [
         (i, 2, "Not Started") for i in ids
     ]
@@ -83,10 +85,10 @@ def test_apply_to_many_records_then_show(folder, cli):
     ("args", "message"),
     [
         (
-            ["plans", "apply", "Nope", "--to", "con_01J0000000000000000000000"],
+            ["plans", "apply", "Nope", "--target", "con_01J0000000000000000000000"],
             "unknown engagement plan template 'Nope'",
         ),
-        (["plans", "apply", "Thanks", "--to", "role_x"], "'target'"),
+        (["plans", "apply", "Thanks", "--target", "role_x"], "--target: no Account or Contact"),
         (["plans", "templates", "create", "Bad", "--task", "A:x"], "days 'x' is not a whole number"),
         (["plans", "templates", "create", "Bad", "--task", "A:1:Missing"], "parent 'Missing' is not the key"),
         (["plans", "show", "EP-9999"], "EP-9999 not found"),
@@ -179,3 +181,16 @@ def test_levels_create_list_assign_dry_run_and_job(folder, cli):
     assert ok(cli("plans", "levels", "assign", "--json")).json()["moves"] == []
     tasks = ok(cli("records", "query", "Task", "--where", f"who = {donor}", "--json")).json()["records"]
     assert [t["subject"] for t in tasks] == ["Thank-you call"]
+
+
+def test_apply_takes_targets_by_name_as_actionplans_create_does(folder, cli):
+    ok(cli("plans", "templates", "create", "Thanks", "--task", "Call:0"))
+    diallo, ng = contact(cli, "Diallo"), contact(cli, "Ng")
+    plans = ok(
+        cli("plans", "apply", "Thanks", "--target", "diallo", "--target", "Contact:Ng", "--json")
+    ).json()
+    assert [p["target"] for p in plans] == [diallo, ng]
+    both = cli("records", "create", "Contact", "--set", "last_name=Ng")
+    assert both.exit_code == 0
+    several = cli("plans", "apply", "Thanks", "--target", "Ng")
+    assert several.exit_code == 1 and "'Ng' matches 2 Contact records" in several.err and ng in several.err

@@ -235,3 +235,31 @@ def test_cli_participants_attendance_and_bulk(org_dir, cli, setup):
     assert cli("pmm", "deliveries", "bulk", str(bulk), "--as", "worker").out.strip() == (
         "Saved 1 Service Delivery records."
     )
+
+
+def test_attendance_on_a_session_that_has_not_started_is_refused(org_dir, cli, pmm_app, setup):
+    """Attendance says the session happened: a future session keeps no delivery and stays Pending."""
+    w = setup["w"]
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).replace(microsecond=0)
+    with pmm_app.session("manager") as s:
+        _, sessions = create_schedule(
+            s,
+            {
+                "name": "Next week",
+                "service": w.service["id"],
+                "first_session_start": start,
+                "first_session_end": start + dt.timedelta(hours=1),
+            },
+        )
+        add_participants(s, sessions[0]["service_schedule"], [e["id"] for e in w.engagements])
+    future = sessions[0]["id"]
+    refused = cli("pmm", "attendance", "save", future, "--rest", "Present", "--as", "worker")
+    assert refused.exit_code == 1 and len(refused.err.strip().splitlines()) == 1
+    assert "field 'service_session': attendance cannot be taken before the session starts" in refused.err
+    with pmm_app.session("worker") as s:
+        assert s.count("ServiceDelivery", {"service_session": future}) == 0
+        assert s.get(future)["status"] == "Pending"
+        # A delivery without attendance (planned) on that session is still fine.
+        s.create("ServiceDelivery", {"service": w.service["id"], "service_session": future, "quantity": 1})
+    past = setup["sessions"][0]["id"]  # January 2025: attendance is taken as before
+    assert cli("pmm", "attendance", "save", past, "--rest", "Present", "--as", "worker").exit_code == 0

@@ -2,7 +2,7 @@
 
 This module holds only the hook implementations; declarations live in
 objects.py (objects, permission set) and settings.py, behaviour in plain
-functions beside them (rules.py: triggers, reports.py: report and job,
+functions beside them (rules.py: triggers, reports.py: report and job, actions.py: actions,
 cli.py: commands, demo.py: demo data), and schema changes that need more
 than ``db upgrade`` in migrations/ (Alembic revision scripts, branch label
 ``housing``). Everything is imported from ``missionbase.core``, the face
@@ -58,6 +58,14 @@ def missionbase_register_reports(registry):
     from .reports import occupancy
 
     registry.add(Report("housing.occupancy", run=occupancy, description="Housing units per status"))
+
+
+@hookimpl
+def missionbase_register_actions(registry):
+    from .actions import ACTIONS
+
+    for action in ACTIONS:
+        registry.add(action)
 
 
 @hookimpl

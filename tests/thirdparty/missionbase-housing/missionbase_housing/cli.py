@@ -40,12 +40,12 @@ def vacancies(app, as_user, as_json) -> None:
 @as_user_option
 @pass_app
 def place(app, unit, contact, as_user) -> None:
-    from missionbase.core import RecordNotFound
+    from missionbase.core import RecordNotFound, run_action
 
     with app.session(as_user) as session:
         where = {"id": unit} if unit.startswith("hsu_") else {"name": unit}
         found = session.query("HousingUnit", where=where, fields=["id", "name"], limit=2).records
         if len(found) != 1:
             raise RecordNotFound(unit, "HousingUnit")
-        session.update(found[0]["id"], {"tenant": contact, "status": "Occupied"})
+        run_action(session, "HousingUnit.place", {"contact": contact}, record_id=found[0]["id"])
     click.echo(f"placed {contact} in {found[0]['name']}")
