@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import Request, Security
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -13,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..auth.credentials import Caller, confirm
 from ..auth.requests import authenticate
-from ..auth.sessions import COOKIE_NAME, CSRF_HEADER
+from ..auth.sessions import COOKIE_NAME, CSRF_FIELD, CSRF_HEADER, SAFE_METHODS
 from ..errors import AccessDenied
 from .http import DEFAULT_MAX_BODY
 
@@ -25,7 +26,7 @@ bearer_scheme = HTTPBearer(auto_error=False, description="An API token: `mission
 cookie_scheme = APIKeyCookie(
     name=COOKIE_NAME,
     auto_error=False,
-    description=f"A login session (`POST {API_PREFIX}/session`); changes also need the {CSRF_HEADER} header.",
+    description=f"A login session (`POST {API_PREFIX}/auth/login`); changes also need the {CSRF_HEADER} header.",
 )
 csrf_scheme = APIKeyHeader(
     name=CSRF_HEADER,
@@ -78,12 +79,34 @@ async def current_caller(
     """The route dependency that authenticates: 401 problem without a valid token or session,
     403 for a session cookie on a change without its CSRF token (before anything is read)."""
     org = context_of(request).org
+    csrf_token = request.headers.get(CSRF_HEADER) or await _csrf_form_field(request)
     return await run_in_threadpool(
         lambda: authenticate(
             org,
             authorization=request.headers.get("authorization"),
             session_cookie=request.cookies.get(COOKIE_NAME),
             method=request.method,
-            csrf_token=request.headers.get(CSRF_HEADER),
+            csrf_token=csrf_token,
         )
     )
+
+
+# An HTML form's fields fit in this; a larger urlencoded body is not looked into for the token.
+CSRF_FORM_MAX = 64 * 1024
+
+
+async def _csrf_form_field(request: Request) -> str | None:
+    """The ``csrf_token`` field of a urlencoded form posted with the session cookie.
+
+    The body is read with ``request.body()``, which keeps it for the route; a multipart
+    body (an upload) is never read here, as its route streams it: it needs the header.
+    """
+    if request.method in SAFE_METHODS or COOKIE_NAME not in request.cookies:
+        return None
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        return None
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > CSRF_FORM_MAX:
+        return None
+    values = parse_qs((await request.body()).decode("latin-1"), max_num_fields=100)
+    return (values.get(CSRF_FIELD) or [None])[0]

@@ -41,11 +41,17 @@ def me(session, caller: TokenUser) -> dict:
         "permission_sets": sorted(p.name for p in rights.permission_sets) if rights else None,
         "system_permissions": sorted(rights.system) if rights else None,
         "token": (
-            {"id": caller.token_id, "scope": caller.scope, "objects": sorted(caller.objects) if caller.objects else None}
+            {
+                "id": caller.token_id,
+                "scope": caller.scope,
+                "objects": sorted(caller.objects) if caller.objects else None,
+            }
             if caller.token_id
             else None
         ),
-        "session": {"id": caller.session_id} if caller.session_id else None,
+        # The CSRF token a login session's changes must send (a page reloaded since the login
+        # asks here again; the cookie itself is out of reach of scripts).
+        "session": {"id": caller.session_id, "csrf_token": caller.csrf_token} if caller.session_id else None,
     }
 
 
@@ -136,7 +142,10 @@ def add_routes(api: FastAPI) -> None:
         )
 
     @api.get(
-        f"{API_PREFIX}/me", tags=["meta"], summary="Who the token or login session acts as", responses=problem_responses(401)
+        f"{API_PREFIX}/me",
+        tags=["meta"],
+        summary="Who the token or login session acts as",
+        responses=problem_responses(401),
     )
     async def who_am_i(request: Request, caller: TokenUser = Depends(current_caller)):
         return json_response(await context_of(request).run(caller, me, caller))

@@ -10,7 +10,7 @@ between is refused there, and nothing the request would have written is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -39,8 +39,9 @@ class TooManyFailures(MissionbaseError):
 class Caller:
     """Who a request acts as, through what, and what that credential allows.
 
-    ``token_id`` is set for an API token, ``session_id`` for a login session; ``objects``
-    (a token's object scope) lists the only objects the request may touch, None for all.
+    ``token_id`` is set for an API token, ``session_id`` for a login session (then
+    ``csrf_token`` is the token its state-changing requests must send); ``objects`` (a
+    token's object scope) lists the only objects the request may touch, None for all.
     """
 
     user_id: str
@@ -48,6 +49,7 @@ class Caller:
     token_id: str | None = None
     session_id: str | None = None
     objects: frozenset[str] | None = None
+    csrf_token: str | None = field(default=None, repr=False)
 
     @property
     def can_write(self) -> bool:

@@ -60,7 +60,11 @@ def reserve_attempt(app, conn: sa.Connection, username: str, address: str) -> st
             f"too many failed logins {whose}; try again in {_duration(seconds)}", retry_after=seconds
         )
     # What no window counts any more goes, so the table stays the size of one window.
-    conn.execute(table.delete().where(table.c.at <= since, sa.or_(table.c.username == name, table.c.address == address)))
+    conn.execute(
+        table.delete().where(
+            table.c.at <= since, sa.or_(table.c.username == name, table.c.address == address)
+        )
+    )
     attempt_id = new_id("lgf")
     conn.execute(table.insert().values(id=attempt_id, at=now, username=name, address=address[:64]))
     return attempt_id

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from ..ids import SYSTEM_USER_ID
 from . import audit, limits, passwords, sessions
-from .credentials import BadCredentials
+from .credentials import BadCredentials, Caller
+from .settings import SESSION_MAX_HOURS, read_settings
 
 WRONG = "wrong username or password"
 
@@ -27,6 +28,11 @@ class LoginResult:
     csrf_token: str
     session: dict  # the session row, without its hash
     user: dict  # id, username, name
+    max_age: int  # seconds the cookie may live: the session's absolute limit
+
+    def cookie(self, *, secure: bool) -> dict:
+        """``response.set_cookie(value=result.secret, **result.cookie(secure=...))``."""
+        return sessions.cookie_options(secure=secure, max_age=self.max_age)
 
 
 def log_in(app, username: str, password: str, *, address: str, user_agent: str = "") -> LoginResult:
@@ -44,7 +50,9 @@ def log_in(app, username: str, password: str, *, address: str, user_agent: str =
     with app.connect() as conn, conn.begin():
         attempt = limits.reserve_attempt(app, conn, username, address)
         user = conn.execute(
-            sa.select(users.c.id, users.c.username, users.c.name, users.c.is_active, users.c.is_deleted).where(
+            sa.select(
+                users.c.id, users.c.username, users.c.name, users.c.is_active, users.c.is_deleted
+            ).where(
                 users.c.username == username, users.c.id != SYSTEM_USER_ID, users.c.is_deleted == sa.false()
             )
         ).first()
@@ -64,18 +72,50 @@ def log_in(app, username: str, password: str, *, address: str, user_agent: str =
             limits.forgive(app, conn, attempt, username)
             if new_hash is not None:  # made with other argon2 parameters than the org's now
                 passwords.store_hash(conn, schema, user.id, new_hash, changed_by=user.id)
-            secret, row = sessions.start_session(conn, schema, user.id, address=address, user_agent=user_agent)
-            audit.record(conn, schema, "login", actor_id=user.id, user_id=user.id, session_id=row["id"], address=address)
+            secret, row = sessions.start_session(
+                conn, schema, user.id, address=address, user_agent=user_agent
+            )
+            audit.record(
+                conn,
+                schema,
+                "login",
+                actor_id=user.id,
+                user_id=user.id,
+                session_id=row["id"],
+                address=address,
+            )
     if not matched:
         raise BadCredentials(WRONG)
     with app.connect() as conn:
         public = sessions.describe(app, conn, row["id"])
+        hours = read_settings(app, conn, [SESSION_MAX_HOURS])[SESSION_MAX_HOURS]
     return LoginResult(
         secret=secret,
         csrf_token=sessions.csrf_token_for(secret),
         session=public,
         user={"id": user.id, "username": user.username, "name": user.name},
+        max_age=hours * 3600,
     )
+
+
+def session_caller(app, secret: str, *, method: str, csrf_token: str | None = None) -> Caller:
+    """Who the session cookie ``secret`` stands for, or BadCredentials (401: ended, expired,
+    deactivated) / CsrfRefused (403: a POST, PUT, PATCH or DELETE without the session's CSRF
+    token). Moves the session's idle clock on."""
+    if not secret:
+        raise BadCredentials("your session has ended (logged out, revoked or expired); log in again")
+    with app.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        return sessions.resolve(app, conn, secret, method=method, csrf_token=csrf_token)
+
+
+def end_session(app, caller: Caller, *, address: str | None = None) -> None:
+    """Log out: the login session ``caller`` came with ends now (audited). A caller of
+    ``session_caller`` with the request's method has had its CSRF token checked already."""
+    if caller.session_id is None:
+        raise BadCredentials("logging out ends a login session; this request did not come with one")
+    with app.session(caller.user_id) as session:
+        sessions.end_own_session(session, caller.session_id, address=address)
 
 
 def _why(user, stored: str | None, username: str) -> str:

@@ -72,7 +72,9 @@ def check_rules(password: str, *, min_length: int, username: str | None = None) 
             field="password",
         )
     if len(password) > PASSWORD_MAX_LENGTH:
-        raise ValidationError(f"a password may have at most {PASSWORD_MAX_LENGTH} characters", field="password")
+        raise ValidationError(
+            f"a password may have at most {PASSWORD_MAX_LENGTH} characters", field="password"
+        )
     if username and password.strip().lower() == username.lower():
         raise ValidationError("a password must not be the username", field="password")
 
@@ -113,7 +115,11 @@ def set_password(session, username: str, password: str) -> dict:
     if user["id"] != session.user.id:
         require_manage_users(session, f"set {user['username']}'s password")
     check_rules(password, min_length=session.get_setting(PASSWORD_MIN_LENGTH), username=user["username"])
-    store_hash(session.conn, session.schema, user["id"], hash_password(session.app, password), session.user.id)
-    ended = end_sessions_of(session.conn, session.schema, user["id"], actor_id=session.user.id, reason="password set")
+    store_hash(
+        session.conn, session.schema, user["id"], hash_password(session.app, password), session.user.id
+    )
+    ended = end_sessions_of(
+        session.conn, session.schema, user["id"], actor_id=session.user.id, reason="password set"
+    )
     audit.record(session.conn, session.schema, "password_set", actor_id=session.user.id, user_id=user["id"])
     return {"id": user["id"], "username": user["username"], "sessions_ended": ended}

@@ -8,7 +8,7 @@ from .credentials import BadCredentials, Caller
 
 NO_CREDENTIALS = (
     "this needs an API token ('Authorization: Bearer mb_...') or a login session "
-    "(POST /api/v1/session sets its cookie)"
+    "(POST /api/v1/auth/login sets its cookie)"
 )
 
 

@@ -36,12 +36,24 @@ from .settings import SESSION_IDLE_MINUTES, SESSION_MAX_HOURS, read_settings
 
 COOKIE_NAME = "mb_session"
 CSRF_HEADER = "X-CSRF-Token"
+# The same token as a form field, for an HTML form posted by the web UI.
+CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 SECRET_BYTES = 32  # 256 bits
 # last_seen_at is written at most this often: one UPDATE per request would make every read
 # a write. Idle expiry is therefore exact to this resolution.
 TOUCH_RESOLUTION = dt.timedelta(minutes=1)
 EXPIRY_KEYS = [SESSION_IDLE_MINUTES, SESSION_MAX_HOURS]
+
+
+def cookie_options(*, secure: bool, max_age: int | None = None) -> dict:
+    """Keyword arguments for Starlette's ``response.set_cookie`` (and ``delete_cookie``): the
+    session cookie is out of reach of scripts (HttpOnly), not sent by other sites' forms or
+    fetches (SameSite=Lax), and sent over HTTPS only when the request came over HTTPS."""
+    options = {"key": COOKIE_NAME, "httponly": True, "samesite": "lax", "secure": secure, "path": "/"}
+    if max_age is not None:
+        options["max_age"] = max_age
+    return options
 
 
 def secret_hash(secret: str) -> str:
@@ -59,13 +71,17 @@ def check_csrf(secret: str, given: str | None) -> None:
     if not given:
         raise CsrfRefused(
             f"this request changes data and uses the session cookie, so it needs the {CSRF_HEADER} "
-            "header with the csrf_token the login returned"
+            f"header (or a {CSRF_FIELD} form field) with the csrf_token the login returned"
         )
     if not hmac.compare_digest(given.encode(), csrf_token_for(secret).encode()):
-        raise CsrfRefused(f"the {CSRF_HEADER} header does not match this session; log in again to get a new one")
+        raise CsrfRefused(
+            f"the {CSRF_HEADER} header does not match this session; GET /api/v1/me gives its csrf_token"
+        )
 
 
-def start_session(conn: sa.Connection, schema, user_id: str, *, address: str = "", user_agent: str = "") -> tuple[str, dict]:
+def start_session(
+    conn: sa.Connection, schema, user_id: str, *, address: str = "", user_agent: str = ""
+) -> tuple[str, dict]:
     """Create a session for ``user_id``; returns (the cookie's secret, the session row)."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
     now = utcnow()
@@ -82,7 +98,9 @@ def start_session(conn: sa.Connection, schema, user_id: str, *, address: str = "
     return secret, row
 
 
-def resolve(app, conn: sa.Connection, secret: str, *, method: str = "GET", csrf_token: str | None = None) -> Caller:
+def resolve(
+    app, conn: sa.Connection, secret: str, *, method: str = "GET", csrf_token: str | None = None
+) -> Caller:
     """The caller behind a session cookie, or BadCredentials (ended, expired) / CsrfRefused.
 
     Meant for a connection outside any long transaction (statement-level reads): an expired
@@ -105,7 +123,9 @@ def resolve(app, conn: sa.Connection, secret: str, *, method: str = "GET", csrf_
     idle, longest = _idle(limits), _longest(limits)
     ended = None
     if now - row.last_seen_at > idle:
-        ended = f"your session ended after {limits[SESSION_IDLE_MINUTES]} minutes without activity; log in again"
+        ended = (
+            f"your session ended after {limits[SESSION_IDLE_MINUTES]} minutes without activity; log in again"
+        )
     elif now - row.created_at > longest:
         ended = f"your session reached its {limits[SESSION_MAX_HOURS]}-hour limit; log in again"
     if ended:
@@ -117,7 +137,7 @@ def resolve(app, conn: sa.Connection, secret: str, *, method: str = "GET", csrf_
         check_csrf(secret, csrf_token)
     if now - row.last_seen_at >= TOUCH_RESOLUTION:
         conn.execute(table.update().where(table.c.id == row.id).values(last_seen_at=now))
-    return Caller(user_id=row.user_id, session_id=row.id)
+    return Caller(user_id=row.user_id, session_id=row.id, csrf_token=csrf_token_for(secret))
 
 
 def describe(app, conn: sa.Connection, session_id: str) -> dict:
@@ -129,7 +149,7 @@ def describe(app, conn: sa.Connection, session_id: str) -> dict:
     return _public(dict(row), read_settings(app, conn, EXPIRY_KEYS))
 
 
-def end_session(session, session_id: str, *, address: str | None = None) -> None:
+def end_own_session(session, session_id: str, *, address: str | None = None) -> None:
     """Log out: the caller's own session ``session_id`` ends now."""
     table = session.schema.internal["auth_session"]
     gone = session.conn.execute(
@@ -191,7 +211,13 @@ def end_sessions_of(conn: sa.Connection, schema, user_id: str, *, actor_id: str,
         conn.execute(table.delete().where(table.c.user_id == user_id))
     for session_id in ids:
         audit.record(
-            conn, schema, "session_revoked", actor_id=actor_id, user_id=user_id, session_id=session_id, detail=reason
+            conn,
+            schema,
+            "session_revoked",
+            actor_id=actor_id,
+            user_id=user_id,
+            session_id=session_id,
+            detail=reason,
         )
     return len(ids)
 

@@ -154,9 +154,7 @@ def revoke_tokens_of(conn: sa.Connection, schema, user_id: str, *, actor_id: str
         sa.select(table.c.id, table.c.name).where(table.c.user_id == user_id, table.c.revoked_at.is_(None))
     ).all()
     if live:
-        conn.execute(
-            table.update().where(table.c.id.in_([t.id for t in live])).values(revoked_at=utcnow())
-        )
+        conn.execute(table.update().where(table.c.id.in_([t.id for t in live])).values(revoked_at=utcnow()))
     for token in live:
         audit.record(
             conn, schema, "token_revoked",

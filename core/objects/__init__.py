@@ -99,3 +99,12 @@ def missionbase_register_triggers(registry):
     for name in ("User", "Role", "GroupMember"):  # the org graph cached for access checks
         for event in ("after_insert", "after_update", "after_delete", "after_undelete"):
             registry.add_trigger(name, event, behaviour.forget_org_graph)
+
+
+@hookimpl
+def missionbase_register_settings(registry):
+    # Declarations only; the login and session code that reads them loads with the first login.
+    from ..auth.settings import SETTINGS
+
+    for setting in SETTINGS:
+        registry.add(setting)
