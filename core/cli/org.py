@@ -70,9 +70,11 @@ def init(state: CliState, plugin_list: str, database_url: str, admin_username: s
 
 def _password_from_stdin() -> str:
     """One line of standard input, without its line end (a password may have spaces)."""
+    import sys
+
     from ..errors import ValidationError
 
-    line = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    line = sys.stdin.readline().rstrip("\r\n")
     if not line:
         raise ValidationError("no password on standard input: give one line", field="password")
     return line
