@@ -107,3 +107,22 @@ def test_deactivating_a_user_revokes_their_tokens_for_good(served):
     admin = served.client("admin")
     events = admin.get(f"{API}/auth/audit", params={"user": "ben", "event": "token_revoked"}).json()["events"]
     assert [e["token_id"] for e in events] == [token_id] and "deactivated" in events[0]["detail"]
+
+
+def test_a_scoped_tokens_exports_and_import_jobs_stay_within_its_objects(served):
+    full = served.client("hal")
+    assert full.post(served.url("Contact"), json={"last_name": "Ortiz"}).status_code == 201
+    scoped, _ = client_with(served, "hal", objects=["CaseFile"])
+    served.problem(scoped.get(f"{API}/objects/Contact/export"), 403, "outside its scope")
+    assert scoped.get(f"{API}/objects/CaseFile/export").status_code == 200
+    csv_file = {"content": b"name\nA\n", "headers": {"Content-Type": "text/csv"}}
+    served.problem(scoped.post(f"{API}/objects/Contact/imports", **csv_file), 403, "outside its scope")
+    # a contact named in a cell is found for the full token, not for the scoped one
+    naming = {"content": b"name,contact\nRent,Ortiz\n", "headers": {"Content-Type": "text/csv"}}
+    outcomes = {}
+    for who, client in (("full", full), ("scoped", scoped)):
+        job = client.post(f"{API}/objects/CaseFile/imports", **naming)
+        assert job.status_code == 202, job.text
+        outcomes[who] = client.get(f"{API}/jobs/{job.json()['id']}").json()["result"]["counts"]
+    assert outcomes["full"]["created"] == 1
+    assert outcomes["scoped"]["created"] == 0 and outcomes["scoped"]["rejected"] == 1
