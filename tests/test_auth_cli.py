@@ -177,6 +177,8 @@ def test_too_many_failures_raise_with_the_wait(org):
     for _ in range(2):
         with pytest.raises(BadCredentials):
             log_in(org, "ana", "a wrong passphrase", address="192.0.2.1")
+    with pytest.raises(BadCredentials, match="wrong username or password"):
+        log_in(org, "ana", "x" * 100_000, address="192.0.2.3")  # refused before any hashing
     with pytest.raises(TooManyFailures) as refused:
         log_in(org, "ana", "ana's long passphrase", address="192.0.2.1")
     assert 0 < refused.value.retry_after <= 15 * 60
@@ -201,3 +203,22 @@ def test_the_purge_job_deletes_expired_sessions_and_old_failures(org, cli_for, c
     assert "deleted 0 expired login session(s) and 0 old" in run("jobs", "run", "core.purge_logins").out
     clock.shift(hours=13)
     assert "deleted 1 expired login session(s) and 1 old" in run("jobs", "run", "core.purge_logins").out
+
+
+def test_sessions_are_listed_and_ended_from_the_cli(org, cli_for):
+    with org.system_session() as s:
+        set_password(s, "ana", "ana's long passphrase")
+    result = log_in(org, "ana", "ana's long passphrase", address="192.0.2.9", user_agent="Firefox")
+    run = cli_for(org)
+    listed = run("auth", "sessions", "--all", "--json").json()
+    assert [(r["username"], r["address"], r["user_agent"]) for r in listed] == [
+        ("ana", "192.0.2.9", "Firefox")
+    ]
+    assert "secret_hash" not in listed[0]
+    assert run("auth", "sessions", "--as", "ana").out.count("192.0.2.9") == 1
+    assert "manage_users" in run("auth", "sessions", "--all", "--as", "ben").err
+    assert "not found" in run("auth", "revoke-session", listed[0]["id"], "--as", "ben").err
+    assert run("auth", "revoke-session", listed[0]["id"]).exit_code == 0
+    with pytest.raises(BadCredentials):
+        session_caller(org, result.secret, method="GET")
+    assert run("auth", "sessions", "--all", "--json").json() == []

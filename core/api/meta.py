@@ -148,7 +148,9 @@ def add_routes(api: FastAPI) -> None:
         responses=problem_responses(401),
     )
     async def who_am_i(request: Request, caller: TokenUser = Depends(current_caller)):
-        return json_response(await context_of(request).run(caller, me, caller))
+        # A session's answer carries its CSRF token: for this browser only, never a cache.
+        headers = {"Cache-Control": "no-store"} if caller.session_id else None
+        return json_response(await context_of(request).run(caller, me, caller), headers=headers)
 
     @api.get(
         f"{API_PREFIX}/objects",

@@ -44,6 +44,9 @@ def log_in(app, username: str, password: str, *, address: str, user_agent: str =
     username = (username or "").strip() if isinstance(username, str) else ""
     if not username or not isinstance(password, str) or not password:
         raise BadCredentials("give a username and a password")
+    if len(password) > passwords.PASSWORD_MAX_LENGTH:
+        # No password is that long: refused unhashed, the answer depending on its length only.
+        raise BadCredentials(WRONG)
     address = (address or "unknown")[:64]
     schema = app.schema
     users = schema.table("User")

@@ -315,3 +315,20 @@ def test_passwords_and_secrets_are_never_stored_in_plain_text(org):
     # the User record and its API answer carry no hash
     user = org.client("admin").get(org.url("User", org.ids["ana"])).json()
     assert "argon2" not in repr(user)
+
+
+def test_openapi_documents_the_login_routes_and_both_credentials(org):
+    document = browser(org).get(f"{API}/openapi.json").json()
+    for path in (
+        "/auth/login",
+        "/auth/logout",
+        "/auth/sessions",
+        "/auth/sessions/{session_id}",
+        "/auth/audit",
+    ):
+        assert f"{API}{path}" in document["paths"]
+    schemes = document["components"]["securitySchemes"]
+    assert {s["type"] for s in schemes.values()} >= {"http", "apiKey"}
+    assert any(s.get("in") == "cookie" and s.get("name") == "mb_session" for s in schemes.values())
+    login = document["paths"][f"{API}/auth/login"]["post"]
+    assert "429" in login["responses"] and "security" not in login
