@@ -81,6 +81,10 @@ class Settings(BaseModel):
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
     mail_from: str = "missionbase@localhost"
 
+    # How hard a password hash is to compute (argon2id): RFC 9106's low-memory profile.
+    # "cheapest_for_tests" makes a login cost microseconds; only test suites should use it.
+    password_hash_profile: Literal["rfc9106_low_memory", "cheapest_for_tests"] = "rfc9106_low_memory"
+
     # Not part of the file: where it was read from.
     config_path: Path | None = None
 

@@ -25,7 +25,7 @@ import itertools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -364,10 +364,12 @@ def import_file(
     progress: Callable[[int, int], None] | None = None,
     successes_path: str | Path | None = None,
     options: ImportOptions | None = None,
+    objects: Iterable[str] | None = None,
 ) -> ImportReport:
     """Import a CSV or JSONL file batch by batch; rejected rows go to ``errors_path`` and, when
     ``successes_path`` is given, the rows that landed go there with their record ids;
-    ``progress(characters read, rows read)`` is called after each batch."""
+    ``progress(characters read, rows read)`` is called after each batch. ``objects`` limits
+    what the import may touch (names resolved, lookups followed) as an API token's scope does."""
     from .csvformat import check_encoding, codec_for, delimiter_for, header_names, parse_lookup_keys
     from .localeformats import check_locale, formats_for
 
@@ -410,7 +412,10 @@ def import_file(
     with open(path, encoding=codec if fmt == "csv" else "utf-8-sig", newline="") as handle:
         lines = _CountingLines(handle, str(path))
         header, rows = read_rows(path, fmt, lines, csv_options)
+        scope = frozenset(objects) if objects is not None else None
         with app.session(as_user) as s:  # the header check needs the caller's field access
+            if scope is not None:
+                s.limit_to_objects(scope)
             writable = set(s.writable_fields(obj, "create"))
         ignored: set[str] = set()
         columns = None
@@ -424,7 +429,7 @@ def import_file(
             rows = _renamed(rows, options.mapping)
         error_file = ErrorFile(errors_path, fmt, header, columns)
         success_file = SuccessFile(Path(successes_path) if successes_path else None, fmt)
-        context = ImportContext(formats, lookup_keys)
+        context = ImportContext(formats, lookup_keys, scope)
         try:
             batch_number = 0
             while True:
@@ -478,14 +483,18 @@ def import_file(
 
 @dataclass
 class ImportContext:
-    """What each batch's session reads the rows with: the locale's formats and --lookup keys."""
+    """What each batch's session reads the rows with: the locale's formats and --lookup keys,
+    and the only objects it may touch (an object-scoped API token's; None: any)."""
 
     formats: Any
     lookup_keys: dict[str, str]
+    objects: frozenset[str] | None = None
 
     def apply(self, session) -> None:
         session.input_rules.formats = self.formats
         session.input_rules.lookup_keys = dict(self.lookup_keys)
+        if self.objects is not None:
+            session.limit_to_objects(self.objects)
 
 
 def _renamed(rows: Iterator[tuple[int, Any]], names: dict[str, str]) -> Iterator[tuple[int, Any]]:
@@ -702,9 +711,11 @@ def export_chunks(
     batch_size: int = 1000,
     delimiter: str = ",",
     bom: bool = False,
+    objects: Iterable[str] | None = None,
 ) -> Iterator[tuple[str, int]]:
     """The export's text one page at a time, as (text, records in it); the header comes with
-    the first page, so a bad field or filter fails before any text is produced.
+    the first page, so a bad field or filter fails before any text is produced. ``objects``
+    limits what it may read (an API token's object scope).
 
     Each page is read in a transaction of its own, the keyset cursor (on id) carrying on
     where the last one ended: a slow reader of a large export (a download over the
@@ -717,6 +728,8 @@ def export_chunks(
     first = True
     while True:
         with app.session(as_user) as s:
+            if objects is not None:
+                s.limit_to_objects(objects)
             if first:
                 obj = s.object(object_name)
                 readable = [fld.name for fld in obj.fields if s.field_access(obj, fld.name) != "hidden"]

@@ -70,7 +70,10 @@ def _sqlite_engine(parsed) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # An autocommit connection (statement-level reads, such as a request's credential
+        # check) takes no lock: each statement is its own transaction.
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -47,7 +47,7 @@ def queue_import(
     reading_options(read, obj, session.registry)  # a bad one is refused before the job exists
     if batch_size is not None and not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ValidationError(f"batch_size must be from 1 to {MAX_BATCH_SIZE} (got {batch_size})")
-    session.policy.check_object(session, obj.name, "create")
+    session.access_view.check_object(obj, "create")
     options = {
         "format": fmt,
         "dry_run": dry_run,
@@ -55,7 +55,11 @@ def queue_import(
         "batch_size": batch_size,
         "read": read,
     }
-    return create_job(session, KIND, {"source": source, "options": options}, object_name=obj.name)
+    inputs = {"source": source, "options": options}
+    scope = session.security.object_scope
+    if scope is not None:  # an object-scoped token's job stays within its objects when it runs
+        inputs["objects"] = sorted(scope)
+    return create_job(session, KIND, inputs, object_name=obj.name)
 
 
 def reading_options(read: dict, obj, registry) -> ImportOptions:
@@ -138,6 +142,7 @@ def _run(app, job: dict) -> dict:
             options=reading_options(
                 options.get("read", {}), app.registry.object(job["object"]), app.registry
             ),
+            objects=job["input"].get("objects"),
         )
         files = {}
         for name, path in (("errors", errors_path), ("successes", successes_path)):

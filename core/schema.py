@@ -231,6 +231,8 @@ def internal_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
             sa.Column("expires_at", UTCDateTime(), nullable=True),
             sa.Column("revoked_at", UTCDateTime(), nullable=True),
             sa.Column("last_used_at", UTCDateTime(), nullable=True),
+            # The object names the token may touch (a JSON list); null: every object.
+            sa.Column("objects", sa.JSON(), nullable=True),
             sa.Index("ux_mb_api_token_secret_hash", "secret_hash", unique=True),
         ),
         # Work queued for the background (an import sent through the API): what to do, as whom,
@@ -251,7 +253,7 @@ def internal_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
             sa.Column("result", sa.JSON(), nullable=True),
             sa.Column("error", sa.String(1000), nullable=True),
         ),
-        # Who created or revoked which token, for an admin to query.
+        # Logins, logouts, failed logins, session and token changes, for an admin to query.
         "auth_audit": sa.Table(
             "mb_auth_audit",
             metadata,
@@ -262,6 +264,44 @@ def internal_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
             sa.Column("user_id", sa.String(ID_LENGTH), nullable=True),
             sa.Column("token_id", sa.String(ID_LENGTH), nullable=True),
             sa.Column("detail", sa.String(255), nullable=True),
+            sa.Column("session_id", sa.String(ID_LENGTH), nullable=True),
+            sa.Column("address", sa.String(64), nullable=True),
+        ),
+        # Password hashes (core/auth/passwords.py), apart from the User object so that no record
+        # read, export or API answer can ever carry one. Only argon2id hashes, never a password.
+        "password": sa.Table(
+            "mb_password",
+            metadata,
+            sa.Column("user_id", sa.String(ID_LENGTH), primary_key=True),
+            sa.Column("hash", sa.String(255), nullable=False),
+            sa.Column("changed_at", UTCDateTime(), nullable=False),
+            sa.Column("changed_by", sa.String(ID_LENGTH), nullable=False),
+        ),
+        # Server-side login sessions (core/auth/sessions.py): the browser's cookie holds a secret
+        # whose SHA-256 is kept here, so a copy of the database opens no session.
+        "auth_session": sa.Table(
+            "mb_auth_session",
+            metadata,
+            sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+            sa.Column("user_id", sa.String(ID_LENGTH), nullable=False, index=True),
+            sa.Column("secret_hash", sa.String(64), nullable=False),
+            sa.Column("created_at", UTCDateTime(), nullable=False),
+            sa.Column("last_seen_at", UTCDateTime(), nullable=False),
+            sa.Column("address", sa.String(64), nullable=True),
+            sa.Column("user_agent", sa.String(255), nullable=True),
+            sa.Index("ux_mb_auth_session_secret_hash", "secret_hash", unique=True),
+        ),
+        # Failed logins of the last minutes (core/auth/limits.py), counted per username and per
+        # client address in the database so that every server process sees the same count.
+        "login_failure": sa.Table(
+            "mb_login_failure",
+            metadata,
+            sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+            sa.Column("at", UTCDateTime(), nullable=False, index=True),
+            sa.Column("username", sa.String(80), nullable=False),
+            sa.Column("address", sa.String(64), nullable=False),
+            sa.Index("ix_mb_login_failure_username_at", "username", "at"),
+            sa.Index("ix_mb_login_failure_address_at", "address", "at"),
         ),
     }
 

@@ -11,6 +11,7 @@ its own SQLite file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -258,6 +259,8 @@ def make_app(_test_database, _databases, tmp_path) -> Iterator[Callable[..., App
         values = {
             "plugins": list(plugins or []),
             "files_dir": str(tmp_path / "files"),
+            # A real argon2 hash costs a large part of a second, by design; tests log in often.
+            "password_hash_profile": "cheapest_for_tests",
             **settings,
         }
         org = None
@@ -284,6 +287,26 @@ def make_app(_test_database, _databases, tmp_path) -> Iterator[Callable[..., App
 def app(make_app) -> App:
     """An org with core only, an admin user named 'admin'."""
     return make_app()
+
+
+class MovableClock:
+    """Core's clock (``core.clock.utcnow``) moved forward without sleeping: what lets a test
+    see a login session go idle, a token expire or a failed-login window pass."""
+
+    def shift(self, **delta: float) -> None:
+        """``clock.shift(minutes=61)``; the units of ``datetime.timedelta``."""
+        from . import clock
+
+        clock.shift(dt.timedelta(**delta))
+
+
+@pytest.fixture
+def clock() -> Iterator[MovableClock]:
+    """``clock.shift(days=91)``: core's clock moves for the rest of the test, then is put back."""
+    from . import clock as core_clock
+
+    yield MovableClock()
+    core_clock.reset()
 
 
 @pytest.fixture
@@ -392,6 +415,7 @@ def cli_for(cli, tmp_path, monkeypatch) -> Callable[..., Callable[..., Result]]:
             "smtp_host",
             "smtp_port",
             "mail_from",
+            "password_hash_profile",
         )
         values = {k: v for k, v in app.settings.model_dump(include=set(kept)).items() if v is not None}
         write_config(tmp_path / "missionbase.toml", {**values, "default_user": "admin"})

@@ -25,6 +25,11 @@ TOKEN_BODY = {
                         "name": {"type": "string", "maxLength": 120},
                         "scope": {"enum": ["read", "read_write"], "default": "read_write"},
                         "days": {"type": "integer", "minimum": 1, "maximum": 3650, "default": DEFAULT_DAYS},
+                        "objects": {
+                            "type": ["array", "null"],
+                            "items": {"type": "string"},
+                            "description": "Only these objects (names); every other is refused. Null: all.",
+                        },
                     },
                     "additionalProperties": False,
                 }
@@ -35,15 +40,22 @@ TOKEN_BODY = {
 
 
 def _token_options(body: dict) -> dict:
-    unknown = sorted(set(body) - {"name", "scope", "days"})
+    unknown = sorted(set(body) - {"name", "scope", "days", "objects"})
     if unknown:
-        raise Problem(422, f"unknown token option {unknown[0]!r}; valid: days, name, scope", code="invalid")
+        raise Problem(
+            422, f"unknown token option {unknown[0]!r}; valid: days, name, objects, scope", code="invalid"
+        )
     if not isinstance(body.get("name"), str):
         raise Problem(422, "a token needs a name: a string saying what uses it", code="invalid")
     days = body.get("days", DEFAULT_DAYS)
     if not isinstance(days, int) or isinstance(days, bool):
         raise Problem(422, "days must be a whole number of days", code="invalid")
-    return {"scope": body.get("scope", "read_write"), "days": days}
+    objects = body.get("objects")
+    if objects is not None and (
+        not isinstance(objects, list) or not all(isinstance(n, str) for n in objects)
+    ):
+        raise Problem(422, 'objects must be a list of object names, like ["Contact"]', code="invalid")
+    return {"scope": body.get("scope", "read_write"), "days": days, "objects": objects}
 
 
 def add_routes(api: FastAPI) -> None:
@@ -71,6 +83,13 @@ def add_routes(api: FastAPI) -> None:
         if options["scope"] == "read_write" and not caller.can_write:
             # A read-only token must not mint itself a stronger one.
             raise Problem(403, "a read-only token can only create read-only tokens", code="access_denied")
+        wanted = options["objects"]
+        if caller.objects is not None and (wanted is None or not set(wanted) <= caller.objects):
+            # Nor may an object-scoped token mint one for more objects.
+            allowed = ", ".join(sorted(caller.objects))
+            raise Problem(
+                403, f"this token may only create tokens limited to {allowed}", code="access_denied"
+            )
         secret, row = await ctx.run(caller, partial(create_token, **options), body["name"])
         return json_response({**row, "token": secret}, 201, headers={"Cache-Control": "no-store"})
 

@@ -10,8 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..auth.credentials import BadCredentials, TooManyFailures
 from ..errors import MissionbaseError
-from . import account, actions, batch, composite, export, files, imports, meta, records, related
+from . import account, actions, auth, batch, composite, export, files, imports, meta, records, related
 from .context import API_PREFIX, ApiContext
 from .http import DEFAULT_MAX_BODY, json_response
 from .problems import (
@@ -24,7 +25,6 @@ from .problems import (
     schema_components,
 )
 from .schemas import components
-from .tokens import BadCredentials
 
 log = logging.getLogger("missionbase.api")
 
@@ -49,6 +49,7 @@ def create_api(org_app, *, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     api.state.missionbase = ApiContext(org_app, max_body=max_body)
     meta.add_routes(api)
     account.add_routes(api)
+    auth.add_routes(api)
     for obj in sorted(org_app.registry.objects.values(), key=lambda o: o.name):
         records.add_object_routes(api, obj)
         related.add_object_routes(api, obj)
@@ -88,8 +89,9 @@ def _add_error_handlers(api: FastAPI) -> None:
         status, code = classify(exc)
         if status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)
-        entries = [] if isinstance(exc, BadCredentials) else error_entries(exc, code)
-        return _problem_response(request, status, str(exc), code, entries)
+        entries = [] if isinstance(exc, BadCredentials | TooManyFailures) else error_entries(exc, code)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyFailures) else None
+        return _problem_response(request, status, str(exc), code, entries, headers)
 
     @api.exception_handler(RequestValidationError)
     async def on_bad_parameters(request: Request, exc: RequestValidationError):

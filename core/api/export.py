@@ -55,7 +55,13 @@ def add_object_routes(api: FastAPI, obj: ObjectType) -> None:
         org = context_of(request).org
         conditions = [parse_where(w) for w in where if w.strip()] or None
         chunks = export_chunks(
-            org, obj.name, fmt=format, as_user=caller.user_id, where=conditions, fields=split_list(fields)
+            org,
+            obj.name,
+            fmt=format,
+            as_user=caller.user_id,
+            where=conditions,
+            fields=split_list(fields),
+            objects=caller.objects,
         )
         # The first page is read before answering: a field or filter the caller may not use is
         # a problem+json, not a 200 that breaks off.

@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
 from ..actions import Action, actions_for
-from ..errors import AccessDenied, UnknownName
+from ..errors import UnknownName
 from .context import API_PREFIX, context_of, current_caller
 from .http import dumps, json_response, none_match
 from .problems import NotFoundObject, problem_responses
@@ -20,18 +20,12 @@ ACTIONS = {"create": "create", "read": "read", "update": "edit", "delete": "dele
 
 def object_permissions(session, object_name: str) -> dict[str, bool]:
     """The caller's create/read/update/delete on an object, asked of the access policy."""
-    out = {}
-    for flag, action in ACTIONS.items():
-        try:
-            session.policy.check_object(session, object_name, action)
-            out[flag] = True
-        except AccessDenied:
-            out[flag] = False
-    return out
+    return {flag: session.may(object_name, action) for flag, action in ACTIONS.items()}
 
 
 def me(session, caller: TokenUser) -> dict:
-    user = session.get(session.user.id, fields=["username", "name", "email", "time_zone"])
+    # Who one is is never hidden from oneself, whatever the token's object scope.
+    user = session.as_system().get(session.user.id, fields=["username", "name", "email", "time_zone"])
     # permission sets and system permissions come from core's SecurityPolicy; another
     # policy (a plugin's) may not have them, and then they are left out.
     access = getattr(session.policy, "access", None)
@@ -46,7 +40,18 @@ def me(session, caller: TokenUser) -> dict:
         "locale": getattr(session.app.settings, "locale", None),  # until localisation lands
         "permission_sets": sorted(p.name for p in rights.permission_sets) if rights else None,
         "system_permissions": sorted(rights.system) if rights else None,
-        "token": {"id": caller.token_id, "scope": caller.scope},
+        "token": (
+            {
+                "id": caller.token_id,
+                "scope": caller.scope,
+                "objects": sorted(caller.objects) if caller.objects else None,
+            }
+            if caller.token_id
+            else None
+        ),
+        # The CSRF token a login session's changes must send (a page reloaded since the login
+        # asks here again; the cookie itself is out of reach of scripts).
+        "session": {"id": caller.session_id, "csrf_token": caller.csrf_token} if caller.session_id else None,
     }
 
 
@@ -93,7 +98,7 @@ def describe(session, name: str) -> dict:
     obj = object_named(session, name)
     permissions = object_permissions(session, obj.name)
     if not permissions["read"]:
-        session.policy.check_object(session, obj.name, "read")  # raises with the CLI's message
+        session.access_view.check_object(obj, "read")  # raises with the CLI's message
     fields = []
     for fld in obj.fields:
         access = session.field_access(obj, fld.name)
@@ -137,10 +142,15 @@ def add_routes(api: FastAPI) -> None:
         )
 
     @api.get(
-        f"{API_PREFIX}/me", tags=["meta"], summary="Who the token acts as", responses=problem_responses(401)
+        f"{API_PREFIX}/me",
+        tags=["meta"],
+        summary="Who the token or login session acts as",
+        responses=problem_responses(401),
     )
     async def who_am_i(request: Request, caller: TokenUser = Depends(current_caller)):
-        return json_response(await context_of(request).run(caller, me, caller))
+        # A session's answer carries its CSRF token: for this browser only, never a cache.
+        headers = {"Cache-Control": "no-store"} if caller.session_id else None
+        return json_response(await context_of(request).run(caller, me, caller), headers=headers)
 
     @api.get(
         f"{API_PREFIX}/objects",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..auth.credentials import BadCredentials, CsrfRefused, TooManyFailures
 from ..errors import (
     AccessDenied,
     ConfigError,
@@ -19,7 +20,6 @@ from ..errors import (
     UnknownName,
     ValidationError,
 )
-from .tokens import BadCredentials
 
 PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "https://missionbase.org/problems/"
@@ -35,6 +35,7 @@ TITLES = {
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many failed logins",
     500: "Server error",
 }
 
@@ -74,6 +75,10 @@ def classify(error: MissionbaseError) -> tuple[int, str]:
     """(HTTP status, machine code) of a core error."""
     if isinstance(error, BadCredentials):
         return 401, "bad_credentials"
+    if isinstance(error, TooManyFailures):
+        return 429, "too_many_failures"
+    if isinstance(error, CsrfRefused):
+        return 403, "csrf"
     if isinstance(error, NotFoundObject):
         return 404, "unknown_object"
     if isinstance(error, RecordNotFound):

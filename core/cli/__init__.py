@@ -30,7 +30,11 @@ CORE_COMMANDS = {
     "records": ("missionbase.core.cli.records", "records", "Create, read, update, delete and query records."),
     "import": ("missionbase.core.cli.dataio", "import_command", "Import records from a CSV or JSONL file."),
     "export": ("missionbase.core.cli.dataio", "export_command", "Export records to CSV or JSONL."),
-    "users": ("missionbase.core.cli.org", "users", "List, create, update and deactivate users."),
+    "users": (
+        "missionbase.core.cli.org",
+        "users",
+        "List, create, update and deactivate users; set passwords.",
+    ),
     "files": ("missionbase.core.cli.files", "files", "Store files and get them back."),
     "permsets": (
         "missionbase.core.cli.security",
@@ -51,6 +55,7 @@ CORE_COMMANDS = {
     "reports": ("missionbase.core.cli.org", "reports", "List and run reports."),
     "serve": ("missionbase.core.cli.api", "serve", "Serve the REST API (needs missionbase[server])."),
     "tokens": ("missionbase.core.cli.api", "tokens", "Create, list and revoke API tokens."),
+    "auth": ("missionbase.core.cli.auth", "auth", "The authentication audit and login sessions."),
 }
 
 

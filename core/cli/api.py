@@ -58,23 +58,34 @@ def tokens():
     "--days", type=click.IntRange(1, 3650), default=90, show_default=True, help="Days until it expires."
 )
 @click.option("--for", "for_user", metavar="USER", help="Another user's token (administrators).")
+@click.option(
+    "--objects",
+    metavar="NAMES",
+    help="Only these objects, comma-separated (Contact,CaseFile); every other object is refused.",
+)
 @as_user_option
 @json_option
 @pass_app
-def tokens_create(app, name, read_only, days, for_user, as_user, as_json):
+def tokens_create(app, name, read_only, days, for_user, objects, as_user, as_json):
     """Create a token NAME (what will use it); prints the secret once."""
-    from ..api.tokens import create_token
+    from ..auth.tokens import create_token
 
     with app.session(as_user) as s:
         secret, row = create_token(
-            s, name, scope="read" if read_only else "read_write", days=days, for_user=for_user
+            s,
+            name,
+            scope="read" if read_only else "read_write",
+            days=days,
+            for_user=for_user,
+            objects=objects,
         )
     if as_json:
         echo_json({**row, "token": secret})
         return
     click.echo(secret)
+    only = f", only {', '.join(row['objects'])}" if row["objects"] else ""
     click.echo(
-        f"Token {row['id']} ({row['scope']}, expires {row['expires_at']:%Y-%m-%d}). "
+        f"Token {row['id']} ({row['scope']}{only}, expires {row['expires_at']:%Y-%m-%d}). "
         "Copy it now: it is not shown again. Send it as 'Authorization: Bearer <token>'.",
         err=True,
     )
@@ -87,12 +98,14 @@ def tokens_create(app, name, read_only, days, for_user, as_user, as_json):
 @pass_app
 def tokens_list(app, everyone, as_user, as_json):
     """Your tokens with their scope, expiry and last use (never the secrets)."""
-    from ..api.tokens import list_tokens
+    from ..auth.tokens import list_tokens
 
     with app.session(as_user) as s:
         rows = list_tokens(s, everyone=everyone)
         tz = s.user.time_zone
-    columns = ["id", "name", "hint", "scope", "status", "expires_at", "last_used_at"]
+    columns = ["id", "name", "hint", "scope", "objects", "status", "expires_at", "last_used_at"]
+    for row in rows if not as_json else []:
+        row["objects"] = ", ".join(row["objects"]) if row["objects"] else "(all)"
     echo_json(rows) if as_json else echo_table(
         rows, columns + (["user_id"] if everyone else []), time_zone=tz
     )
@@ -104,7 +117,7 @@ def tokens_list(app, everyone, as_user, as_json):
 @pass_app
 def tokens_revoke(app, token_id, as_user):
     """Revoke a token at once (requests with it get 401)."""
-    from ..api.tokens import revoke_token
+    from ..auth.tokens import revoke_token
 
     with app.session(as_user) as s:
         revoke_token(s, token_id)

@@ -35,9 +35,15 @@ from .context import (
 @click.option(
     "--admin", "admin_username", default="admin", show_default=True, help="Username of the first admin."
 )
+@click.option(
+    "--admin-password-stdin",
+    "password_stdin",
+    is_flag=True,
+    help="Read the admin's password from standard input; without it one is generated and printed once.",
+)
 @pass_state
-def init(state: CliState, plugin_list: str, database_url: str, admin_username: str):
-    """Create missionbase.toml, the database and the first admin user."""
+def init(state: CliState, plugin_list: str, database_url: str, admin_username: str, password_stdin: bool):
+    """Create missionbase.toml, the database and the first admin user (with a password)."""
     from ..app import App, init_org
     from ..config import CONFIG_FILE, load_settings, write_config
     from ..errors import ConfigError
@@ -48,15 +54,49 @@ def init(state: CliState, plugin_list: str, database_url: str, admin_username: s
     plugins = [p.strip() for p in plugin_list.split(",") if p.strip()]
     values = {"database_url": database_url, "plugins": plugins, "default_user": admin_username}
     _check_plugins(plugins)
+    password = _password_from_stdin() if password_stdin else None
     write_config(path, values)
     try:
         app = App(load_settings(path))
         init_org(app, admin_username=admin_username)
+        generated = _first_password(app, admin_username, password)
     except Exception:
         path.unlink()  # nothing half-made: no config without a working org
         raise
     click.echo(f"Created {path} and the database; admin user {admin_username!r}.")
+    if generated:
+        click.echo(f"Password of {admin_username}: {generated}")
+        click.echo(
+            "It is shown only now; change it with 'missionbase users set-password "
+            f"{admin_username} --password-stdin'."
+        )
     click.echo("Next: 'missionbase objects list', 'missionbase records create Contact --set last_name=Doe'.")
+
+
+def _password_from_stdin() -> str:
+    """One line of standard input, without its line end (a password may have spaces)."""
+    import sys
+
+    from ..errors import ValidationError
+
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise ValidationError("no password on standard input: give one line", field="password")
+    return line
+
+
+def _first_password(app, username: str, password: str | None) -> str | None:
+    """Give ``username`` this password (checked against the org's rules), or a generated one,
+    returned to be printed once; a user who already has a password keeps it."""
+    from ..auth import passwords
+
+    with app.system_session() as s:
+        user_id = app.resolve_user(s.conn, username).id
+        if passwords.stored_hash(s.conn, s.schema, user_id) is not None:
+            return None
+        generated = passwords.generate_password() if password is None else None
+        passwords.set_password(s, username, generated or password)
+    return generated
 
 
 def _check_plugins(names: list[str]) -> None:
@@ -96,12 +136,16 @@ def demo(state: CliState):
         state.config_path = str(path)
     app = App(load_settings(state.config_path))
     init_org(app)
+    generated = _first_password(app, "admin", None)  # init_org made it, or it was there
     loaded = load_demo(app, echo=click.echo)
     click.echo("")
     click.echo(f"Demo data loaded for: {', '.join(loaded) or 'nothing new (already loaded)'}")
     click.echo("")
     for line in what_to_try(app):
         click.echo(line)
+    if generated:
+        click.echo("")
+        click.echo(f"Log in to the API or web UI as admin with the password {generated} (shown once).")
 
 
 # -- plugins -----------------------------------------------------------------------------
@@ -315,7 +359,7 @@ def objects_describe(app, name: str, as_json: bool):
 # -- users -----------------------------------------------------------------------------------
 @click.group()
 def users():
-    """List, create, update and deactivate users."""
+    """List, create, update and deactivate users; set passwords."""
 
 
 @users.command("list")
@@ -428,6 +472,33 @@ def users_deactivate(app, username, as_user):
         user = app.resolve_user(s.conn, username)
         s.update(user.id, {"is_active": False})
     click.echo(f"Deactivated {username}.")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+@as_user_option
+@pass_app
+def users_set_password(app, username, password_stdin, as_user):
+    """Set USERNAME's password: your own, or anyone's with manage_users.
+
+    Without --password-stdin a password is generated and printed once. The user's login
+    sessions end (whoever knew the old password is signed out); API tokens keep working.
+    """
+    from ..auth.passwords import generate_password, set_password
+
+    password = _password_from_stdin() if password_stdin else generate_password()
+    with app.session(as_user) as s:
+        result = set_password(s, username, password)
+    if not password_stdin:
+        click.echo(password)
+    ended = result["sessions_ended"]
+    click.echo(
+        f"Set the password of {result['username']}"
+        + (f"; ended {ended} login session{'s' if ended != 1 else ''}" if ended else "")
+        + ("; copy it now, it is not shown again." if not password_stdin else "."),
+        err=not password_stdin,
+    )
 
 
 # -- jobs --------------------------------------------------------------------------------

@@ -75,6 +75,14 @@ def missionbase_register_jobs(registry):
             description="Send queued OutboundEmail records (SMTP relay of the config, or a plugin transport).",
         )
     )
+    registry.add(
+        Job(
+            "core.purge_logins",
+            run=behaviour.purge_logins_job,
+            schedule="hourly",
+            description="Delete expired login sessions and failed logins older than the failure window.",
+        )
+    )
 
 
 @hookimpl
@@ -92,6 +100,8 @@ def missionbase_register_triggers(registry):
     registry.add_trigger("Task", "before_update", behaviour.stamp_task_completion)
     registry.add_trigger("Event", "before_insert", behaviour.check_event_times)
     registry.add_trigger("Event", "before_update", behaviour.check_event_times)
+    registry.add_trigger("User", "after_update", behaviour.end_credentials_of_deactivated)
+    registry.add_trigger("User", "after_delete", behaviour.end_credentials_of_deactivated)
     registry.add_trigger("Role", "before_insert", behaviour.check_role_cycle)
     registry.add_trigger("Role", "before_update", behaviour.check_role_cycle)
     registry.add_trigger("BusinessHours", "before_insert", behaviour.check_business_hours)
@@ -99,3 +109,12 @@ def missionbase_register_triggers(registry):
     for name in ("User", "Role", "GroupMember"):  # the org graph cached for access checks
         for event in ("after_insert", "after_update", "after_delete", "after_undelete"):
             registry.add_trigger(name, event, behaviour.forget_org_graph)
+
+
+@hookimpl
+def missionbase_register_settings(registry):
+    # Declarations only; the login and session code that reads them loads with the first login.
+    from ..auth.settings import SETTINGS
+
+    for setting in SETTINGS:
+        registry.add(setting)

@@ -60,6 +60,22 @@ def forget_org_graph(ctx, rows) -> None:
     forget(ctx.session.conn)
 
 
+def end_credentials_of_deactivated(ctx, rows) -> None:
+    """A user deactivated or deleted loses their login sessions and API tokens for good (each
+    audited): reactivating them later must not bring back a token someone may have kept."""
+    from ..auth.lifecycle import end_credentials_of
+
+    session = ctx.session
+    for row in rows:
+        new = row.new or {}
+        gone = row.new is None or new.get("is_deleted") or not new.get("is_active", True)
+        if gone and (row.new is None or row.changed("is_active") or row.changed("is_deleted")):
+            user_id = (row.old or row.new)["id"]
+            end_credentials_of(
+                session.conn, session.schema, user_id, actor_id=session.user.id, reason="deactivated"
+            )
+
+
 def check_role_cycle(ctx, rows) -> None:
     """A role may not end up above itself (directly or through its parents)."""
     import sqlalchemy as sa
@@ -99,6 +115,17 @@ def purge_recycle_bin_job(app) -> str:
     with app.system_session() as session:
         count = purge_recycle_bin(session)
     return f"purged {count} record(s) deleted more than {app.settings.recycle_bin_days} days ago"
+
+
+def purge_logins_job(app) -> str:
+    """Delete login sessions past their expiry and failed logins older than the window: both
+    are refused anyway, this only keeps the tables small."""
+    from ..auth import limits, sessions
+
+    with app.connect() as conn, conn.begin():
+        ended = sessions.purge_expired(app, conn)
+        failures = limits.purge(app, conn)
+    return f"deleted {ended} expired login session(s) and {failures} old failed login(s)"
 
 
 OUTBOUND_BATCH = 500

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import fields as f
-from ..errors import MissionbaseError, UnknownName, ValidationError
+from ..errors import AccessDenied, MissionbaseError, UnknownName, ValidationError
 from ..registry import ObjectType
 from ..security import AccessPolicy
 from .model import WRITABLE_SYSTEM_FIELDS, Scope
@@ -28,7 +28,13 @@ class AccessView:
     def field_access(self, obj: ObjectType, field: str) -> str:
         if self.user.is_system:
             return "edit"
+        if not self.in_scope(obj.name):
+            return "hidden"  # not even through a lookup (``account.name`` in a filter)
         return self.policy.field_access(self.session, obj.name, field)
+
+    def in_scope(self, object_name: str) -> bool:
+        scope = self.session.security.object_scope
+        return scope is None or object_name in scope
 
     def readable(self, object_name: str, table: sa.Table) -> Any:
         """The SQL condition for the rows of ``table`` the user may read (None: every row)."""
@@ -44,8 +50,12 @@ class AccessView:
         return condition if readable is None else sa.and_(condition, readable)
 
     def check_object(self, obj: ObjectType, action: str) -> None:
-        if not self.user.is_system:
-            self.policy.check_object(self.session, obj.name, action)
+        if self.user.is_system:
+            return
+        if not self.in_scope(obj.name):
+            allowed = ", ".join(sorted(self.session.security.object_scope))
+            raise AccessDenied(f"this API token may only touch {allowed}; {obj.name} is outside its scope")
+        self.policy.check_object(self.session, obj.name, action)
 
     def check_rows(self, obj: ObjectType, action: str, rows: list[dict]) -> None:
         if not self.user.is_system and rows:

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..errors import RecordNotFound, ValidationError, without_row
+from ..errors import AccessDenied, RecordNotFound, ValidationError, without_row
 from ..ids import SYSTEM_USER_ID
 from ..localtime import zone
 from ..query import Page
@@ -118,6 +118,21 @@ class RecordService:
         telling them about a record (notifications, digests, mentions).
         """
         return RecordService(self.app, self.conn, self.app.resolve_user(self.conn, user_id))
+
+    def limit_to_objects(self, names: Iterable[str]) -> None:
+        """From now on this session may touch only these objects (reads, writes, lookups
+        followed, search): what an object-scoped API token allows. It cannot be widened again."""
+        names = frozenset(names)
+        current = self.security.object_scope
+        self.security.object_scope = names if current is None else current & names
+
+    def may(self, object_name: str, action: str) -> bool:
+        """Whether this user may ``action`` (read, create, edit, delete) records of the object at all."""
+        try:
+            self.access_view.check_object(self.object(object_name), action)
+        except AccessDenied:
+            return False
+        return True
 
     def object(self, name: str) -> ObjectType:
         return self.registry.object(name)

@@ -41,6 +41,9 @@ class SecurityState:
     sharing_defaults: dict[str, str] | None = None
     # (sharing defaults, user access, memo): the memo picked for those two inputs.
     readable_filters: tuple[Any, Any, dict] | None = None
+    # The only objects this session may touch (an object-scoped API token); None: any.
+    # Narrows the policy's answers, never widens them; the system view is not narrowed.
+    object_scope: frozenset[str] | None = None
 
 
 class AccessPolicy(Protocol):
