@@ -61,6 +61,7 @@ _EXPORTS = {
     "TriggerContext": ("missionbase.core.records", "TriggerContext"),
     "TriggerRow": ("missionbase.core.records", "TriggerRow"),
     "chunks": ("missionbase.core.db", "chunks"),
+    "skip_locked": ("missionbase.core.db", "skip_locked"),
     "Page": ("missionbase.core.query", "Page"),
     "query_all": ("missionbase.core.query", "query_all"),
     "query_pages": ("missionbase.core.query", "query_pages"),

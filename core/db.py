@@ -78,6 +78,19 @@ def _sqlite_engine(parsed) -> Engine:
     return engine
 
 
+def skip_locked(stmt, conn, of):
+    """``stmt`` claiming the rows of ``of`` it selects for this transaction, skipping rows
+    another transaction has claimed: two runs of the same job never take the same rows.
+
+    On PostgreSQL that is ``FOR UPDATE SKIP LOCKED``; a SQLite write transaction already
+    holds the database's only write lock, so a second run waits and then sees the rows
+    as the first one left them.
+    """
+    if conn.dialect.name == "postgresql":
+        return stmt.with_for_update(skip_locked=True, of=of)
+    return stmt
+
+
 def chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
     """``items`` in slices of ``size``, for IN (...) lists that stay under the driver's limits."""
     for start in range(0, len(items), size):

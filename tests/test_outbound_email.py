@@ -118,3 +118,97 @@ def test_emails_carry_accented_text_and_one_line_subjects(make_app, smtp_server)
         "Plain body",
         "sam@example.org",
     )
+
+
+@pytest.fixture
+def slow_relay():
+    """A real SMTP server that takes a little while per message, as relays do, so that runs
+    started together overlap while they send."""
+    import email
+    import email.policy
+    import socket
+    import time
+
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Collect:
+        async def handle_DATA(self, server, session, envelope):
+            time.sleep(0.002)
+            received.append(
+                email.message_from_bytes(envelope.content, policy=email.policy.default)["Subject"]
+            )
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, received
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize("runs", [2, 4])
+def test_runs_started_together_send_each_email_exactly_once(make_app, cli_for, slow_relay, runs):
+    import os
+    import subprocess
+    import sys
+
+    port, received = slow_relay
+    app = make_app(smtp_host="127.0.0.1", smtp_port=port, mail_from="org@example.org")
+    with app.system_session() as s:
+        ana = s.create("User", {"username": "ana", "name": "Ana", "email": "ana@example.org"})
+        s.create_many(
+            "OutboundEmail",
+            [{"recipient": ana["id"], "subject": f"message {i}", "owner_id": ana["id"]} for i in range(1200)],
+        )
+    cli_for(app)  # a missionbase.toml for this org in the working directory
+    command = [sys.executable, "-m", "missionbase.core.cli", "jobs", "run", "core.send_outbound_email"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MISSIONBASE_")}
+    started = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(runs)
+    ]
+    outcomes = [process.communicate(timeout=240) for process in started]
+    assert [process.returncode for process in started] == [0] * runs, outcomes
+    assert len(received) == 1200 and len(set(received)) == 1200  # none twice, none missing
+    with app.system_session() as s:
+        assert s.count("OutboundEmail", {"status": "Sent"}) == 1200
+
+
+def test_a_claimed_row_is_never_handed_to_a_second_claimer(make_app):
+    """``query(..., claim=True)``: rows one transaction claimed are not another's, whether the
+    database skips them (PostgreSQL) or makes the second writer wait (SQLite)."""
+    import threading
+    import time
+
+    app = make_app()
+    with app.system_session() as s:
+        ana = s.create("User", {"username": "ana", "name": "Ana", "email": "ana@example.org"})
+        s.create_many(
+            "OutboundEmail",
+            [{"recipient": ana["id"], "subject": f"m{i}", "owner_id": ana["id"]} for i in range(5)],
+        )
+    second: list[str] = []
+
+    def claim_the_rest():
+        with app.system_session() as s:
+            got = s.query("OutboundEmail", where={"status": "Queued"}, order_by="subject", claim=True).records
+            second.extend(m["subject"] for m in got)
+            s.update_many([{"id": m["id"], "status": "Sent"} for m in got])
+
+    with app.system_session() as s:
+        first = s.query(
+            "OutboundEmail", where={"status": "Queued"}, order_by="subject", limit=3, claim=True
+        ).records
+        other = threading.Thread(target=claim_the_rest)
+        other.start()
+        time.sleep(0.5)  # the other claimer is now running or waiting: it must not get these
+        s.update_many([{"id": m["id"], "status": "Sent"} for m in first])
+    other.join(timeout=30)
+    assert [m["subject"] for m in first] == ["m0", "m1", "m2"]
+    assert sorted(second) == ["m3", "m4"]

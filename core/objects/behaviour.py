@@ -148,8 +148,13 @@ def send_outbound_email_job(app) -> str:
     sent = failed = 0
     while True:
         with app.system_session() as session:
+            # Claimed: a run started meanwhile takes other messages or none, never these.
             batch = session.query(
-                "OutboundEmail", where={"status": "Queued"}, order_by="created_at", limit=OUTBOUND_BATCH
+                "OutboundEmail",
+                where={"status": "Queued"},
+                order_by="created_at",
+                limit=OUTBOUND_BATCH,
+                claim=True,
             ).records
             if not batch:
                 break

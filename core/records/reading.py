@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import fields as f
-from ..db import chunks
+from ..db import chunks, skip_locked
 from ..errors import RecordNotFound, ValidationError
 from ..query import Page, QueryCompiler, encode_cursor
 from ..registry import ObjectType
@@ -118,6 +118,7 @@ class Reader:
         order_by: str | list[str] | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        claim: bool = False,
     ) -> Page:
         self.access.check_object(obj, "read")
         compiler = self.compiler(obj)
@@ -137,7 +138,11 @@ class Reader:
         if limit is not None:
             if limit < 1:
                 raise ValidationError(f"limit must be at least 1 (got {limit})")
-            stmt = stmt.limit(limit + 1)
+            # One row more tells whether there is a next page; a claim locks exactly what it
+            # returns, so it fetches no extra row (and gives no cursor).
+            stmt = stmt.limit(limit if claim else limit + 1)
+        if claim:
+            stmt = skip_locked(stmt, self.conn, of=table)
         rows = self.conn.execute(stmt).mappings().all()
         next_cursor = None
         if limit is not None and len(rows) > limit:

@@ -254,9 +254,15 @@ class RecordService:
         order_by: str | list[str] | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        claim: bool = False,
     ) -> Page:
+        """Readable records matching ``where``; with ``claim``, the rows returned are this
+        transaction's until it ends and rows another transaction claimed are skipped (for jobs
+        that act on each row once, such as sending queued emails)."""
         obj = self.object(object_name)
-        return self.reader.query(obj, where, fields=fields, order_by=order_by, limit=limit, cursor=cursor)
+        return self.reader.query(
+            obj, where, fields=fields, order_by=order_by, limit=limit, cursor=cursor, claim=claim
+        )
 
     def count(self, object_name: str, where: Any = None) -> int:
         return self.reader.count(self.object(object_name), where)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from missionbase.core import MissionbaseError, chunks
+from missionbase.core import MissionbaseError, chunks, skip_locked
 
 from .common import now, system_view
 from .richtext import plain_text
@@ -292,14 +292,16 @@ def send_pending_emails(app) -> int:
     with app.system_session() as s:
         table = s.schema.table("ChatterNotification")
         posts = s.schema.table("FeedItem")
-        rows = s.conn.execute(
+        pending = (
             sa.select(table.c.id, table.c.owner_id, table.c.message, table.c.post, posts.c.body)
             .select_from(table.outerjoin(posts, posts.c.id == table.c.post))
             .where(
                 table.c.email == "Immediate", table.c.emailed_at.is_(None), table.c.is_deleted == sa.false()
             )
             .order_by(table.c.created_at, table.c.id)
-        ).all()
+        )
+        # Claimed: a run started meanwhile emails other notifications or none, never these.
+        rows = s.conn.execute(skip_locked(pending, s.conn, of=table)).all()
         if not rows:
             return 0
         addresses = _emails_of(s, [r.owner_id for r in rows])
