@@ -241,3 +241,23 @@ def test_a_file_that_is_not_utf8_is_one_clear_error(cli, tmp_path, monkeypatch, 
     result = cli("import", "Contact", "latin1.csv")
     assert result.exit_code != 0 and "Traceback" not in result.err
     assert "latin1.csv line 3: byte 0xE9 (byte 19 of the file) is not valid UTF-8" in result.err
+
+
+def test_a_refused_export_leaves_the_existing_file_as_it_was(cli, tmp_path, monkeypatch, database_url):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MISSIONBASE_DATABASE_URL", raising=False)
+    assert cli("init", "--database-url", database_url).exit_code == 0
+    assert cli("records", "create", "Contact", "--set", "last_name=Dupont").exit_code == 0
+    kept = tmp_path / "contacts.csv"
+    kept.write_text("yesterday's export\n")
+    kept.chmod(0o640)
+    for bad in (["--fields", "nope"], ["--where", "last_name == X"], ["--as", "nobody"]):
+        refused = cli("export", "Contact", "-o", "contacts.csv", *bad)
+        assert refused.exit_code != 0 and refused.out == "", bad
+        assert kept.read_text() == "yesterday's export\n", bad
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".contacts")) == []
+    missing = cli("export", "Contact", "-o", "nowhere/contacts.csv")
+    assert missing.exit_code == 1 and "folder nowhere does not exist" in missing.err
+    assert cli("export", "Contact", "-o", "contacts.csv", "--quiet").exit_code == 0
+    assert kept.read_text().splitlines()[1].split(",")[3] == "Dupont"
+    assert kept.stat().st_mode & 0o777 == 0o640  # the file keeps its permissions

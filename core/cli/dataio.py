@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import click
 
@@ -213,6 +216,7 @@ def export_command(app, object_name, fmt, output, wheres, fields, delimiter, bom
     """
     from ..csvformat import delimiter_for
     from ..dataio import export_records
+    from ..errors import ValidationError
     from ..query import parse_where
 
     where = [parse_where(w) for w in wheres] or None
@@ -239,13 +243,33 @@ def export_command(app, object_name, fmt, output, wheres, fields, delimiter, bom
         rows[0] += page_rows
         shown.update(rows[0], rows[0])
 
+    target = Path(output)
+    if not target.parent.is_dir():
+        raise ValidationError(f"-o {output}: folder {target.parent} does not exist")
+    # Written beside the target and renamed into place once complete: a refused or failed
+    # export leaves an existing file as it was, and a reader never sees half a file.
+    descriptor, part = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
-        with open(output, "w", encoding="utf-8", newline="") as out:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
             count = export_records(app, object_name, out, progress=progress, **options)
+        os.chmod(part, _mode_for(target))
+        os.replace(part, target)
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
     finally:
         took = shown.close()
     if not quiet:
         click.echo(f"Exported {count} {object_name} record(s) to {output} ({took}).", err=True)
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions a plain ``open`` would give: an existing file's own, else the umask's."""
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 __all__ = ["export_command", "import_command", "json_option"]
