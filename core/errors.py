@@ -50,6 +50,7 @@ class ValidationError(MissionbaseError):
         if field:
             where += f" field {field!r}"
         self.reason = message
+        where = where.strip()
         super().__init__(f"{where}: {message}" if where else message)
 
 

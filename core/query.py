@@ -47,6 +47,17 @@ FILTERABLE_SYSTEM = (*SORTABLE_SYSTEM, "version")
 STRING_KINDS = (f.StringField, f.Picklist, f.AutoNumber)
 
 
+# System fields that hold no text: text operators are refused on them as on declared fields
+# (otherwise each database would compare their text form its own way).
+NON_TEXT_SYSTEM_FIELDS = {
+    "version": "integer",
+    "created_at": "datetime",
+    "modified_at": "datetime",
+    "deleted_at": "datetime",
+    "is_deleted": "boolean",
+}
+
+
 @dataclass
 class Page:
     records: list[dict]
@@ -193,10 +204,12 @@ class QueryCompiler:
 
     # -- filters --------------------------------------------------------------
     def where(self, spec: Any) -> sa.ColumnElement | None:
+        # An empty filter ({} or [], alone or in a list) is no filter: every record.
         if spec is None or spec == {} or spec == []:
             return None
         if isinstance(spec, list):
-            return sa.and_(*[self.where(s) for s in spec])
+            parts = [part for part in (self.where(s) for s in spec) if part is not None]
+            return sa.and_(*parts) if parts else None
         if not isinstance(spec, dict):
             raise ValidationError(f"a filter must be a mapping of field to condition, not {spec!r}")
         clauses = []
@@ -222,9 +235,10 @@ class QueryCompiler:
         if op == "is_null":
             return column.is_(None) if _truthy(value) else column.is_not(None)
         if op in ("contains", "startswith", "ieq"):
-            if fld is not None and not isinstance(fld, STRING_KINDS):
+            kind = fld.kind if fld is not None else NON_TEXT_SYSTEM_FIELDS.get(path)
+            if kind is not None and (fld is None or not isinstance(fld, STRING_KINDS)):
                 raise ValidationError(
-                    f"{op!r} works on text fields; {path!r} is {fld.kind}", object_name=self.obj.name
+                    f"{op!r} works on text fields; {path!r} is {kind}", object_name=self.obj.name
                 )
             text = str(value)
             if "\x00" in text:

@@ -74,9 +74,12 @@ def _pattern_check(regex: re.Pattern, message: str):
 
 def _to_utc(value: dt.datetime, info: ValidationInfo) -> dt.datetime:
     """Naive input is a wall-clock time of the user's zone; aware input is converted to UTC."""
-    if value.tzinfo is None:
-        return to_utc(value, _rules(info).zone)
-    return value.astimezone(dt.UTC)
+    try:
+        if value.tzinfo is None:
+            return to_utc(value, _rules(info).zone)
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("is out of range: date-times run from year 1 to 9999 in UTC") from None
 
 
 def _locale_reader(method: str):

@@ -118,7 +118,7 @@ def undelete(app, record_ids, as_user):
     multiple=True,
     metavar="CONDITION",
     help="'field = value' (= != < <= > >=), 'field =~ value', 'field in a,b', 'field contains x', "
-    "'field startswith x', 'field is [not] null', or a JSON filter; repeat to AND. Text: = is exact "
+    "'field startswith x', 'field is [not] null', or a JSON filter ({} or [] is no filter); repeat to AND. Text: = is exact "
     "(case matters), =~ contains startswith ignore case. A lookup or owner_id takes an id or a name "
     "(owner_id = ben). A date-time without an offset is your local time.",
 )

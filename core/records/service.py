@@ -271,6 +271,9 @@ class RecordService:
     def update(
         self, record_id: str, values: dict, *, version: int | None = None, computed: dict | None = None
     ) -> dict:
+        if "id" in values:
+            # The record is the one named; an id among the values would be silently ignored.
+            raise ValidationError("cannot be changed: the record to update is given apart", field="id")
         change = {**values, "id": record_id}
         if version is not None:
             change["version"] = version
